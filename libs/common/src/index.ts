@@ -1,1 +1,10 @@
-export const x = 1;
+export { requireDriver, assertDriverInstalled } from './driver';
+export { GatekeeperConfigError, MissingDriverError } from './errors';
+export { describeError, redactSecrets } from './redact';
+export { connectRedis, parseRedisUrl, type ConnectRedisOptions } from './redis-connection';
+export {
+  createDataSource,
+  parseConnectionString,
+  type CreateDataSourceOptions,
+} from './sql-connection';
+export { TimeoutError, withTimeout } from './timeout';

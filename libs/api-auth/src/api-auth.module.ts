@@ -1,0 +1,83 @@
+import { MissingDriverError, requireDriver } from '@gatekeeper/common';
+import { Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { systemClock } from './api-auth.clock';
+import {
+  API_AUTH_CLOCK,
+  API_AUTH_OPTIONS,
+  API_KEY_STORAGE,
+  API_KEY_STORAGE_HANDLE,
+  HEALTH_INDICATOR_SERVICE,
+} from './api-auth.constants';
+import { ApiAuthHealthIndicator } from './api-auth.health';
+import { ApiAuthConfigurableModule, API_AUTH_MODULE_OPTIONS } from './api-auth.module-definition';
+import { type ApiAuthModuleOptions, resolveApiAuthOptions } from './api-auth.options';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyService } from './api-key.service';
+import { type ApiKeyStorageHandle, createApiKeyStorage } from './storage/storage.factory';
+
+/** The health indicator only exists when the optional @nestjs/terminus peer is installed. */
+function healthProviders(): Provider[] {
+  let terminus: typeof import('@nestjs/terminus');
+  try {
+    terminus = requireDriver<typeof import('@nestjs/terminus')>('@nestjs/terminus', 'health');
+  } catch (error) {
+    if (error instanceof MissingDriverError) return [];
+    throw error;
+  }
+  return [
+    { provide: HEALTH_INDICATOR_SERVICE, useClass: terminus.HealthIndicatorService },
+    ApiAuthHealthIndicator,
+  ];
+}
+
+const health = healthProviders();
+
+/**
+ * API-key authentication: `ApiAuthModule.forRoot({ keyPrefix: 'sk_' })`.
+ * Provides and exports `ApiKeyService`, `ApiKeyGuard`, the `API_KEY_STORAGE` token and, with
+ * Terminus installed, `ApiAuthHealthIndicator`.
+ */
+@Module({
+  providers: [
+    {
+      provide: API_AUTH_OPTIONS,
+      useFactory: resolveApiAuthOptions,
+      inject: [API_AUTH_MODULE_OPTIONS],
+    },
+    {
+      provide: API_KEY_STORAGE_HANDLE,
+      // Depending on API_AUTH_OPTIONS makes every option fail fast before any connection opens.
+      useFactory: (options: ApiAuthModuleOptions, moduleRef: ModuleRef) =>
+        createApiKeyStorage(options, moduleRef),
+      inject: [API_AUTH_MODULE_OPTIONS, ModuleRef, API_AUTH_OPTIONS],
+    },
+    {
+      provide: API_KEY_STORAGE,
+      useFactory: (handle: ApiKeyStorageHandle) => handle.storage,
+      inject: [API_KEY_STORAGE_HANDLE],
+    },
+    { provide: API_AUTH_CLOCK, useValue: systemClock },
+    ApiKeyService,
+    ApiKeyGuard,
+    ...health,
+  ],
+  exports: [
+    API_AUTH_OPTIONS,
+    API_KEY_STORAGE,
+    API_AUTH_CLOCK,
+    ApiKeyService,
+    ApiKeyGuard,
+    ...(health.length > 0 ? [ApiAuthHealthIndicator] : []),
+  ],
+})
+export class ApiAuthModule extends ApiAuthConfigurableModule implements OnApplicationShutdown {
+  constructor(@Inject(API_KEY_STORAGE_HANDLE) private readonly storageHandle: ApiKeyStorageHandle) {
+    super();
+  }
+
+  /** Closes what the module created; storages and clients passed in by the user stay open. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.storageHandle.close();
+  }
+}

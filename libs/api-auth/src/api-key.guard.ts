@@ -1,0 +1,147 @@
+import { describeError } from '@gatekeeper/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { API_AUTH_OPTIONS, API_KEY_REQUEST_PROPERTY } from './api-auth.constants';
+import {
+  PUBLIC_METADATA,
+  REQUIRE_ANY_SCOPE_METADATA,
+  REQUIRE_SCOPES_METADATA,
+} from './api-auth.decorators';
+import {
+  ApiAuthUnavailableException,
+  ApiKeyUnauthorizedException,
+  InsufficientScopeException,
+} from './api-auth.exceptions';
+import type { ResolvedApiAuthOptions } from './api-auth.options';
+import { ApiKeyVerificationError } from './api-key.errors';
+import { grantsAllScopes, grantsAnyScope } from './api-key.scopes';
+import { ApiKeyService } from './api-key.service';
+import type { ApiKey } from './models/api-key.model';
+
+type HeaderValue = string | string[] | undefined;
+
+/** What the guard needs from a request: Express and Fastify both fit. */
+export interface ApiKeyRequest {
+  headers?: Record<string, HeaderValue>;
+  [property: string]: unknown;
+}
+
+const BEARER = /^Bearer(?:[ \t]+([\s\S]*))?$/i;
+const REALM = 'api';
+
+/**
+ * Authenticates a request by API key and enforces `@RequireScopes` / `@RequireAnyScope`.
+ * Use per route (`@UseGuards(ApiKeyGuard)`) or globally (`{ provide: APP_GUARD, useClass: ApiKeyGuard }`);
+ * `@Public()` exempts a route. Fails closed: a storage failure is a 503, never a pass and never a 500.
+ *
+ * Subclass to change how the key is found (`extractKey`) or what is thrown (`toHttpException`).
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  protected readonly logger = new Logger(ApiKeyGuard.name);
+
+  constructor(
+    protected readonly apiKeys: ApiKeyService,
+    @Inject(API_AUTH_OPTIONS) protected readonly options: ResolvedApiAuthOptions,
+    protected readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, targets))
+      return true;
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<ApiKeyRequest>();
+    let apiKey: ApiKey;
+    try {
+      const rawKey = this.extractKey(request);
+      if (rawKey === undefined) throw new ApiKeyUnauthorizedException('missing_api_key');
+      apiKey = await this.apiKeys.verify(rawKey);
+    } catch (error) {
+      const exception = this.toHttpException(error);
+      if (exception instanceof ApiKeyUnauthorizedException) {
+        setHeader(http.getResponse(), 'WWW-Authenticate', this.challenge(exception));
+      }
+      throw exception;
+    }
+
+    request[API_KEY_REQUEST_PROPERTY] = apiKey;
+    this.assertScopes(apiKey, context);
+    return true;
+  }
+
+  /**
+   * The presented key, or `undefined` when there is none: the configured header (any case,
+   * surrounding whitespace ignored), else `Authorization: Bearer <key>`.
+   */
+  protected extractKey(request: ApiKeyRequest): string | undefined {
+    const headers = request.headers ?? {};
+    const custom = single(headers[this.options.header])?.trim();
+    if (custom) return custom;
+
+    const authorization = single(headers.authorization)?.trim();
+    const bearer = authorization ? BEARER.exec(authorization) : null;
+    // "Bearer" with no credentials is a missing key; anything after it is judged by the parser.
+    return bearer?.[1]?.trim() || undefined;
+  }
+
+  /** Maps whatever authentication threw to the HTTP answer. Unknown failures are the storage's: 503. */
+  protected toHttpException(error: unknown): HttpException {
+    if (error instanceof HttpException) return error;
+    if (error instanceof ApiKeyVerificationError)
+      return new ApiKeyUnauthorizedException(error.code);
+    this.logger.error(`API key lookup failed; refusing the request: ${describeError(error)}`);
+    return new ApiAuthUnavailableException();
+  }
+
+  /** The `WWW-Authenticate` value of a 401 (RFC 6750 for Bearer, plus our header scheme). */
+  protected challenge(exception: ApiKeyUnauthorizedException): string {
+    const bearer =
+      exception.code === 'missing_api_key'
+        ? `Bearer realm="${REALM}"`
+        : `Bearer realm="${REALM}", error="invalid_token"`;
+    return `${bearer}, ApiKey realm="${REALM}", header="${this.options.header}"`;
+  }
+
+  /** Requirements on the controller and on the handler both apply. */
+  protected assertScopes(apiKey: ApiKey, context: ExecutionContext): void {
+    const targets = [context.getClass(), context.getHandler()];
+    const requiredAll = this.reflector
+      .getAll<(string[] | undefined)[]>(REQUIRE_SCOPES_METADATA, targets)
+      .flatMap((scopes) => scopes ?? []);
+    if (requiredAll.length > 0 && !grantsAllScopes(apiKey.scopes, requiredAll)) {
+      throw new InsufficientScopeException([...new Set(requiredAll)], 'all');
+    }
+    for (const requiredAny of this.reflector.getAll<(string[] | undefined)[]>(
+      REQUIRE_ANY_SCOPE_METADATA,
+      targets,
+    )) {
+      if (requiredAny && !grantsAnyScope(apiKey.scopes, requiredAny)) {
+        throw new InsufficientScopeException(requiredAny, 'any');
+      }
+    }
+  }
+}
+
+/** Duplicated headers arrive as arrays; joining them makes the value malformed, never ambiguous. */
+function single(value: HeaderValue): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Express and Fastify both expose `header(name, value)`; raw Node responses `setHeader`. */
+function setHeader(response: unknown, name: string, value: string): void {
+  const target = response as {
+    header?: (name: string, value: string) => unknown;
+    setHeader?: (name: string, value: string) => unknown;
+  } | null;
+  if (typeof target?.header === 'function') target.header(name, value);
+  else if (typeof target?.setHeader === 'function') target.setHeader(name, value);
+}

@@ -1,0 +1,308 @@
+import { Logger } from '@nestjs/common';
+import type { ApiAuthClock } from './api-auth.clock';
+import { resolveApiAuthOptions, type ApiAuthModuleOptions } from './api-auth.options';
+import {
+  ExpiredApiKeyError,
+  InvalidApiKeyError,
+  MalformedApiKeyError,
+  RevokedApiKeyError,
+  UnknownApiKeyError,
+} from './api-key.errors';
+import { generateApiKey } from './api-key.format';
+import { hashApiKey } from './api-key.hashing';
+import { ApiKeyService } from './api-key.service';
+import type { ApiKey } from './models/api-key.model';
+import { MemoryApiKeyStorage } from './storage/memory.storage';
+import { ApiKeyNotFoundError } from './storage/storage.errors';
+
+class FakeClock implements ApiAuthClock {
+  private current = new Date('2030-01-01T00:00:00Z').getTime();
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(seconds: number): void {
+    this.current += seconds * 1000;
+  }
+}
+
+describe('ApiKeyService', () => {
+  let storage: MemoryApiKeyStorage;
+  let clock: FakeClock;
+  let service: ApiKeyService;
+
+  function build(options: ApiAuthModuleOptions = {}): ApiKeyService {
+    return new ApiKeyService(storage, resolveApiAuthOptions(options), clock);
+  }
+
+  /** Lets the background lastUsedAt write finish (the service awaits it on shutdown). */
+  const settle = () => service.beforeApplicationShutdown();
+
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    storage = new MemoryApiKeyStorage();
+    clock = new FakeClock();
+    service = build();
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  const input = { name: 'ci', ownerId: 'owner-1', scopes: ['flags:read'] };
+
+  describe('create', () => {
+    it('returns the plaintext key once and stores only its hash and a display prefix', async () => {
+      const { key, apiKey } = await service.create({ ...input, metadata: { team: 'core' } });
+      expect(key).toMatch(/^sk_[0-9A-Za-z]{38}$/);
+      expect(apiKey).toMatchObject({
+        name: 'ci',
+        ownerId: 'owner-1',
+        scopes: ['flags:read'],
+        metadata: { team: 'core' },
+        prefix: key.slice(0, 9),
+        keyHash: hashApiKey(key),
+        createdAt: clock.now(),
+        expiresAt: null,
+        revokedAt: null,
+        lastUsedAt: null,
+      });
+      const stored = await storage.getById(apiKey.id);
+      expect(JSON.stringify(stored)).not.toContain(key.slice(9));
+    });
+
+    it('uses the configured key prefix', async () => {
+      service = build({ keyPrefix: 'acme_' });
+      const { key } = await service.create(input);
+      expect(key.startsWith('acme_')).toBe(true);
+      await expect(service.verify(key)).resolves.toMatchObject({ ownerId: 'owner-1' });
+    });
+
+    it('stores HMAC-SHA256 with the pepper, and keys do not verify under another pepper', async () => {
+      service = build({ pepper: 'pepper-1' });
+      const { key, apiKey } = await service.create(input);
+      expect(apiKey.keyHash).toBe(hashApiKey(key, 'pepper-1'));
+      await expect(build({ pepper: 'pepper-2' }).verify(key)).rejects.toBeInstanceOf(
+        UnknownApiKeyError,
+      );
+      await expect(build().verify(key)).rejects.toBeInstanceOf(UnknownApiKeyError);
+    });
+
+    it('rejects invalid input', async () => {
+      await expect(service.create({ ...input, name: '' })).rejects.toThrow(/name/);
+      await expect(service.create({ ...input, ownerId: ' ' })).rejects.toThrow(/ownerId/);
+      await expect(service.create({ ...input, scopes: ['has space'] })).rejects.toThrow(/scope/);
+      await expect(service.create({ ...input, expiresAt: clock.now() })).rejects.toThrow(/future/);
+      await expect(service.create({ ...input, expiresAt: new Date('nope') })).rejects.toThrow(
+        /expiresAt/,
+      );
+    });
+  });
+
+  describe('verify', () => {
+    it('returns the stored key', async () => {
+      const { key, apiKey } = await service.create(input);
+      await expect(service.verify(key)).resolves.toMatchObject({ id: apiKey.id });
+    });
+
+    it('refuses a malformed key without touching storage', async () => {
+      const getByHash = jest.spyOn(storage, 'getByHash');
+      const { key } = await service.create(input);
+      const broken = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+      await expect(service.verify(broken)).rejects.toBeInstanceOf(MalformedApiKeyError);
+      await expect(service.verify('')).rejects.toBeInstanceOf(MalformedApiKeyError);
+      await expect(service.verify('x'.repeat(8192))).rejects.toBeInstanceOf(MalformedApiKeyError);
+      expect(getByHash).not.toHaveBeenCalled();
+    });
+
+    it('gives malformed and unknown keys the same code and message', async () => {
+      const malformed = await service.verify('sk_nope').catch((e: unknown) => e);
+      const unknown = await service.verify(generateApiKey()).catch((e: unknown) => e);
+      expect(malformed).toBeInstanceOf(InvalidApiKeyError);
+      expect(unknown).toBeInstanceOf(UnknownApiKeyError);
+      expect(unknown).toBeInstanceOf(InvalidApiKeyError);
+      const visible = (e: unknown) => ({
+        code: (e as InvalidApiKeyError).code,
+        message: (e as Error).message,
+      });
+      expect(visible(unknown)).toEqual(visible(malformed));
+    });
+
+    it('refuses a key once its expiry passes', async () => {
+      const expiresAt = new Date(clock.now().getTime() + 3600_000);
+      const { key, apiKey } = await service.create({ ...input, expiresAt });
+      clock.advance(3599);
+      await expect(service.verify(key)).resolves.toMatchObject({ id: apiKey.id });
+      clock.advance(1);
+      await expect(service.verify(key)).rejects.toEqual(new ExpiredApiKeyError(apiKey.id));
+    });
+
+    it('lets storage failures through untouched (the guard turns them into 503)', async () => {
+      const { key } = await service.create(input);
+      const failure = new Error('connection refused');
+      jest.spyOn(storage, 'getByHash').mockRejectedValue(failure);
+      await expect(service.verify(key)).rejects.toBe(failure);
+    });
+  });
+
+  describe('revoke', () => {
+    it('refuses the key afterwards, for good', async () => {
+      const { key, apiKey } = await service.create(input);
+      const revoked = await service.revoke(apiKey.id);
+      expect(revoked.revokedAt).toEqual(clock.now());
+      await expect(service.verify(key)).rejects.toBeInstanceOf(RevokedApiKeyError);
+
+      // Even a later update carrying the old, unrevoked record cannot re-enable it.
+      clock.advance(60);
+      await storage.update({ ...apiKey, revokedAt: null });
+      await expect(service.verify(key)).rejects.toBeInstanceOf(RevokedApiKeyError);
+      expect((await service.revoke(apiKey.id)).revokedAt).toEqual(revoked.revokedAt);
+    });
+
+    it('throws a typed error for an unknown id', async () => {
+      await expect(service.revoke('missing')).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    });
+  });
+
+  describe('rotate', () => {
+    it('issues a new key now and keeps the old one working for the grace period only', async () => {
+      const old = await service.create({ ...input, metadata: { team: 'core' } });
+      const rotated = await service.rotate(old.apiKey.id, { gracePeriodSeconds: 300 });
+
+      expect(rotated.key).not.toBe(old.key);
+      expect(rotated.apiKey).toMatchObject({
+        name: 'ci',
+        ownerId: 'owner-1',
+        scopes: ['flags:read'],
+        metadata: { team: 'core' },
+      });
+      expect(rotated.apiKey.id).not.toBe(old.apiKey.id);
+      expect(rotated.previous.expiresAt).toEqual(new Date(clock.now().getTime() + 300_000));
+
+      clock.advance(299);
+      await expect(service.verify(old.key)).resolves.toMatchObject({ id: old.apiKey.id });
+      await expect(service.verify(rotated.key)).resolves.toMatchObject({
+        id: rotated.apiKey.id,
+      });
+      clock.advance(1);
+      await expect(service.verify(old.key)).rejects.toBeInstanceOf(ExpiredApiKeyError);
+      await expect(service.verify(rotated.key)).resolves.toMatchObject({
+        id: rotated.apiKey.id,
+      });
+    });
+
+    it('stops the old key at once without a grace period', async () => {
+      const old = await service.create(input);
+      const rotated = await service.rotate(old.apiKey.id);
+      await expect(service.verify(old.key)).rejects.toBeInstanceOf(ExpiredApiKeyError);
+      await expect(service.verify(rotated.key)).resolves.toBeDefined();
+    });
+
+    it('never extends the old key past its own expiry, and the new key inherits it', async () => {
+      const expiresAt = new Date(clock.now().getTime() + 60_000);
+      const old = await service.create({ ...input, expiresAt });
+      const rotated = await service.rotate(old.apiKey.id, { gracePeriodSeconds: 3600 });
+      expect(rotated.previous.expiresAt).toEqual(expiresAt);
+      expect(rotated.apiKey.expiresAt).toEqual(expiresAt);
+    });
+
+    it('refuses to rotate revoked or unknown keys, and negative grace periods', async () => {
+      const { apiKey } = await service.create(input);
+      await expect(service.rotate(apiKey.id, { gracePeriodSeconds: -1 })).rejects.toThrow(
+        RangeError,
+      );
+      await service.revoke(apiKey.id);
+      await expect(service.rotate(apiKey.id)).rejects.toBeInstanceOf(RevokedApiKeyError);
+      await expect(service.rotate('missing')).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    });
+
+    it('removes the new key again when retiring the old one fails', async () => {
+      const { apiKey } = await service.create(input);
+      jest.spyOn(storage, 'update').mockRejectedValueOnce(new Error('write failed'));
+      await expect(service.rotate(apiKey.id, { gracePeriodSeconds: 60 })).rejects.toThrow(
+        'write failed',
+      );
+      const keys = await collect(service.listByOwner('owner-1'));
+      expect(keys.map((k) => k.id)).toEqual([apiKey.id]);
+      expect(keys[0].expiresAt).toBeNull();
+    });
+  });
+
+  describe('lastUsedAt', () => {
+    const lastUsed = async (id: string) => (await storage.getById(id))!.lastUsedAt;
+
+    it('is recorded on use, at most once per interval', async () => {
+      const { key, apiKey } = await service.create(input);
+      const first = clock.now();
+      await service.verify(key);
+      await settle();
+      expect(await lastUsed(apiKey.id)).toEqual(first);
+
+      clock.advance(59);
+      await service.verify(key);
+      await settle();
+      expect(await lastUsed(apiKey.id)).toEqual(first);
+
+      clock.advance(1);
+      await service.verify(key);
+      await settle();
+      expect(await lastUsed(apiKey.id)).toEqual(clock.now());
+    });
+
+    it('follows the configured interval (0 = every use)', async () => {
+      service = build({ lastUsedInterval: 0 });
+      const { key, apiKey } = await service.create(input);
+      await service.verify(key);
+      clock.advance(1);
+      await service.verify(key);
+      await settle();
+      expect(await lastUsed(apiKey.id)).toEqual(clock.now());
+    });
+
+    it('falls back to getById + update for storages without touch()', async () => {
+      const { key, apiKey } = await service.create(input);
+      Object.defineProperty(storage, 'touch', { value: undefined });
+      const update = jest.spyOn(storage, 'update');
+      await service.verify(key);
+      await settle();
+      expect(update).toHaveBeenCalledTimes(1);
+      expect(await lastUsed(apiKey.id)).toEqual(clock.now());
+    });
+
+    it('never fails verification when recording the use fails', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const { key, apiKey } = await service.create(input);
+      jest.spyOn(storage, 'touch').mockRejectedValue(new Error('redis://u:hunter2@db down'));
+      await expect(service.verify(key)).resolves.toMatchObject({ id: apiKey.id });
+      await settle();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(apiKey.id));
+      expect(warn).not.toHaveBeenCalledWith(expect.stringContaining('hunter2'));
+    });
+
+    it('does not even fail when the storage throws synchronously', async () => {
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const { key } = await service.create(input);
+      jest.spyOn(storage, 'touch').mockImplementation(() => {
+        throw new Error('boom');
+      });
+      await expect(service.verify(key)).resolves.toBeDefined();
+      await settle();
+    });
+  });
+
+  it('lists and deletes keys by owner', async () => {
+    const a = await service.create(input);
+    const b = await service.create(input);
+    await service.create({ ...input, ownerId: 'owner-2' });
+    const ids = (await collect(service.listByOwner('owner-1'))).map((k) => k.id);
+    expect(ids.sort()).toEqual([a.apiKey.id, b.apiKey.id].sort());
+    expect(await service.delete(a.apiKey.id)).toBe(true);
+    expect(await service.delete(a.apiKey.id)).toBe(false);
+    await expect(service.verify(a.key)).rejects.toBeInstanceOf(UnknownApiKeyError);
+  });
+});
+
+async function collect(iterable: AsyncIterable<ApiKey>): Promise<ApiKey[]> {
+  const out: ApiKey[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}

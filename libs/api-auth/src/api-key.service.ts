@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { types } from 'node:util';
+import { describeError } from '@gatekeeper/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import type { ApiAuthClock } from './api-auth.clock';
+import { API_AUTH_CLOCK, API_AUTH_OPTIONS } from './api-auth.constants';
+import type { ResolvedApiAuthOptions } from './api-auth.options';
+import {
+  ExpiredApiKeyError,
+  MalformedApiKeyError,
+  RevokedApiKeyError,
+  UnknownApiKeyError,
+} from './api-key.errors';
+import { displayPrefix, generateApiKey, parseApiKey } from './api-key.format';
+import { hashApiKey } from './api-key.hashing';
+import { assertValidScope } from './api-key.scopes';
+import type { ApiKey } from './models/api-key.model';
+import type { ApiKeyStorage } from './storage/api-key-storage.interface';
+import { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
+import { ApiKeyNotFoundError } from './storage/storage.errors';
+
+export interface CreateApiKeyInput {
+  name: string;
+  ownerId: string;
+  scopes: string[];
+  /** Omit or `null` for a key that never expires. Must lie in the future. */
+  expiresAt?: Date | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface CreatedApiKey {
+  /** The plaintext key. Show it to its owner once: it is not stored and cannot be recovered. */
+  key: string;
+  apiKey: ApiKey;
+}
+
+export interface RotateApiKeyOptions {
+  /** How long the old key keeps working, in seconds. `0` (default) stops it at once. */
+  gracePeriodSeconds?: number;
+}
+
+export interface RotatedApiKey extends CreatedApiKey {
+  /** The old key, now expiring at the end of the grace period. */
+  previous: ApiKey;
+}
+
+/** Above this many remembered keys, entries older than the interval are swept. */
+const TOUCH_MEMO_SWEEP_SIZE = 10_000;
+
+/**
+ * Issues, verifies and retires API keys. The plaintext key exists only in the value `create()` and
+ * `rotate()` return: it is never stored and never logged.
+ */
+@Injectable()
+export class ApiKeyService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ApiKeyService.name);
+  /** When this instance last recorded a use per key id: throttles writes between storage reads. */
+  private readonly lastTouched = new Map<string, number>();
+  private readonly pendingTouches = new Set<Promise<void>>();
+
+  constructor(
+    @InjectApiKeyStorage() private readonly storage: ApiKeyStorage,
+    @Inject(API_AUTH_OPTIONS) private readonly options: ResolvedApiAuthOptions,
+    @Inject(API_AUTH_CLOCK) private readonly clock: ApiAuthClock,
+  ) {}
+
+  async create(input: CreateApiKeyInput): Promise<CreatedApiKey> {
+    const now = this.clock.now();
+    const apiKey = this.buildApiKey(input, now);
+    const key = generateApiKey(this.options.keyPrefix);
+    apiKey.prefix = displayPrefix(key, this.options.keyPrefix);
+    apiKey.keyHash = hashApiKey(key, this.options.pepper);
+    const stored = await this.storage.create(apiKey);
+    this.logger.log(`Created API key ${stored.id} (${stored.prefix}…) for owner ${stored.ownerId}`);
+    return { key, apiKey: stored };
+  }
+
+  /**
+   * The stored key for `rawKey`, or a typed `ApiKeyVerificationError`. Hot path: parse, hash, one
+   * storage read. Storage failures propagate as they are (the guard answers 503).
+   */
+  async verify(rawKey: string): Promise<ApiKey> {
+    if (!parseApiKey(rawKey, this.options.keyPrefix)) throw new MalformedApiKeyError();
+    const apiKey = await this.storage.getByHash(hashApiKey(rawKey, this.options.pepper));
+    if (!apiKey) throw new UnknownApiKeyError();
+    const now = this.clock.now();
+    if (apiKey.revokedAt) throw new RevokedApiKeyError(apiKey.id);
+    if (isExpired(apiKey, now)) throw new ExpiredApiKeyError(apiKey.id);
+    this.recordUse(apiKey, now);
+    return apiKey;
+  }
+
+  /** Revokes the key for good; revoking a revoked key changes nothing. */
+  async revoke(id: string): Promise<ApiKey> {
+    const apiKey = await this.getExisting(id);
+    if (apiKey.revokedAt) return apiKey;
+    const revoked = await this.storage.update({ ...apiKey, revokedAt: this.clock.now() });
+    this.logger.log(`Revoked API key ${id}`);
+    return revoked;
+  }
+
+  /**
+   * Issues a replacement with the same name, owner, scopes, metadata and expiry. The old key keeps
+   * working for `gracePeriodSeconds` (never past its own expiry), then is refused as expired.
+   */
+  async rotate(id: string, options: RotateApiKeyOptions = {}): Promise<RotatedApiKey> {
+    const gracePeriodSeconds = options.gracePeriodSeconds ?? 0;
+    if (!Number.isFinite(gracePeriodSeconds) || gracePeriodSeconds < 0) {
+      throw new RangeError('gracePeriodSeconds must be a number of seconds, 0 or more');
+    }
+    const old = await this.getExisting(id);
+    const now = this.clock.now();
+    if (old.revokedAt) throw new RevokedApiKeyError(old.id);
+    if (isExpired(old, now)) throw new ExpiredApiKeyError(old.id);
+
+    // Create first: if anything fails afterwards the old key still works and nobody is locked out.
+    const created = await this.create({
+      name: old.name,
+      ownerId: old.ownerId,
+      scopes: old.scopes,
+      metadata: old.metadata,
+      expiresAt: old.expiresAt,
+    });
+    const graceEnd = new Date(now.getTime() + gracePeriodSeconds * 1000);
+    const expiresAt =
+      old.expiresAt && toTime(old.expiresAt) < graceEnd.getTime() ? old.expiresAt : graceEnd;
+    let previous: ApiKey;
+    try {
+      previous = await this.storage.update({ ...old, expiresAt });
+    } catch (error) {
+      await this.storage.delete(created.apiKey.id).catch(() => false);
+      throw error;
+    }
+    this.logger.log(
+      `Rotated API key ${id} to ${created.apiKey.id}; the old key stops working at ${expiresAt.toISOString()}`,
+    );
+    return { ...created, previous };
+  }
+
+  /** Every key of `ownerId`, including expired and revoked ones. */
+  listByOwner(ownerId: string): AsyncIterable<ApiKey> {
+    return this.storage.listByOwner(ownerId);
+  }
+
+  /** Removes the key record. Prefer `revoke()` to keep an audit trail. `true` if it existed. */
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.storage.delete(id);
+    if (deleted) {
+      this.lastTouched.delete(id);
+      this.logger.log(`Deleted API key ${id}`);
+    }
+    return deleted;
+  }
+
+  /** Lets in-flight `lastUsedAt` writes finish before the module closes the storage. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.pendingTouches]);
+  }
+
+  private buildApiKey(input: CreateApiKeyInput, now: Date): ApiKey {
+    const { name, ownerId, scopes, expiresAt = null, metadata = {} } = input ?? {};
+    if (typeof name !== 'string' || name.trim() === '') {
+      throw new TypeError('name must be a non-empty string');
+    }
+    if (typeof ownerId !== 'string' || ownerId.trim() === '') {
+      throw new TypeError('ownerId must be a non-empty string');
+    }
+    if (!Array.isArray(scopes)) throw new TypeError('scopes must be an array of strings');
+    scopes.forEach(assertValidScope);
+    if (expiresAt !== null) {
+      // types.isDate, not instanceof: Dates from another realm (vm, worker) are Dates too.
+      if (!types.isDate(expiresAt) || Number.isNaN(expiresAt.getTime())) {
+        throw new TypeError('expiresAt must be a Date or null');
+      }
+      if (expiresAt.getTime() <= now.getTime())
+        throw new RangeError('expiresAt must be in the future');
+    }
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw new TypeError('metadata must be a plain object');
+    }
+    return {
+      id: randomUUID(),
+      name,
+      ownerId,
+      prefix: '',
+      keyHash: '',
+      scopes: [...new Set(scopes)],
+      metadata: structuredClone(metadata),
+      createdAt: now,
+      expiresAt: expiresAt && new Date(expiresAt),
+      revokedAt: null,
+      lastUsedAt: null,
+    };
+  }
+
+  private async getExisting(id: string): Promise<ApiKey> {
+    const apiKey = await this.storage.getById(id);
+    if (!apiKey) throw new ApiKeyNotFoundError(id);
+    return apiKey;
+  }
+
+  /**
+   * Records the use at most once per interval per key, without delaying the caller: the write runs
+   * after `verify()` returns, and its failure is logged, never thrown.
+   */
+  private recordUse(apiKey: ApiKey, now: Date): void {
+    const interval = this.options.lastUsedIntervalMs;
+    const nowMs = now.getTime();
+    const storedMs = apiKey.lastUsedAt ? toTime(apiKey.lastUsedAt) : -Infinity;
+    const touchedMs = this.lastTouched.get(apiKey.id) ?? -Infinity;
+    if (nowMs - Math.max(storedMs, touchedMs) < interval) return;
+    if (interval > 0) this.rememberTouch(apiKey.id, nowMs);
+
+    const pending: Promise<void> = Promise.resolve()
+      .then(() => this.touch(apiKey.id, now))
+      .catch((error: unknown) => {
+        this.logger.warn(`Could not record use of API key ${apiKey.id}: ${describeError(error)}`);
+      })
+      .finally(() => this.pendingTouches.delete(pending));
+    this.pendingTouches.add(pending);
+  }
+
+  private async touch(id: string, at: Date): Promise<void> {
+    if (this.storage.touch) return this.storage.touch(id, at);
+    // Fallback for storages without `touch`: update() keeps revocation and the later lastUsedAt.
+    const current = await this.storage.getById(id);
+    if (current) await this.storage.update({ ...current, lastUsedAt: at });
+  }
+
+  private rememberTouch(id: string, nowMs: number): void {
+    this.lastTouched.set(id, nowMs);
+    if (this.lastTouched.size <= TOUCH_MEMO_SWEEP_SIZE) return;
+    for (const [key, at] of this.lastTouched) {
+      if (nowMs - at >= this.options.lastUsedIntervalMs) this.lastTouched.delete(key);
+    }
+  }
+}
+
+function isExpired(apiKey: ApiKey, now: Date): boolean {
+  return apiKey.expiresAt !== null && toTime(apiKey.expiresAt) <= now.getTime();
+}
+
+/** Tolerates custom storages that hand back ISO strings instead of Dates. */
+function toTime(value: Date | string): number {
+  return new Date(value).getTime();
+}

@@ -1,0 +1,27 @@
+/**
+ * A stored API key. The plaintext key is never part of this record: only its hash (`keyHash`)
+ * and a short display `prefix` survive `ApiKeyService.create()`.
+ */
+export interface ApiKey {
+  /** Random UUID; stable across the key's life. */
+  id: string;
+  /** Human label ("CI deploy key"). */
+  name: string;
+  /** Who the key acts for (user, service account, tenant…). Indexed for `listByOwner`. */
+  ownerId: string;
+  /** The first characters of the key (`sk_Ab12cd`), enough to recognise it in a list, never enough to use it. */
+  prefix: string;
+  /** Hex SHA-256 of the key, or HMAC-SHA256 when a `pepper` is configured. Unique. */
+  keyHash: string;
+  /** Granted scopes, e.g. `flags:read`; `resource:*` grants every scope under `resource:`. */
+  scopes: string[];
+  /** Free-form JSON-serialisable data owned by the application. */
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  /** `null` = never expires. Rotation sets it to the end of the grace period. */
+  expiresAt: Date | null;
+  /** `null` = active. Once set it is never cleared: revocation is one-way. */
+  revokedAt: Date | null;
+  /** Updated at most once per `lastUsedInterval` per key, off the request's critical path. */
+  lastUsedAt: Date | null;
+}

@@ -1,0 +1,93 @@
+import type { ApiKey } from '../models/api-key.model';
+import type { ApiKeyStorage } from './api-key-storage.interface';
+import { ApiKeyNotFoundError, DuplicateApiKeyError } from './storage.errors';
+
+/**
+ * Keeps keys in process memory. For development and tests: keys vanish on restart and are not
+ * shared between instances.
+ */
+export class MemoryApiKeyStorage implements ApiKeyStorage {
+  private readonly byId = new Map<string, ApiKey>();
+  private readonly idByHash = new Map<string, string>();
+
+  async getByHash(keyHash: string): Promise<ApiKey | null> {
+    const id = this.idByHash.get(keyHash);
+    return id === undefined ? null : this.getById(id);
+  }
+
+  async getById(id: string): Promise<ApiKey | null> {
+    const stored = this.byId.get(id);
+    return stored ? copy(stored) : null;
+  }
+
+  async create(apiKey: ApiKey): Promise<ApiKey> {
+    if (this.byId.has(apiKey.id)) throw new DuplicateApiKeyError('id');
+    if (this.idByHash.has(apiKey.keyHash)) throw new DuplicateApiKeyError('keyHash');
+    const stored = copy(apiKey);
+    this.byId.set(stored.id, stored);
+    this.idByHash.set(stored.keyHash, stored.id);
+    return copy(stored);
+  }
+
+  async update(apiKey: ApiKey): Promise<ApiKey> {
+    const stored = this.byId.get(apiKey.id);
+    if (!stored) throw new ApiKeyNotFoundError(apiKey.id);
+    const given = copy(apiKey);
+    const merged: ApiKey = {
+      ...stored,
+      name: given.name,
+      scopes: given.scopes,
+      metadata: given.metadata,
+      expiresAt: given.expiresAt,
+      revokedAt: stored.revokedAt ?? given.revokedAt,
+      lastUsedAt: later(stored.lastUsedAt, given.lastUsedAt),
+    };
+    this.byId.set(merged.id, merged);
+    return copy(merged);
+  }
+
+  async touch(id: string, lastUsedAt: Date): Promise<void> {
+    const stored = this.byId.get(id);
+    if (stored) stored.lastUsedAt = later(stored.lastUsedAt, lastUsedAt);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const stored = this.byId.get(id);
+    if (!stored) return false;
+    this.byId.delete(id);
+    this.idByHash.delete(stored.keyHash);
+    return true;
+  }
+
+  async *listByOwner(ownerId: string): AsyncIterable<ApiKey> {
+    // Snapshot first so a caller deleting while iterating sees a stable list.
+    const owned = [...this.byId.values()].filter((apiKey) => apiKey.ownerId === ownerId);
+    for (const apiKey of owned) yield copy(apiKey);
+  }
+
+  async healthCheck(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release; keys stay readable so a late request during shutdown still resolves.
+  }
+}
+
+function copy(apiKey: ApiKey): ApiKey {
+  return {
+    ...apiKey,
+    scopes: [...apiKey.scopes],
+    metadata: structuredClone(apiKey.metadata),
+    createdAt: new Date(apiKey.createdAt),
+    expiresAt: apiKey.expiresAt && new Date(apiKey.expiresAt),
+    revokedAt: apiKey.revokedAt && new Date(apiKey.revokedAt),
+    lastUsedAt: apiKey.lastUsedAt && new Date(apiKey.lastUsedAt),
+  };
+}
+
+function later(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b ? new Date(b) : null;
+  if (!b) return a;
+  return a.getTime() >= b.getTime() ? a : new Date(b);
+}

@@ -1,0 +1,32 @@
+/** Base class for errors a storage backend raises on purpose (as opposed to a driver failure). */
+export class ApiKeyStorageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** `create()` was given an id or key hash that is already stored. */
+export class DuplicateApiKeyError extends ApiKeyStorageError {
+  constructor(
+    /** Which unique field collided. */
+    readonly field: 'id' | 'keyHash',
+    options?: ErrorOptions,
+  ) {
+    // Never echo the hash itself: it is a lookup handle for the key.
+    super(
+      field === 'id' ? 'An API key with this id already exists' : 'API key hash collision',
+      options,
+    );
+  }
+}
+
+/** `update()` (or a service call by id) named an id that is not stored. */
+export class ApiKeyNotFoundError extends ApiKeyStorageError {
+  constructor(
+    readonly id: string,
+    options?: ErrorOptions,
+  ) {
+    super(`API key ${id} not found`, options);
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typeorm';
+import { assertDriverInstalled, requireDriver } from './driver';
+import { GatekeeperConfigError } from './errors';
+import { describeError, redactSecrets } from './redact';
+
+const EXPECTED =
+  'expected postgres://user:password@host:5432/db, mysql://user:password@host:3306/db, ' +
+  'sqlite:<file> or sqlite::memory:';
+
+/**
+ * Maps a connection string onto TypeORM options, checking that the driver package is installed.
+ * Pools fail fast (a few seconds) when the server is away so requests fall back instead of hanging.
+ */
+export function parseConnectionString(
+  connectionString: string,
+  optionName = 'connectionString',
+): DataSourceOptions {
+  const fail = (why: string): never => {
+    throw new GatekeeperConfigError(
+      `${optionName} ${JSON.stringify(redactSecrets(connectionString))} is not valid: ${why}; ${EXPECTED}`,
+    );
+  };
+  const scheme = /^([a-z0-9+]+):/i.exec(connectionString)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'postgres':
+    case 'postgresql':
+      checkServerUrl(connectionString, fail);
+      assertDriverInstalled('pg', 'database (PostgreSQL)');
+      return {
+        type: 'postgres',
+        url: connectionString,
+        extra: { connectionTimeoutMillis: 5000, max: 10 },
+      };
+    case 'mysql':
+    case 'mariadb':
+      checkServerUrl(connectionString, fail);
+      assertDriverInstalled('mysql2', `database (${scheme === 'mysql' ? 'MySQL' : 'MariaDB'})`);
+      return {
+        type: scheme,
+        url: connectionString.replace(/^mariadb:/i, 'mysql:'),
+        connectTimeout: 5000,
+        extra: { connectionLimit: 10 },
+      };
+    case 'sqlite':
+      assertDriverInstalled('better-sqlite3', 'database (SQLite)');
+      return { type: 'better-sqlite3', database: sqliteFile(connectionString, fail) };
+    default:
+      return fail('unknown scheme');
+  }
+}
+
+function checkServerUrl(connectionString: string, fail: (why: string) => never): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(connectionString);
+  } catch {
+    return fail('cannot be parsed as a URL');
+  }
+  if (!parsed.hostname) fail('host is missing');
+}
+
+function sqliteFile(connectionString: string, fail: (why: string) => never): string {
+  // Accept sqlite:file.db, sqlite:./data/x.db, sqlite:///abs/path.db and sqlite::memory:.
+  const path = connectionString.slice('sqlite:'.length).replace(/^\/\//, '');
+  if (!path) fail('the file name is missing');
+  if (path === ':memory:') return path;
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  return path;
+}
+
+export interface CreateDataSourceOptions {
+  entities: MixedList<string | EntitySchema | (new () => unknown)>;
+  migrations?: MixedList<string | (new () => unknown)>;
+  migrationsTableName?: string;
+  optionName?: string;
+}
+
+/**
+ * Opens and initializes a TypeORM DataSource for a connection string. The caller owns it and
+ * must `destroy()` it. Connection errors are rethrown with credentials scrubbed.
+ */
+export async function createDataSource(
+  connectionString: string,
+  { entities, migrations, migrationsTableName, optionName }: CreateDataSourceOptions,
+): Promise<DataSource> {
+  const options = parseConnectionString(connectionString, optionName);
+  const typeorm = requireDriver<typeof import('typeorm')>('typeorm', 'database');
+  const dataSource = new typeorm.DataSource({
+    ...options,
+    entities,
+    migrations,
+    migrationsTableName,
+    synchronize: false,
+    logging: false,
+  } as DataSourceOptions);
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new Error(
+      `Could not connect to the database at ${redactSecrets(connectionString)}: ${describeError(error)}`,
+    );
+  }
+  return dataSource;
+}

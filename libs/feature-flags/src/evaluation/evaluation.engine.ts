@@ -1,0 +1,219 @@
+import { describeError } from '@gatekeeper/common';
+import {
+  isOverrideExpired,
+  type FeatureFlag,
+  type FlagCondition,
+  type FlagOverride,
+  type FlagRule,
+  type JsonValue,
+  type OverrideEntityType,
+} from '../models/feature-flag.model';
+import {
+  ErrorCode,
+  EvaluationReason,
+  type EvaluationContext,
+  type EvaluationDetails,
+} from '../models/evaluation.model';
+import { isInRollout, selectVariant } from './bucketing';
+import { evaluateOperator } from './operators';
+
+/**
+ * The outcome of evaluating one flag. `value` is the flag's value (for a boolean flag the same as
+ * `enabled`); `enabled` is whether the flag is "on", whatever its type — what guards look at.
+ */
+export interface FlagEvaluation extends EvaluationDetails<JsonValue> {
+  enabled: boolean;
+}
+
+/** The override lookups for a context, in the order evaluation honours them. */
+export function overrideLookups(
+  context: EvaluationContext,
+): Array<{ entityType: OverrideEntityType; entityId: string }> {
+  const candidates: Array<[OverrideEntityType, string | undefined]> = [
+    ['user', context.userId],
+    ['organization', context.organizationId],
+    ['tenant', context.tenantId],
+    ['targeting_key', context.targetingKey],
+  ];
+  return candidates
+    .filter((entry): entry is [OverrideEntityType, string] => isId(entry[1]))
+    .map(([entityType, entityId]) => ({ entityType, entityId }));
+}
+
+/**
+ * Evaluates a flag: status, then overrides, then rules by priority, then the variant split,
+ * then the flag's default. Synchronous and pure: the caller fetches the overrides listed by
+ * `overrideLookups` (in that order, `null` where none exists). Never throws; a flag whose stored
+ * shape cannot be interpreted yields reason ERROR with PARSE_ERROR.
+ */
+export function evaluateFlag(
+  flag: FeatureFlag,
+  context: EvaluationContext,
+  overrides: ReadonlyArray<FlagOverride | null | undefined> = [],
+  now: Date = new Date(),
+): FlagEvaluation {
+  try {
+    if (flag.status !== 'active') {
+      return flagDefault(flag, EvaluationReason.DISABLED);
+    }
+
+    const override = overrides.find(
+      (candidate): candidate is FlagOverride => !!candidate && !isOverrideExpired(candidate, now),
+    );
+    if (override) {
+      return served(flag, EvaluationReason.OVERRIDE, override.enabled, override.value, null);
+    }
+
+    for (const rule of rulesInOrder(flag.rules)) {
+      if (!rule.enabled || !matchesAll(rule.conditions, context)) continue;
+      // A matching rule outside its rollout is not a verdict: later rules still get their turn.
+      if (
+        rule.rolloutPercentage !== null &&
+        !isInRollout(flag.key, context.targetingKey, rule.rolloutPercentage)
+      ) {
+        continue;
+      }
+      return served(
+        flag,
+        EvaluationReason.TARGETING_MATCH,
+        rule.serveEnabled,
+        rule.serveValue,
+        rule.name,
+      );
+    }
+
+    if (flag.variants.length > 0) {
+      if (!isId(context.targetingKey)) {
+        return {
+          ...flagDefault(flag, EvaluationReason.DEFAULT),
+          errorCode: ErrorCode.TARGETING_KEY_MISSING,
+          errorMessage: `flag "${flag.key}" splits by variant and the context has no targetingKey`,
+        };
+      }
+      const variant = selectVariant(flag.key, context.targetingKey, flag.variants);
+      if (variant) return servedVariant(flag, variant.key, variant.value);
+    }
+
+    return flagDefault(flag, EvaluationReason.STATIC);
+  } catch (error) {
+    return {
+      flagKey: flag?.key,
+      value: null,
+      enabled: false,
+      reason: EvaluationReason.ERROR,
+      variant: null,
+      errorCode: ErrorCode.PARSE_ERROR,
+      errorMessage: `flag "${flag?.key}" could not be evaluated: ${describeError(error)}`,
+    };
+  }
+}
+
+/**
+ * Reads an attribute for a condition: built-in context fields first (camelCase, or the
+ * snake_case names litestar-flags rules use), then `context.attributes`.
+ */
+export function getContextAttribute(context: EvaluationContext, attribute: string): unknown {
+  const field = BUILT_IN_FIELDS.get(attribute);
+  if (field !== undefined) {
+    const value = context[field];
+    if (value !== undefined && value !== null) return value;
+  }
+  const attributes = context.attributes;
+  if (attributes && Object.hasOwn(attributes, attribute)) return attributes[attribute];
+  return undefined;
+}
+
+type BuiltInField = Exclude<keyof EvaluationContext, 'attributes'>;
+
+const BUILT_IN_FIELDS = new Map<string, BuiltInField>([
+  ['targetingKey', 'targetingKey'],
+  ['targeting_key', 'targetingKey'],
+  ['userId', 'userId'],
+  ['user_id', 'userId'],
+  ['organizationId', 'organizationId'],
+  ['organization_id', 'organizationId'],
+  ['tenantId', 'tenantId'],
+  ['tenant_id', 'tenantId'],
+  ['environment', 'environment'],
+  ['appVersion', 'appVersion'],
+  ['app_version', 'appVersion'],
+  ['ip', 'ip'],
+  ['ipAddress', 'ip'],
+  ['ip_address', 'ip'],
+  ['userAgent', 'userAgent'],
+  ['user_agent', 'userAgent'],
+  ['country', 'country'],
+]);
+
+function rulesInOrder(rules: readonly FlagRule[]): FlagRule[] {
+  // Array#sort is stable: rules with equal priority keep their stored order.
+  return [...rules].sort((a, b) => a.priority - b.priority);
+}
+
+function matchesAll(conditions: readonly FlagCondition[], context: EvaluationContext): boolean {
+  return conditions.every(
+    (condition) =>
+      typeof condition?.attribute === 'string' &&
+      evaluateOperator(
+        condition.operator,
+        getContextAttribute(context, condition.attribute),
+        condition.value,
+      ),
+  );
+}
+
+function flagDefault(flag: FeatureFlag, reason: EvaluationReason): FlagEvaluation {
+  return {
+    flagKey: flag.key,
+    value: flag.flagType === 'boolean' ? flag.defaultEnabled : flag.defaultValue,
+    enabled: flag.defaultEnabled,
+    reason,
+    variant: null,
+    errorCode: null,
+    errorMessage: null,
+  };
+}
+
+/** An override or rule: a boolean flag serves `enabled`; others serve `value`, else their default. */
+function served(
+  flag: FeatureFlag,
+  reason: EvaluationReason,
+  enabled: boolean,
+  value: JsonValue,
+  variant: string | null,
+): FlagEvaluation {
+  return {
+    flagKey: flag.key,
+    value: flag.flagType === 'boolean' ? enabled : (value ?? flag.defaultValue),
+    enabled,
+    reason,
+    variant,
+    errorCode: null,
+    errorMessage: null,
+  };
+}
+
+function servedVariant(flag: FeatureFlag, key: string, value: JsonValue): FlagEvaluation {
+  // litestar-flags stores a boolean variant as {"enabled": true|false}; accept that and a bare boolean.
+  const resolved =
+    flag.flagType === 'boolean' &&
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    typeof value.enabled === 'boolean'
+      ? value.enabled
+      : value;
+  return {
+    flagKey: flag.key,
+    value: resolved,
+    enabled: flag.flagType === 'boolean' ? resolved === true : true,
+    reason: EvaluationReason.SPLIT,
+    variant: key,
+    errorCode: null,
+    errorMessage: null,
+  };
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}

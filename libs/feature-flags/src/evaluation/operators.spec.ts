@@ -1,0 +1,294 @@
+import { CONDITION_OPERATORS } from '../models/feature-flag.model';
+import { evaluateOperator } from './operators';
+
+type Case = [actual: unknown, expected: unknown];
+
+/** For each operator: inputs that match, inputs that don't, and inputs that make no sense. */
+const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
+  eq: {
+    match: [
+      ['pro', 'pro'],
+      [3, 3],
+      [true, true],
+      [
+        ['a', 1],
+        ['a', 1],
+      ],
+      [{ a: 1 }, { a: 1 }],
+    ],
+    noMatch: [
+      ['pro', 'free'],
+      [3, '3'],
+      [{ a: 1 }, { a: 2 }],
+      [['a'], ['a', 'b']],
+    ],
+    bad: [[{ a: 1 }, 'x']],
+  },
+  ne: {
+    match: [
+      ['pro', 'free'],
+      [3, '3'],
+    ],
+    noMatch: [
+      ['pro', 'pro'],
+      [3, 3],
+    ],
+    bad: [],
+  },
+  gt: {
+    match: [
+      [5, 3],
+      ['10', 9],
+      [2.5, '2'],
+    ],
+    noMatch: [
+      [3, 3],
+      [2, 3],
+    ],
+    bad: [
+      ['ten', 3],
+      [5, 'three'],
+      ['', 0],
+      [true, 0],
+      [5, null],
+    ],
+  },
+  gte: {
+    match: [
+      [3, 3],
+      [4, 3],
+    ],
+    noMatch: [[2, 3]],
+    bad: [
+      ['abc', 1],
+      [[1], 0],
+    ],
+  },
+  lt: {
+    match: [
+      [2, 3],
+      ['1.5', 2],
+    ],
+    noMatch: [
+      [3, 3],
+      [4, 3],
+    ],
+    bad: [
+      ['x', 3],
+      [{}, 1],
+    ],
+  },
+  lte: {
+    match: [
+      [3, 3],
+      [2, 3],
+    ],
+    noMatch: [[4, 3]],
+    bad: [['x', 3]],
+  },
+  in: {
+    match: [
+      ['de', ['fr', 'de']],
+      [2, [1, 2]],
+    ],
+    noMatch: [
+      ['us', ['fr', 'de']],
+      ['2', [1, 2]],
+    ],
+    bad: [
+      ['de', 'de'],
+      ['de', null],
+      ['de', { de: true }],
+    ],
+  },
+  not_in: {
+    match: [['us', ['fr', 'de']]],
+    noMatch: [['de', ['fr', 'de']]],
+    bad: [
+      ['de', 'fr'],
+      ['de', null],
+    ],
+  },
+  contains: {
+    match: [
+      ['hello@acme.com', '@acme'],
+      [['beta', 'staff'], 'staff'],
+    ],
+    noMatch: [
+      ['hello@other.com', '@acme'],
+      [['beta'], 'staff'],
+    ],
+    bad: [
+      [42, '4'],
+      ['hello', 4],
+      [{ beta: true }, 'beta'],
+    ],
+  },
+  not_contains: {
+    match: [
+      ['hello@other.com', '@acme'],
+      [['beta'], 'staff'],
+    ],
+    noMatch: [
+      ['hello@acme.com', '@acme'],
+      [['staff'], 'staff'],
+    ],
+    bad: [
+      [42, '4'],
+      ['hello', 4],
+      [{ beta: true }, 'beta'],
+    ],
+  },
+  starts_with: {
+    match: [
+      ['admin-42', 'admin-'],
+      [4242, '42'],
+    ],
+    noMatch: [['user-42', 'admin-']],
+    bad: [
+      ['admin-42', 4],
+      [{}, 'a'],
+      [['admin'], 'admin'],
+    ],
+  },
+  ends_with: {
+    match: [['alice@acme.com', '@acme.com']],
+    noMatch: [['alice@acme.com.evil', '@acme.com']],
+    bad: [
+      ['alice@acme.com', null],
+      [true, 'e'],
+    ],
+  },
+  matches: {
+    // Anchored at the start, not the end (like Python's re.match).
+    match: [
+      ['user-123', 'user-\\d+'],
+      ['user-123-extra', 'user-\\d+'],
+      ['b', 'a|b'],
+    ],
+    noMatch: [
+      ['the user-123', 'user-\\d+'],
+      ['xb', 'a|b'],
+    ],
+    bad: [
+      ['anything', '(unclosed'],
+      ['anything', '[z-a]'],
+      ['abc', 42],
+    ],
+  },
+  semver_eq: {
+    match: [
+      ['1.2.3', '1.2.3'],
+      ['v1.2', '1.2.0'],
+      ['1.0.0+build.7', '1.0.0'],
+    ],
+    noMatch: [
+      ['1.2.3', '1.2.4'],
+      ['1.0.0-rc.1', '1.0.0'],
+    ],
+    bad: [
+      ['latest', '1.0.0'],
+      ['1.2.3', 'x'],
+      ['1..2', '1.2'],
+      [{}, '1.0.0'],
+    ],
+  },
+  semver_gt: {
+    match: [
+      ['1.10.0', '1.9.0'],
+      ['2.0.0', '1.99.99'],
+      ['1.0.0', '1.0.0-rc.1'],
+      ['1.0.0-rc.2', '1.0.0-rc.1'],
+    ],
+    noMatch: [
+      ['1.9.0', '1.10.0'],
+      ['1.0.0', '1.0.0'],
+      ['1.0.0-alpha', '1.0.0-alpha.1'],
+    ],
+    bad: [['one', '1.0.0']],
+  },
+  semver_lt: {
+    match: [
+      ['1.9.9', '1.10.0'],
+      ['1.0.0-alpha', '1.0.0-beta'],
+      ['1.0.0-2', '1.0.0-alpha'],
+    ],
+    noMatch: [
+      ['1.10.0', '1.9.9'],
+      ['1.0.0', '1.0.0-beta'],
+    ],
+    bad: [['1.0.0', 'newest']],
+  },
+  date_after: {
+    match: [
+      ['2025-06-01T00:00:00Z', '2025-01-01'],
+      [new Date('2030-01-01T00:00:00Z'), '2029-12-31T23:59:59Z'],
+      [Date.UTC(2025, 0, 2), '2025-01-01'],
+      // A string without a zone is UTC, not the host's local time.
+      ['2025-01-01T00:00:01', '2025-01-01T00:00:00Z'],
+    ],
+    noMatch: [
+      ['2024-06-01', '2025-01-01'],
+      ['2025-01-01T00:00:00Z', '2025-01-01'],
+    ],
+    bad: [
+      ['tomorrow', '2025-01-01'],
+      ['2025-01-01', 'March 7'],
+      ['2025-13-45', '2025-01-01'],
+    ],
+  },
+  date_before: {
+    match: [
+      ['2024-06-01', '2025-01-01'],
+      ['2025-01-01T01:00:00+02:00', '2025-01-01T00:00:00Z'],
+    ],
+    noMatch: [['2025-06-01', '2025-01-01']],
+    bad: [
+      [true, '2025-01-01'],
+      ['2024-01-01', {}],
+    ],
+  },
+};
+
+describe('condition operators', () => {
+  it('has cases for every operator', () => {
+    expect(Object.keys(CASES).sort()).toEqual([...CONDITION_OPERATORS].sort());
+  });
+
+  describe.each(Object.entries(CASES))('%s', (operator, { match, noMatch, bad }) => {
+    it.each(match)('matches %j against %j', (actual, expected) => {
+      expect(evaluateOperator(operator, actual, expected)).toBe(true);
+    });
+
+    if (noMatch.length > 0) {
+      it.each(noMatch)('does not match %j against %j', (actual, expected) => {
+        expect(evaluateOperator(operator, actual, expected)).toBe(false);
+      });
+    }
+
+    if (bad.length > 0) {
+      it.each(bad)('treats %j against %j as no match', (actual, expected) => {
+        expect(evaluateOperator(operator, actual, expected)).toBe(false);
+      });
+    }
+
+    it('never matches a missing attribute', () => {
+      const expected = match[0][1];
+      expect(evaluateOperator(operator, undefined, expected)).toBe(false);
+      expect(evaluateOperator(operator, null, expected)).toBe(false);
+    });
+  });
+
+  it('treats an unknown or malformed operator as no match', () => {
+    expect(evaluateOperator('regex', 'a', 'a')).toBe(false);
+    expect(evaluateOperator('toString', 'a', 'a')).toBe(false);
+    expect(evaluateOperator('__proto__', 'a', 'a')).toBe(false);
+    expect(evaluateOperator(undefined, 'a', 'a')).toBe(false);
+  });
+
+  it('keeps matching correctly when a cached pattern is reused', () => {
+    expect(evaluateOperator('matches', 'abc', 'a')).toBe(true);
+    expect(evaluateOperator('matches', 'abc', 'a')).toBe(true);
+    expect(evaluateOperator('matches', 'cab', 'a')).toBe(false);
+  });
+});

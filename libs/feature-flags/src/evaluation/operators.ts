@@ -1,0 +1,194 @@
+import type { ConditionOperator } from '../models/feature-flag.model';
+
+type Comparator = (actual: unknown, expected: unknown) => boolean;
+
+/**
+ * One function per operator. `actual` is never null or undefined here: a missing attribute is
+ * "no match" for every operator, including the negative ones (`ne`, `not_in`, `not_contains`).
+ * Bad input on either side is "no match" as well; nothing here throws.
+ */
+const OPERATORS: Record<ConditionOperator, Comparator> = {
+  eq: (actual, expected) => isEqual(actual, expected),
+  ne: (actual, expected) => !isEqual(actual, expected),
+  gt: (actual, expected) => compareNumbers(actual, expected, (a, b) => a > b),
+  gte: (actual, expected) => compareNumbers(actual, expected, (a, b) => a >= b),
+  lt: (actual, expected) => compareNumbers(actual, expected, (a, b) => a < b),
+  lte: (actual, expected) => compareNumbers(actual, expected, (a, b) => a <= b),
+  in: (actual, expected) => Array.isArray(expected) && expected.some((e) => isEqual(actual, e)),
+  not_in: (actual, expected) =>
+    Array.isArray(expected) && !expected.some((e) => isEqual(actual, e)),
+  contains: (actual, expected) => contains(actual, expected) === true,
+  not_contains: (actual, expected) => contains(actual, expected) === false,
+  starts_with: (actual, expected) =>
+    isText(actual) && typeof expected === 'string' && String(actual).startsWith(expected),
+  ends_with: (actual, expected) =>
+    isText(actual) && typeof expected === 'string' && String(actual).endsWith(expected),
+  matches: (actual, expected) => isText(actual) && matchesAtStart(String(actual), expected),
+  semver_eq: (actual, expected) => compareSemver(actual, expected, (order) => order === 0),
+  semver_gt: (actual, expected) => compareSemver(actual, expected, (order) => order > 0),
+  semver_lt: (actual, expected) => compareSemver(actual, expected, (order) => order < 0),
+  date_after: (actual, expected) => compareDates(actual, expected, (a, b) => a > b),
+  date_before: (actual, expected) => compareDates(actual, expected, (a, b) => a < b),
+};
+
+/** Whether `actual` satisfies `operator` against `expected`. Unknown operators never match. */
+export function evaluateOperator(operator: unknown, actual: unknown, expected: unknown): boolean {
+  if (actual === undefined || actual === null) return false;
+  if (typeof operator !== 'string' || !Object.hasOwn(OPERATORS, operator)) return false;
+  return OPERATORS[operator as ConditionOperator](actual, expected);
+}
+
+function isEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => isEqual(item, b[i]));
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((key) => Object.hasOwn(b, key) && isEqual(a[key], b[key]))
+    );
+  }
+  return false;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isText(value: unknown): value is string | number {
+  return typeof value === 'string' || typeof value === 'number';
+}
+
+/** Numbers, or strings that are entirely a number ("42", "1.5"); anything else is NaN. */
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return Number.NaN;
+}
+
+function compareNumbers(
+  actual: unknown,
+  expected: unknown,
+  test: (a: number, b: number) => boolean,
+): boolean {
+  const a = toNumber(actual);
+  const b = toNumber(expected);
+  return !Number.isNaN(a) && !Number.isNaN(b) && test(a, b);
+}
+
+/** `true`/`false` when the question makes sense, `undefined` when the types do not fit. */
+function contains(actual: unknown, expected: unknown): boolean | undefined {
+  if (typeof actual === 'string') {
+    return typeof expected === 'string' ? actual.includes(expected) : undefined;
+  }
+  if (Array.isArray(actual)) return actual.some((item) => isEqual(item, expected));
+  return undefined;
+}
+
+// Rules are evaluated on every request; compiling a pattern once per process is enough. Invalid
+// patterns are remembered as `null` so they cost one failed compile, not one per request.
+const MAX_CACHED_PATTERNS = 500;
+const patterns = new Map<string, RegExp | null>();
+
+/** Like Python's `re.match`: the pattern must match at the start, not necessarily the end. */
+function matchesAtStart(text: string, pattern: unknown): boolean {
+  if (typeof pattern !== 'string') return false;
+  let regex = patterns.get(pattern);
+  if (regex === undefined) {
+    try {
+      // The sticky flag anchors every alternative at lastIndex (0) without rewriting the pattern.
+      regex = new RegExp(pattern, 'y');
+    } catch {
+      regex = null;
+    }
+    if (patterns.size >= MAX_CACHED_PATTERNS) patterns.clear();
+    patterns.set(pattern, regex);
+  }
+  if (regex === null) return false;
+  regex.lastIndex = 0;
+  return regex.test(text);
+}
+
+const SEMVER =
+  /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
+
+interface SemVer {
+  core: [number, number, number];
+  prerelease: string[];
+}
+
+/** Accepts `1`, `1.2`, `1.2.3`, an optional leading `v`, pre-release and build suffixes. */
+function parseSemver(value: unknown): SemVer | null {
+  if (!isText(value)) return null;
+  const match = SEMVER.exec(String(value).trim());
+  if (!match) return null;
+  return {
+    core: [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)],
+    prerelease: match[4] ? match[4].split('.') : [],
+  };
+}
+
+/** Semantic Versioning 2.0 precedence: negative, zero or positive like a sort comparator. */
+function semverOrder(a: SemVer, b: SemVer): number {
+  for (let i = 0; i < 3; i++) {
+    if (a.core[i] !== b.core[i]) return a.core[i] - b.core[i];
+  }
+  // A pre-release ranks below its release: 1.0.0-rc.1 < 1.0.0.
+  if (a.prerelease.length === 0 || b.prerelease.length === 0) {
+    return b.prerelease.length - a.prerelease.length;
+  }
+  const length = Math.min(a.prerelease.length, b.prerelease.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.prerelease[i];
+    const y = b.prerelease[i];
+    if (x === y) continue;
+    const xNumeric = /^\d+$/.test(x);
+    const yNumeric = /^\d+$/.test(y);
+    if (xNumeric && yNumeric) return Number(x) - Number(y);
+    if (xNumeric !== yNumeric) return xNumeric ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return a.prerelease.length - b.prerelease.length;
+}
+
+function compareSemver(
+  actual: unknown,
+  expected: unknown,
+  test: (order: number) => boolean,
+): boolean {
+  const a = parseSemver(actual);
+  const b = parseSemver(expected);
+  return a !== null && b !== null && test(semverOrder(a, b));
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME_WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/**
+ * Dates, epoch milliseconds or ISO-8601 strings, as epoch milliseconds. A string without a
+ * zone is read as UTC (not the server's local time), so rules mean the same on every host.
+ */
+function toEpochMs(value: unknown): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
+  if (typeof value !== 'string') return Number.NaN;
+  const text = value.trim();
+  if (DATE_ONLY.test(text)) return Date.parse(`${text}T00:00:00Z`);
+  if (DATE_TIME_WITHOUT_ZONE.test(text)) return Date.parse(`${text.replace(' ', 'T')}Z`);
+  // Only ISO-8601: Date.parse would otherwise accept engine-specific formats like "March 7".
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return Number.NaN;
+  return Date.parse(text);
+}
+
+function compareDates(
+  actual: unknown,
+  expected: unknown,
+  test: (a: number, b: number) => boolean,
+): boolean {
+  const a = toEpochMs(actual);
+  const b = toEpochMs(expected);
+  return !Number.isNaN(a) && !Number.isNaN(b) && test(a, b);
+}

@@ -1,0 +1,65 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  Inject,
+  UseGuards,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { FEATURE_FLAG_METADATA, FEATURE_FLAG_STORAGE } from './feature-flags.constants';
+import { FeatureFlagGuard } from './feature-flag.guard';
+import { FeatureFlagParamPipe, type FeatureFlagParamRequest } from './feature-flag-param.pipe';
+
+export interface FeatureFlagOptions {
+  /** Assumed when the flag is missing or cannot be evaluated. Default `false`: fail closed. */
+  defaultValue?: boolean;
+  /** What to throw when the flag is off, instead of a 404: an error, or a factory for one. */
+  exception?: Error | ((flagKey: string) => Error);
+}
+
+/** What `@FeatureFlag()` stores; an array so class- and handler-level requirements add up. */
+export interface FeatureFlagRequirement extends FeatureFlagOptions {
+  key: string;
+}
+
+/**
+ * The route runs only when `key` is on for the request's context; otherwise 404 (or `exception`).
+ * On a controller it gates every route. Requirements add up: a controller flag and a handler
+ * flag, or several `@FeatureFlag()` on one target, must all be on.
+ */
+export const FeatureFlag = (key: string, options: FeatureFlagOptions = {}) =>
+  applyDecorators(appendRequirement({ ...options, key }), UseGuards(FeatureFlagGuard));
+
+// Not SetMetadata: a second @FeatureFlag() on the same target must add a requirement, not
+// silently replace the first (which would open the route while that flag is off).
+function appendRequirement(requirement: FeatureFlagRequirement): ClassDecorator & MethodDecorator {
+  return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const holder = (descriptor?.value as object | undefined) ?? target;
+    const existing = (Reflect.getMetadata(FEATURE_FLAG_METADATA, holder) ??
+      []) as FeatureFlagRequirement[];
+    Reflect.defineMetadata(FEATURE_FLAG_METADATA, [...existing, requirement], holder);
+  };
+}
+
+/** Injects the configured `FeatureFlagStorage` (admin code that creates or edits flags). */
+export const InjectFeatureFlagStorage = (): PropertyDecorator & ParameterDecorator =>
+  Inject(FEATURE_FLAG_STORAGE);
+
+type FlagDefault = boolean | string | number | object;
+
+// Hands the raw request to FeatureFlagParamPipe, which can use DI where a decorator cannot.
+const FlagRequest = createParamDecorator(
+  (_data: FeatureFlagParamRequest, context: ExecutionContext): unknown =>
+    context.getType() === 'http' ? context.switchToHttp().getRequest() : context.getArgByIndex(0),
+);
+
+/**
+ * Injects a flag's value for the request's context. The default's type picks the evaluation:
+ * a boolean (`false` when omitted) → whether the flag is on, as `@FeatureFlag()` sees it;
+ * a string, number or object → the flag's value of that type (else the default).
+ */
+export const FeatureFlagValue = (key: string, defaultValue: FlagDefault = false) =>
+  FlagRequest({ key, defaultValue, details: false }, FeatureFlagParamPipe);
+
+/** Like `@FeatureFlagValue()`, but injects the `EvaluationDetails` (reason, variant, error). */
+export const FeatureFlagDetails = (key: string, defaultValue: FlagDefault = false) =>
+  FlagRequest({ key, defaultValue, details: true }, FeatureFlagParamPipe);

@@ -1,0 +1,113 @@
+import {
+  buildFlag,
+  buildOverride,
+  isOverrideExpired,
+  type CreateFlagInput,
+  type CreateOverrideInput,
+  type FeatureFlag,
+  type FlagOverride,
+} from '../models/feature-flag.model';
+import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import { FlagAlreadyExistsError, FlagNotFoundError } from './storage.errors';
+
+/**
+ * Process-local storage for development, tests and single-instance services. Nothing survives a
+ * restart and instances do not share state.
+ */
+export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
+  private readonly flags = new Map<string, FeatureFlag>();
+  /** Keyed by `overrideKey(flagId, entityType, entityId)`. */
+  private readonly overrides = new Map<string, FlagOverride>();
+
+  async getFlag(key: string): Promise<FeatureFlag | null> {
+    const flag = this.flags.get(key);
+    return flag ? structuredClone(flag) : null;
+  }
+
+  async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
+    const found = new Map<string, FeatureFlag>();
+    for (const key of keys) {
+      const flag = this.flags.get(key);
+      if (flag) found.set(key, structuredClone(flag));
+    }
+    return found;
+  }
+
+  async getAllActiveFlags(): Promise<FeatureFlag[]> {
+    return [...this.flags.values()]
+      .filter((flag) => flag.status === 'active')
+      .map((flag) => structuredClone(flag));
+  }
+
+  async getOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): Promise<FlagOverride | null> {
+    const key = overrideKey(flagId, entityType, entityId);
+    const override = this.overrides.get(key);
+    if (!override) return null;
+    if (isOverrideExpired(override)) {
+      // Expired entries are dead weight; dropping them on read keeps the map from growing.
+      this.overrides.delete(key);
+      return null;
+    }
+    return structuredClone(override);
+  }
+
+  async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
+    const flag = buildFlag(input);
+    if (this.flags.has(flag.key)) throw new FlagAlreadyExistsError(flag.key);
+    this.flags.set(flag.key, flag);
+    return structuredClone(flag);
+  }
+
+  async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
+    const stored = this.flags.get(flag.key);
+    if (!stored) throw new FlagNotFoundError(flag.key);
+    const updated = buildFlag({ ...flag, id: stored.id, createdAt: stored.createdAt });
+    this.flags.set(updated.key, updated);
+    return structuredClone(updated);
+  }
+
+  async deleteFlag(key: string): Promise<boolean> {
+    const flag = this.flags.get(key);
+    if (!flag) return false;
+    this.flags.delete(key);
+    for (const [overrideId, override] of this.overrides) {
+      if (override.flagId === flag.id) this.overrides.delete(overrideId);
+    }
+    return true;
+  }
+
+  async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
+    const key = overrideKey(input.flagId, input.entityType, input.entityId);
+    const stored = this.overrides.get(key);
+    const existing = stored && !isOverrideExpired(stored) ? stored : undefined;
+    // An upsert keeps the identity of the live override it replaces.
+    const override = buildOverride({
+      ...input,
+      id: existing?.id ?? input.id,
+      createdAt: existing?.createdAt ?? input.createdAt,
+    });
+    this.overrides.set(key, override);
+    return structuredClone(override);
+  }
+
+  async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
+    return this.overrides.delete(overrideKey(flagId, entityType, entityId));
+  }
+
+  async healthCheck(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release; the data stays readable, like a pool that was never opened.
+  }
+}
+
+function overrideKey(flagId: string, entityType: string, entityId: string): string {
+  // JSON keeps ids containing separators from colliding ("a:b" + "c" vs "a" + "b:c").
+  return JSON.stringify([flagId, entityType, entityId]);
+}

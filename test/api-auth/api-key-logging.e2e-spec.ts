@@ -1,0 +1,79 @@
+import { API_KEY_REGEX, ApiKeyService, MemoryApiKeyStorage } from '@gatekeeper/api-auth';
+import type { LoggerService } from '@nestjs/common';
+import request from 'supertest';
+import { createTestApp, eventually } from './fixtures/api-auth-test-app';
+
+/** Everything Nest's Logger would print, at every level. */
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+
+  private capture(level: string, message: unknown, params: unknown[]): void {
+    this.lines.push(`${level} ${JSON.stringify([message, ...params])}`);
+  }
+
+  log(message: unknown, ...params: unknown[]) {
+    this.capture('log', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.capture('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.capture('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.capture('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.capture('verbose', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.capture('fatal', message, params);
+  }
+}
+
+describe('logging (e2e)', () => {
+  it('never writes a plaintext key during a full create / verify / rotate / revoke cycle', async () => {
+    const logger = new CapturingLogger();
+    const storage = new MemoryApiKeyStorage();
+    const app = await createTestApp({ auth: { storage }, logger });
+    const http = () => request(app.getHttpServer());
+    const apiKeys = app.get(ApiKeyService);
+
+    const { key, apiKey } = await apiKeys.create({ name: 'ci', ownerId: 'owner-1', scopes: [] });
+    await http().get('/local/me').set('x-api-key', key).expect(200);
+    await http().get('/local/me').set('Authorization', `Bearer ${key}`).expect(200);
+
+    const rotated = await apiKeys.rotate(apiKey.id, { gracePeriodSeconds: 60 });
+    await http().get('/local/me').set('x-api-key', rotated.key).expect(200);
+
+    // Failure paths log too: a storage outage, a failing lastUsedAt write, refused keys.
+    const touch = jest.spyOn(storage, 'touch').mockRejectedValue(new Error('write refused'));
+    const another = await apiKeys.create({ name: 'other', ownerId: 'owner-1', scopes: [] });
+    await http().get('/local/me').set('x-api-key', another.key).expect(200);
+    await eventually(async () => touch.mock.calls.length > 0);
+    jest.spyOn(storage, 'getByHash').mockRejectedValueOnce(new Error('connection reset'));
+    await http().get('/local/me').set('x-api-key', another.key).expect(503);
+
+    await apiKeys.revoke(apiKey.id);
+    await apiKeys.revoke(rotated.apiKey.id);
+    await http().get('/local/me').set('x-api-key', key).expect(401);
+    await http().get('/local/me').set('x-api-key', rotated.key).expect(401);
+    await http().get('/local/me').set('x-api-key', `${key}x`).expect(401);
+    await app.close();
+
+    const output = logger.lines.join('\n');
+    // The capture works: the cycle is visible by id and the failures were reported.
+    expect(output).toContain(`Created API key ${apiKey.id}`);
+    expect(output).toContain(`Revoked API key ${rotated.apiKey.id}`);
+    expect(output).toContain('write refused');
+    expect(output).toContain('connection reset');
+
+    for (const plaintext of [key, rotated.key, another.key]) {
+      expect(output).not.toContain(plaintext);
+      // Not even the secret part without the prefix, or most of it.
+      expect(output).not.toContain(plaintext.slice(3, 3 + 16));
+      expect(output).not.toContain(plaintext.slice(-16));
+    }
+    expect(output).not.toMatch(API_KEY_REGEX);
+  });
+});
