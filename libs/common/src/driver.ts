@@ -6,6 +6,7 @@ import { MissingDriverError } from './errors';
  */
 export function requireDriver<T>(packageName: string, backend: string): T {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peer, loaded on demand
     return require(packageName) as T;
   } catch (error) {
     if (isModuleNotFound(error, packageName)) throw new MissingDriverError(packageName, backend);

@@ -94,7 +94,7 @@ export async function createDataSource(
     migrationsTableName,
     synchronize: false,
     logging: false,
-  } as DataSourceOptions);
+  });
   try {
     await dataSource.initialize();
   } catch (error) {
