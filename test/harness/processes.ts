@@ -12,8 +12,9 @@ import { delimiter, join } from 'node:path';
 export interface Binary {
   /** Executable names to look for, in order. */
   names: string[];
-  /** Extra directories to search besides PATH (Debian keeps some servers off PATH). */
-  dirs?: string[];
+  /** Extra directories to search besides PATH (Debian keeps some servers off PATH), looked up
+   * again after an install. */
+  dirs?: () => string[];
   /** The Debian package that provides it. */
   aptPackage: string;
 }
@@ -38,8 +39,9 @@ export function findBinary(binary: Binary, envHint: string): string {
   return installed;
 }
 
-function lookup({ names, dirs = [] }: Binary): string | undefined {
-  const searchPath = [...(process.env.PATH ?? '').split(delimiter), ...dirs, '/usr/sbin', '/sbin'];
+function lookup({ names, dirs }: Binary): string | undefined {
+  const extra = dirs?.() ?? [];
+  const searchPath = [...(process.env.PATH ?? '').split(delimiter), ...extra, '/usr/sbin', '/sbin'];
   for (const name of names) {
     for (const dir of searchPath) {
       const candidate = join(dir, name);

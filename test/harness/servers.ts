@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   chownRecursive,
@@ -90,10 +90,20 @@ export async function createTestDatabase(kind: 'postgres' | 'mysql'): Promise<st
   return url.toString();
 }
 
+/** Debian keeps PostgreSQL's server binaries in a versioned directory off PATH; newest first. */
+function postgresBinDirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((version) => /^\d+$/.test(version))
+    .sort((a, b) => Number(b) - Number(a))
+    .map((version) => join(root, version, 'bin'));
+}
+
 const REDIS = { names: ['redis-server'], aptPackage: 'redis-server' };
 const POSTGRES = {
   names: ['postgres'],
-  dirs: ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'],
+  dirs: postgresBinDirs,
   aptPackage: 'postgresql',
 };
 const INITDB = { ...POSTGRES, names: ['initdb'] };
