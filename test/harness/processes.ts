@@ -119,6 +119,8 @@ export interface SpawnedServer {
   name: string;
   child: ChildProcess;
   logFile: string;
+  /** The signal for a quick clean shutdown (PostgreSQL treats SIGTERM as "wait for clients"). */
+  stopSignal: NodeJS.Signals;
 }
 
 /** Starts a long-running server with its output in a log file and its pid under supervision. */
@@ -126,7 +128,12 @@ export function spawnServer(
   name: string,
   command: string,
   args: string[],
-  options: { logFile: string; account?: { uid: number; gid: number }; cwd?: string },
+  options: {
+    logFile: string;
+    account?: { uid: number; gid: number };
+    cwd?: string;
+    stopSignal?: NodeJS.Signals;
+  },
 ): SpawnedServer {
   const out = openSync(options.logFile, 'a');
   const child = spawn(command, args, {
@@ -137,7 +144,7 @@ export function spawnServer(
   });
   child.on('error', () => undefined);
   if (child.pid) superviseOnExit(child.pid, child);
-  return { name, child, logFile: options.logFile };
+  return { name, child, logFile: options.logFile, stopSignal: options.stopSignal ?? 'SIGTERM' };
 }
 
 /** Runs a setup command (initdb, mariadb-install-db) to completion, failing with its output. */
@@ -192,12 +199,12 @@ export function tcpAnswers(port: number, send: string, expect: string): Promise<
   });
 }
 
-/** SIGTERM, then SIGKILL if the server ignores it; resolves once the process is gone. */
+/** The server's stop signal, then SIGKILL if it ignores it; resolves once the process is gone. */
 export async function stopServer(server: SpawnedServer, graceMs = 10_000): Promise<void> {
   const { child } = server;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(server.stopSignal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);

@@ -261,6 +261,7 @@ export async function startPostgresServer(): Promise<ServerHandle> {
     const server = spawnServer('postgres', postgres, args, {
       logFile: join(dir, 'postgres.log'),
       account,
+      stopSignal: 'SIGINT',
     });
     await waitFor(server, () => pgAnswers(url));
     return server;

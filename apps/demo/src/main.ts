@@ -1,1 +1,26 @@
-import '@gatekeeper/common';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { describeStorage, loadDemoConfig } from './config/demo.config';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Demo');
+  const config = loadDemoConfig();
+  logger.log(`Storage: ${describeStorage(config)}`);
+  // abortOnError: false, so a startup failure reaches the catch below instead of process.abort().
+  const app = configureApp(
+    await NestFactory.create(AppModule.forRoot(config), { abortOnError: false }),
+  );
+  await app.listen(config.port);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  logger.log(`Listening on ${url}: API docs at ${url}/docs, health at ${url}/health`);
+}
+
+bootstrap().catch((error: unknown) => {
+  // Nest has logged any details already; end with the one line that says what went wrong. Exit
+  // explicitly: clients opened before the failure would otherwise keep reconnecting.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Gatekeeper demo could not start: ${message}\n`);
+  process.exit(1);
+});

@@ -9,6 +9,7 @@ import {
 } from './api-auth.constants';
 import { assertValidKeyPrefix } from './api-key.format';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
+import type { ApiKeyVerifyCacheOptions } from './storage/verify-cache.storage';
 
 export type ApiAuthBackend = 'memory' | 'database' | 'redis';
 
@@ -39,6 +40,14 @@ export interface ApiAuthModuleOptions {
 
   /** Wraps the primary storage in a Redis read-through cache. */
   cache?: ApiAuthCacheOptions;
+
+  /**
+   * Keeps verified keys in process memory for `ttl` seconds (off by default), so most requests
+   * verify without a storage round trip. Revocation, rotation and deletion through any instance
+   * reach the others over Redis pub/sub when `redisUrl` or `redis` is set (the ttl bounds the
+   * delay otherwise).
+   */
+  verifyCache?: ApiKeyVerifyCacheOptions;
 
   /** A custom storage, instance (yours to close) or class (built with DI, closed on shutdown). Wins over `backend`. */
   storage?: ApiKeyStorage | Type<ApiKeyStorage>;

@@ -90,3 +90,24 @@ export {
   type ApiKeyUnauthorizedCode,
 } from './api-auth.exceptions';
 export { ApiAuthHealthIndicator, type ApiAuthHealthCheckOptions } from './api-auth.health';
+
+export {
+  DatabaseApiKeyStorage,
+  type CreateDatabaseApiKeyStorageOptions,
+  type DatabaseApiKeyStorageOptions,
+} from './storage/database/database.storage';
+export {
+  apiKeyMigrations,
+  CreateApiKeysTable1767225600000,
+} from './storage/database/api-keys.table';
+export { RedisApiKeyStorage, type RedisApiKeyStorageOptions } from './storage/redis.storage';
+export {
+  RedisCacheApiKeyStorage,
+  type RedisCacheApiKeyStorageOptions,
+} from './storage/redis-cache.storage';
+export {
+  DEFAULT_VERIFY_CACHE_MAX_ENTRIES,
+  VerifyCacheApiKeyStorage,
+  type ApiKeyVerifyCacheOptions,
+  type VerifyCacheApiKeyStorageOptions,
+} from './storage/verify-cache.storage';

@@ -8,3 +8,10 @@ export {
   type CreateDataSourceOptions,
 } from './sql-connection';
 export { TimeoutError, withTimeout } from './timeout';
+export {
+  RedisInvalidationBus,
+  type InvalidationBus,
+  type RedisInvalidationBusOptions,
+} from './invalidation-bus';
+export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from './ttl-cache';
+export { LuaScript } from './redis-script';

@@ -41,6 +41,8 @@ export function parseConnectionString(
         type: scheme,
         url: connectionString.replace(/^mariadb:/i, 'mysql:'),
         connectTimeout: 5000,
+        // DATETIME has no zone: read and write it as UTC, whatever the server's or Node's zone.
+        timezone: 'Z',
         extra: { connectionLimit: 10 },
       };
     case 'sqlite':

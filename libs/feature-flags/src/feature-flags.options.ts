@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { EvaluationContext } from './models/evaluation.model';
+import type { FeatureFlagCacheOptions } from './storage/cached.storage';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 
 export type FeatureFlagsBackend = 'memory' | 'database' | 'redis';
@@ -35,6 +36,15 @@ export interface FeatureFlagsModuleOptions {
   redis?: Redis;
   /** Default `'feature_flags:'`. */
   redisPrefix?: string;
+
+  /**
+   * An in-process LRU cache in front of the 'database' or 'redis' backend (or a custom storage):
+   * cached flags are evaluated without I/O and keep being served while the storage is down
+   * (reason CACHED / STALE). Writes through the module invalidate every instance over Redis
+   * pub/sub — with the redis backend, or with `redisUrl`/`redis` next to the database backend;
+   * `ttl` (seconds) bounds staleness otherwise. Off by default.
+   */
+  cache?: FeatureFlagCacheOptions;
 
   /**
    * A custom storage: an instance (you keep ownership: the module never closes it) or a class

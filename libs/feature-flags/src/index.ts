@@ -100,3 +100,39 @@ export {
   FeatureFlagsHealthIndicator,
   type FeatureFlagsHealthOptions,
 } from './feature-flags.health';
+
+// Storage backends (typeorm and ioredis are optional peers, loaded only when these are used)
+export {
+  DatabaseFeatureFlagStorage,
+  type DatabaseFeatureFlagStorageDataSourceOptions,
+  type DatabaseFeatureFlagStorageOptions,
+} from './storage/database/database.storage';
+export type { SupportedDatabaseType } from './storage/database/database.dialect';
+export {
+  featureFlagEntities,
+  type FeatureFlagEntities,
+  type FlagRow,
+  type OverrideRow,
+  type RuleRow,
+  type VariantRow,
+} from './storage/database/feature-flag.entities';
+export {
+  CreateFeatureFlagTables1767225600000,
+  featureFlagMigrations,
+  type FeatureFlagMigrationClass,
+} from './storage/database/migrations/create-feature-flag-tables.migration';
+export {
+  RedisFeatureFlagStorage,
+  type RedisFeatureFlagStorageOptions,
+} from './storage/redis.storage';
+
+// In-process cache (the `cache` option)
+export {
+  CachedFeatureFlagStorage,
+  DEFAULT_CACHE_MAX_ENTRIES,
+  type CachedFeatureFlagStorageOptions,
+  type CachedRead,
+  type CacheFreshness,
+  type FeatureFlagCacheOptions,
+  type FeatureFlagCacheReader,
+} from './storage/cached.storage';

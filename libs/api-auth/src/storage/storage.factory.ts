@@ -1,8 +1,14 @@
-import { GatekeeperConfigError } from '@gatekeeper/common';
+import { connectRedis, GatekeeperConfigError } from '@gatekeeper/common';
 import type { ModuleRef } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_PREFIX, DEFAULT_TABLE_PREFIX } from '../api-auth.constants';
 import type { ApiAuthBackend, ApiAuthModuleOptions } from '../api-auth.options';
 import type { ApiKeyStorage } from './api-key-storage.interface';
+import { DatabaseApiKeyStorage } from './database/database.storage';
 import { MemoryApiKeyStorage } from './memory.storage';
+import { RedisCacheApiKeyStorage } from './redis-cache.storage';
+import { RedisApiKeyStorage } from './redis.storage';
+import { validateVerifyCacheOptions, withVerifyCache } from './verify-cache.factory';
 
 /** The storage the module binds, and how to release whatever the module created for it. */
 export interface ApiKeyStorageHandle {
@@ -29,13 +35,40 @@ export async function createApiKeyStorage(
   moduleRef: ModuleRef,
 ): Promise<ApiKeyStorageHandle> {
   validateStorageOptions(options);
+  validateVerifyCacheOptions(options);
+  // Last step: the optional in-process verify cache (`verifyCache` option) around the rest.
+  return withVerifyCache(await createCachingStorage(options, moduleRef), options);
+}
+
+async function createCachingStorage(
+  options: ApiAuthModuleOptions,
+  moduleRef: ModuleRef,
+): Promise<ApiKeyStorageHandle> {
   const primary = await createPrimaryStorage(options, moduleRef);
   if (!options.cache) return primary;
 
-  // ISSUE-6: wrap `primary.storage` in RedisCacheApiKeyStorage({ redis, primary, ttl })
-  // (storage/redis-cache.storage.ts); close the Redis client only if built from `redisUrl`.
-  await primary.close();
-  throw new GatekeeperConfigError('cache is not available yet');
+  let redis: RedisHandle;
+  try {
+    redis = await openRedis(options, 'cache');
+  } catch (error) {
+    await primary.close();
+    throw error;
+  }
+  const storage = new RedisCacheApiKeyStorage({
+    redis: redis.client,
+    primary: primary.storage,
+    ttl: options.cache.ttl,
+    // Beside the redis backend's own keys when both share a server and a prefix.
+    prefix: `${options.redisPrefix ?? DEFAULT_REDIS_PREFIX}cache:`,
+  });
+  return {
+    storage,
+    close: async () => {
+      await storage.close();
+      await primary.close();
+      await redis.close();
+    },
+  };
 }
 
 async function createPrimaryStorage(
@@ -56,14 +89,63 @@ async function createPrimaryStorage(
     case 'memory':
       return owned(new MemoryApiKeyStorage());
     case 'database':
-      // ISSUE-6: DatabaseApiKeyStorage (storage/database/database.storage.ts) on `dataSource`
-      // or on a DataSource created from `connectionString` (destroyed on close).
-      throw new GatekeeperConfigError("backend 'database' is not available yet");
-    case 'redis':
-      // ISSUE-6: RedisApiKeyStorage (storage/redis.storage.ts) on `redis` or on a client
-      // connected from `redisUrl` (quit on close).
-      throw new GatekeeperConfigError("backend 'redis' is not available yet");
+      return createDatabaseStorage(options);
+    case 'redis': {
+      const redis = await openRedis(options, 'redis');
+      const storage = new RedisApiKeyStorage(redis.client, {
+        prefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
+      });
+      return { storage, close: () => redis.close() };
+    }
   }
+}
+
+async function createDatabaseStorage(options: ApiAuthModuleOptions): Promise<ApiKeyStorageHandle> {
+  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const createTables = options.createTables ?? true;
+  const { dataSource } = options;
+  if (!dataSource) {
+    // Opens its own DataSource, destroyed by close().
+    return owned(
+      await DatabaseApiKeyStorage.create({
+        connectionString: options.connectionString as string,
+        tablePrefix,
+        createTables,
+      }),
+    );
+  }
+  if (!dataSource.isInitialized) {
+    throw new GatekeeperConfigError(
+      'dataSource must be initialized (TypeOrmModule does it; otherwise await dataSource.initialize() first)',
+    );
+  }
+  const storage = new DatabaseApiKeyStorage(dataSource, { tablePrefix });
+  if (createTables) await storage.createTables();
+  // The DataSource is the application's: closing the module leaves it open.
+  return owned(storage);
+}
+
+interface RedisHandle {
+  readonly client: Redis;
+  close(): Promise<void>;
+}
+
+/** The user's client (left open), or one connected from `redisUrl` (quit on close). */
+async function openRedis(
+  options: ApiAuthModuleOptions,
+  purpose: 'redis' | 'cache',
+): Promise<RedisHandle> {
+  if (options.redis) return { client: options.redis, close: async () => undefined };
+  const client = await connectRedis(options.redisUrl as string, {
+    connectionName: `gatekeeper-api-auth-${purpose}`,
+    optionName: 'redisUrl',
+  });
+  return {
+    client,
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
 }
 
 function owned(storage: ApiKeyStorage): ApiKeyStorageHandle {

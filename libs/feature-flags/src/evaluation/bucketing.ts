@@ -1,14 +1,14 @@
 import type { FlagVariant } from '../models/feature-flag.model';
-import { murmur3 } from './murmur3';
+import { murmur3Joined } from './murmur3';
 
 /** 1–100: a targeting key is in a rollout of `p` percent when its bucket is ≤ p. */
 export function rolloutBucket(flagKey: string, targetingKey: string): number {
-  return (murmur3(`${flagKey}:${targetingKey}`) % 100) + 1;
+  return (murmur3Joined(String(flagKey), ':', String(targetingKey)) % 100) + 1;
 }
 
 /** 0–99: picks a variant; hashed separately so rollout and split membership are independent. */
 export function variantBucket(flagKey: string, targetingKey: string): number {
-  return murmur3(`${flagKey}:variant:${targetingKey}`) % 100;
+  return murmur3Joined(String(flagKey), ':variant:', String(targetingKey)) % 100;
 }
 
 /**

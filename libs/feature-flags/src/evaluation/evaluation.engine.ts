@@ -25,19 +25,27 @@ export interface FlagEvaluation extends EvaluationDetails<JsonValue> {
   enabled: boolean;
 }
 
+/** Which context field each override entity type is looked up by, in the order evaluation honours them. */
+export const OVERRIDE_SOURCES: ReadonlyArray<{
+  readonly entityType: OverrideEntityType;
+  readonly field: 'userId' | 'organizationId' | 'tenantId' | 'targetingKey';
+}> = [
+  { entityType: 'user', field: 'userId' },
+  { entityType: 'organization', field: 'organizationId' },
+  { entityType: 'tenant', field: 'tenantId' },
+  { entityType: 'targeting_key', field: 'targetingKey' },
+];
+
 /** The override lookups for a context, in the order evaluation honours them. */
 export function overrideLookups(
   context: EvaluationContext,
 ): Array<{ entityType: OverrideEntityType; entityId: string }> {
-  const candidates: Array<[OverrideEntityType, string | undefined]> = [
-    ['user', context.userId],
-    ['organization', context.organizationId],
-    ['tenant', context.tenantId],
-    ['targeting_key', context.targetingKey],
-  ];
-  return candidates
-    .filter((entry): entry is [OverrideEntityType, string] => isId(entry[1]))
-    .map(([entityType, entityId]) => ({ entityType, entityId }));
+  const lookups: Array<{ entityType: OverrideEntityType; entityId: string }> = [];
+  for (const { entityType, field } of OVERRIDE_SOURCES) {
+    const entityId = context[field];
+    if (isId(entityId)) lookups.push({ entityType, entityId });
+  }
+  return lookups;
 }
 
 /**
@@ -49,19 +57,21 @@ export function overrideLookups(
 export function evaluateFlag(
   flag: FeatureFlag,
   context: EvaluationContext,
-  overrides: ReadonlyArray<FlagOverride | null | undefined> = [],
-  now: Date = new Date(),
+  overrides: ReadonlyArray<FlagOverride | null | undefined> = NO_OVERRIDES,
+  now?: Date,
 ): FlagEvaluation {
+  // Runs on every request: plain loops and no per-call closures, copies or clock reads unless
+  // an override actually needs the time (profiled; see docs/performance.md).
   try {
     if (flag.status !== 'active') {
       return flagDefault(flag, EvaluationReason.DISABLED);
     }
 
-    const override = overrides.find(
-      (candidate): candidate is FlagOverride => !!candidate && !isOverrideExpired(candidate, now),
-    );
-    if (override) {
-      return served(flag, EvaluationReason.OVERRIDE, override.enabled, override.value, null);
+    for (let i = 0; i < overrides.length; i++) {
+      const override = overrides[i];
+      if (override && !isOverrideExpired(override, (now ??= new Date()))) {
+        return served(flag, EvaluationReason.OVERRIDE, override.enabled, override.value, null);
+      }
     }
 
     for (const rule of rulesInOrder(flag.rules)) {
@@ -145,21 +155,36 @@ const BUILT_IN_FIELDS = new Map<string, BuiltInField>([
   ['country', 'country'],
 ]);
 
-function rulesInOrder(rules: readonly FlagRule[]): FlagRule[] {
-  // Array#sort is stable: rules with equal priority keep their stored order.
-  return [...rules].sort((a, b) => a.priority - b.priority);
+const NO_OVERRIDES: ReadonlyArray<FlagOverride | null> = Object.freeze([]);
+
+function rulesInOrder(rules: readonly FlagRule[]): readonly FlagRule[] {
+  if (!Array.isArray(rules)) throw new TypeError('rules must be an array');
+  // Storages hand rules over in priority order, so the common case costs one scan and no copy.
+  for (let i = 1; i < rules.length; i++) {
+    if (rules[i - 1].priority > rules[i].priority) {
+      // Array#sort is stable: rules with equal priority keep their stored order.
+      return [...rules].sort((a, b) => a.priority - b.priority);
+    }
+  }
+  return rules;
 }
 
 function matchesAll(conditions: readonly FlagCondition[], context: EvaluationContext): boolean {
-  return conditions.every(
-    (condition) =>
-      typeof condition?.attribute === 'string' &&
-      evaluateOperator(
+  if (!Array.isArray(conditions)) throw new TypeError('conditions must be an array');
+  for (let i = 0; i < conditions.length; i++) {
+    const condition = conditions[i];
+    if (
+      typeof condition?.attribute !== 'string' ||
+      !evaluateOperator(
         condition.operator,
         getContextAttribute(context, condition.attribute),
         condition.value,
-      ),
-  );
+      )
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function flagDefault(flag: FeatureFlag, reason: EvaluationReason): FlagEvaluation {

@@ -6,7 +6,116 @@ const C2 = 0x1b873593;
  * bucket computed here equals the one litestar-flags (and, for ASCII ids, Unleash) computes.
  */
 export function murmur3(input: string | Uint8Array, seed = 0): number {
-  const data = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  if (typeof input === 'string') {
+    // Rollouts hash on every request: ASCII input (flag keys, user ids) is read in place instead
+    // of being encoded into a fresh Buffer. Its UTF-8 bytes are its char codes.
+    const hash = murmur3Ascii(input, seed);
+    return hash >= 0 ? hash : murmur3Bytes(Buffer.from(input, 'utf8'), seed);
+  }
+  return murmur3Bytes(input, seed);
+}
+
+/**
+ * `murmur3(head + separator + tail)` without building the joined string: rollout buckets hash
+ * `"{flagKey}:{targetingKey}"` on every evaluation, and reading a freshly concatenated string
+ * char by char costs more than the hash itself.
+ */
+export function murmur3Joined(head: string, separator: string, tail: string, seed = 0): number {
+  const hash = murmur3JoinedAscii(head, separator, tail, seed);
+  return hash >= 0 ? hash : murmur3Bytes(Buffer.from(head + separator + tail, 'utf8'), seed);
+}
+
+function joinedCharCode(
+  head: string,
+  separator: string,
+  tail: string,
+  headEnd: number,
+  separatorEnd: number,
+  index: number,
+): number {
+  if (index < headEnd) return head.charCodeAt(index);
+  if (index < separatorEnd) return separator.charCodeAt(index - headEnd);
+  return tail.charCodeAt(index - separatorEnd);
+}
+
+function murmur3JoinedAscii(head: string, separator: string, tail: string, seed: number): number {
+  const headEnd = head.length;
+  const separatorEnd = headEnd + separator.length;
+  const length = separatorEnd + tail.length;
+  const blocks = length - (length & 3);
+  let h1 = seed >>> 0;
+
+  for (let i = 0; i < blocks; i += 4) {
+    const b0 = joinedCharCode(head, separator, tail, headEnd, separatorEnd, i);
+    const b1 = joinedCharCode(head, separator, tail, headEnd, separatorEnd, i + 1);
+    const b2 = joinedCharCode(head, separator, tail, headEnd, separatorEnd, i + 2);
+    const b3 = joinedCharCode(head, separator, tail, headEnd, separatorEnd, i + 3);
+    if ((b0 | b1 | b2 | b3) > 0x7f) return -1;
+    let k1 = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+    k1 = Math.imul(k1, C1);
+    k1 = (k1 << 15) | (k1 >>> 17);
+    k1 = Math.imul(k1, C2);
+    h1 ^= k1;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+  }
+
+  const remaining = length & 3;
+  if (remaining > 0) {
+    let k1 = 0;
+    for (let j = remaining - 1; j >= 0; j--) {
+      const byte = joinedCharCode(head, separator, tail, headEnd, separatorEnd, blocks + j);
+      if (byte > 0x7f) return -1;
+      k1 = (k1 << 8) | byte;
+    }
+    k1 = Math.imul(k1, C1);
+    k1 = (k1 << 15) | (k1 >>> 17);
+    k1 = Math.imul(k1, C2);
+    h1 ^= k1;
+  }
+
+  return finalize(h1, length);
+}
+
+/** The hash of an all-ASCII string, or -1 as soon as a non-ASCII char shows up. */
+function murmur3Ascii(input: string, seed: number): number {
+  const length = input.length;
+  const tail = length - (length & 3);
+  let h1 = seed >>> 0;
+
+  for (let i = 0; i < tail; i += 4) {
+    const b0 = input.charCodeAt(i);
+    const b1 = input.charCodeAt(i + 1);
+    const b2 = input.charCodeAt(i + 2);
+    const b3 = input.charCodeAt(i + 3);
+    if ((b0 | b1 | b2 | b3) > 0x7f) return -1;
+    let k1 = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+    k1 = Math.imul(k1, C1);
+    k1 = (k1 << 15) | (k1 >>> 17);
+    k1 = Math.imul(k1, C2);
+    h1 ^= k1;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+  }
+
+  const remaining = length & 3;
+  if (remaining > 0) {
+    let k1 = 0;
+    for (let j = remaining - 1; j >= 0; j--) {
+      const byte = input.charCodeAt(tail + j);
+      if (byte > 0x7f) return -1;
+      k1 = (k1 << 8) | byte;
+    }
+    k1 = Math.imul(k1, C1);
+    k1 = (k1 << 15) | (k1 >>> 17);
+    k1 = Math.imul(k1, C2);
+    h1 ^= k1;
+  }
+
+  return finalize(h1, length);
+}
+
+function murmur3Bytes(data: Uint8Array, seed: number): number {
   const length = data.length;
   const tail = length - (length & 3);
   let h1 = seed >>> 0;
@@ -31,7 +140,11 @@ export function murmur3(input: string | Uint8Array, seed = 0): number {
     h1 ^= k1;
   }
 
-  h1 ^= length;
+  return finalize(h1, length);
+}
+
+function finalize(hash: number, length: number): number {
+  let h1 = hash ^ length;
   h1 ^= h1 >>> 16;
   h1 = Math.imul(h1, 0x85ebca6b);
   h1 ^= h1 >>> 13;

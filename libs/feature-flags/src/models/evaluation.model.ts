@@ -32,6 +32,13 @@ export const EvaluationReason = {
   DISABLED: 'DISABLED',
   /** Evaluation failed: the caller's default was served. */
   ERROR: 'ERROR',
+  /**
+   * The storage is failing and the flag was evaluated from the in-process cache within its ttl
+   * (the `cache` option). `variant` still names the matching rule or variant.
+   */
+  CACHED: 'CACHED',
+  /** As CACHED, from entries past their ttl (or without an override lookup the storage could not answer). */
+  STALE: 'STALE',
 } as const;
 export type EvaluationReason = (typeof EvaluationReason)[keyof typeof EvaluationReason];
 

@@ -1,9 +1,12 @@
 import type { ModuleRef } from '@nestjs/core';
-import { GatekeeperConfigError } from '@gatekeeper/common';
+import { GatekeeperConfigError, parseRedisUrl } from '@gatekeeper/common';
 import { DEFAULT_REDIS_PREFIX, DEFAULT_TABLE_PREFIX } from '../feature-flags.constants';
 import type { FeatureFlagsBackend, FeatureFlagsModuleOptions } from '../feature-flags.options';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import { DatabaseFeatureFlagStorage } from './database/database.storage';
+import { validateCacheOptions, withFlagCache } from './cached-storage.factory';
 import { MemoryFeatureFlagStorage } from './memory.storage';
+import { RedisFeatureFlagStorage } from './redis.storage';
 
 /** The storage the module serves, and whether the module created it (and so must close it). */
 export interface FeatureFlagStorageHandle {
@@ -41,7 +44,14 @@ export async function createFeatureFlagStorage(
   moduleRef: ModuleRef,
 ): Promise<FeatureFlagStorageHandle> {
   validateOptions(options);
+  // Last step: the optional in-process cache (`cache` option) around whatever was built.
+  return withFlagCache(await createUncachedStorage(options, moduleRef), options);
+}
 
+async function createUncachedStorage(
+  options: FeatureFlagsModuleOptions,
+  moduleRef: ModuleRef,
+): Promise<FeatureFlagStorageHandle> {
   const custom = options.storage;
   if (typeof custom === 'function') {
     // A class is ours to instantiate (with its own dependencies injected), hence ours to close.
@@ -66,31 +76,37 @@ export async function createFeatureFlagStorage(
   }
 }
 
-// ISSUE 4 replaces the body of this function with DatabaseFeatureFlagStorage.create(...) from
-// ./database/database.storage (owned: true, unless it wraps the user's `dataSource`).
 async function createDatabaseStorage(
   options: FeatureFlagsModuleOptions,
 ): Promise<FeatureFlagStorageHandle> {
-  const _settings = {
-    connectionString: options.connectionString,
-    dataSource: options.dataSource,
-    tablePrefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX,
-    createTables: options.createTables ?? true,
-  };
-  throw new GatekeeperConfigError("the 'database' feature-flags backend is not available yet");
+  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const createTables = options.createTables ?? true;
+  if (options.dataSource) {
+    // The application's DataSource: shared, never destroyed by the module.
+    const storage = new DatabaseFeatureFlagStorage(options.dataSource, { tablePrefix });
+    if (createTables) await storage.createTables();
+    return { storage, owned: false };
+  }
+  const storage = await DatabaseFeatureFlagStorage.create({
+    connectionString: options.connectionString!,
+    tablePrefix,
+    createTables,
+  });
+  return { storage, owned: true };
 }
 
-// ISSUE 4 replaces the body of this function with RedisFeatureFlagStorage.create(...) from
-// ./redis.storage (owned: true, unless it wraps the user's `redis` client).
 async function createRedisStorage(
   options: FeatureFlagsModuleOptions,
 ): Promise<FeatureFlagStorageHandle> {
-  const _settings = {
-    url: options.redisUrl,
-    redis: options.redis,
-    prefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
-  };
-  throw new GatekeeperConfigError("the 'redis' feature-flags backend is not available yet");
+  const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  if (options.redis) {
+    // The application's client: shared, never closed by the module.
+    return { storage: new RedisFeatureFlagStorage(options.redis, { prefix }), owned: false };
+  }
+  // Checked here as well so that a malformed URL is reported under the option's own name.
+  parseRedisUrl(options.redisUrl!, 'redisUrl');
+  const storage = await RedisFeatureFlagStorage.create({ url: options.redisUrl!, prefix });
+  return { storage, owned: true };
 }
 
 /** @throws GatekeeperConfigError naming the option to fix. */
@@ -113,12 +129,15 @@ export function validateOptions(options: FeatureFlagsModuleOptions): void {
   ) {
     throw new GatekeeperConfigError('defaultContext must be an EvaluationContext object');
   }
+  validateCacheOptions(options);
   // A custom storage makes every backend option irrelevant.
   if (storage !== undefined) return;
 
   const selected = backend ?? 'memory';
   for (const [other, names] of Object.entries(BACKEND_OPTIONS)) {
     if (other === selected) continue;
+    // With a cache, a Redis next to the database carries the invalidations between instances.
+    if (other === 'redis' && selected === 'database' && options.cache !== undefined) continue;
     const stray = names.find(
       (name) => options[name as keyof FeatureFlagsModuleOptions] !== undefined,
     );

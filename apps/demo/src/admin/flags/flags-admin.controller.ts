@@ -1,0 +1,192 @@
+import { ApiKeyGuard, RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
+import type { EvaluationDetails, FeatureFlag, FlagOverride } from '@gatekeeper/feature-flags';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Scopes } from '../../gatekeeper/demo.constants';
+import { API_KEY_SECURITY } from '../../openapi/openapi.constants';
+import { CreateFlagDto } from './dto/create-flag.dto';
+import { EvaluateQueryDto } from './dto/evaluate-query.dto';
+import { OverrideDto } from './dto/override.dto';
+import { OverrideParamsDto } from './dto/override-params.dto';
+import { RuleDto } from './dto/rule.dto';
+import { UpdateFlagDto } from './dto/update-flag.dto';
+import { UpdateRuleDto } from './dto/update-rule.dto';
+import { EvaluationView, FlagView, OverrideView } from './flag.view';
+import { FlagsAdminService } from './flags-admin.service';
+
+const READ = 'Scope `flags:read` (or `flags:write`).';
+const WRITE = 'Scope `flags:write`.';
+
+@ApiTags('admin: flags')
+@ApiSecurity(API_KEY_SECURITY)
+@ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' })
+@ApiForbiddenResponse({ description: 'The key lacks the scope the route requires' })
+@Controller('admin/flags')
+@UseGuards(ApiKeyGuard)
+export class FlagsAdminController {
+  constructor(private readonly flags: FlagsAdminService) {}
+
+  @Get()
+  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
+  @ApiOperation({ summary: 'Active flags', description: `${READ} Inactive flags: GET by key.` })
+  @ApiOkResponse({ type: [FlagView] })
+  list(): Promise<FeatureFlag[]> {
+    return this.flags.listActive();
+  }
+
+  @Post()
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({ summary: 'Create a flag', description: WRITE })
+  @ApiCreatedResponse({ type: FlagView })
+  @ApiBadRequestResponse({ description: 'Invalid flag; nothing is stored' })
+  @ApiConflictResponse({ description: 'A flag with this key exists' })
+  create(@Body() body: CreateFlagDto): Promise<FeatureFlag> {
+    return this.flags.create(body);
+  }
+
+  @Get(':key')
+  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
+  @ApiOperation({ summary: 'One flag, whatever its status', description: READ })
+  @ApiOkResponse({ type: FlagView })
+  @ApiNotFoundResponse({ description: 'No such flag' })
+  get(@Param('key') key: string): Promise<FeatureFlag> {
+    return this.flags.get(key);
+  }
+
+  @Patch(':key')
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({
+    summary: 'Change a flag',
+    description: `${WRITE} \`status: "inactive"\` turns it off for everyone (it serves its default).`,
+  })
+  @ApiOkResponse({ type: FlagView })
+  @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
+  @ApiNotFoundResponse({ description: 'No such flag' })
+  update(@Param('key') key: string, @Body() body: UpdateFlagDto): Promise<FeatureFlag> {
+    return this.flags.update(key, body);
+  }
+
+  @Delete(':key')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({ summary: 'Delete a flag and its overrides', description: WRITE })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'No such flag' })
+  delete(@Param('key') key: string): Promise<void> {
+    return this.flags.delete(key);
+  }
+
+  @Post(':key/rules')
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({
+    summary: 'Add a targeting rule',
+    description: `${WRITE} Names are unique per flag.`,
+  })
+  @ApiCreatedResponse({ type: FlagView })
+  @ApiBadRequestResponse({ description: 'Invalid rule; nothing is stored' })
+  @ApiConflictResponse({ description: 'The flag has a rule with this name' })
+  addRule(@Param('key') key: string, @Body() body: RuleDto): Promise<FeatureFlag> {
+    return this.flags.addRule(key, body);
+  }
+
+  @Patch(':key/rules/:rule')
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({
+    summary: 'Change a rule (by name or id)',
+    description: `${WRITE} E.g. \`{"rolloutPercentage": 50}\` widens a rollout.`,
+  })
+  @ApiOkResponse({ type: FlagView })
+  @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
+  @ApiNotFoundResponse({ description: 'No such flag or rule' })
+  updateRule(
+    @Param('key') key: string,
+    @Param('rule') rule: string,
+    @Body() body: UpdateRuleDto,
+  ): Promise<FeatureFlag> {
+    return this.flags.updateRule(key, rule, body);
+  }
+
+  @Delete(':key/rules/:rule')
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({ summary: 'Remove a rule (by name or id)', description: WRITE })
+  @ApiOkResponse({ type: FlagView })
+  @ApiNotFoundResponse({ description: 'No such flag or rule' })
+  deleteRule(@Param('key') key: string, @Param('rule') rule: string): Promise<FeatureFlag> {
+    return this.flags.deleteRule(key, rule);
+  }
+
+  @Get(':key/overrides/:entityType/:entityId')
+  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
+  @ApiOperation({ summary: 'An override', description: READ })
+  @ApiOkResponse({ type: OverrideView })
+  @ApiNotFoundResponse({ description: 'No such flag or override' })
+  getOverride(@Param() params: OverrideParamsDto): Promise<FlagOverride> {
+    return this.flags.getOverride(params);
+  }
+
+  @Put(':key/overrides/:entityType/:entityId')
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({
+    summary: 'Turn a flag on or off for one entity',
+    description: `${WRITE} The demo evaluates flags with the API-key owner as \`user\`: \`PUT …/overrides/user/acme\`.`,
+  })
+  @ApiOkResponse({ type: OverrideView })
+  @ApiBadRequestResponse({ description: 'Invalid override; nothing is stored' })
+  @ApiNotFoundResponse({ description: 'No such flag' })
+  setOverride(
+    @Param() params: OverrideParamsDto,
+    @Body() body: OverrideDto,
+  ): Promise<FlagOverride> {
+    return this.flags.setOverride(params, body);
+  }
+
+  @Delete(':key/overrides/:entityType/:entityId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @RequireScopes(Scopes.flagsWrite)
+  @ApiOperation({ summary: 'Remove an override', description: WRITE })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'No such flag or override' })
+  deleteOverride(@Param() params: OverrideParamsDto): Promise<void> {
+    return this.flags.deleteOverride(params);
+  }
+
+  @Get(':key/evaluation')
+  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
+  @ApiOperation({
+    summary: 'What a key owner gets, and why',
+    description: `${READ} Uses the same context as the routes: the owner id is the targeting key.`,
+  })
+  @ApiOkResponse({ type: EvaluationView })
+  @ApiNotFoundResponse({ description: 'No such flag' })
+  evaluate(
+    @Param('key') key: string,
+    @Query() query: EvaluateQueryDto,
+  ): Promise<EvaluationDetails> {
+    return this.flags.evaluate(key, query.owner);
+  }
+}

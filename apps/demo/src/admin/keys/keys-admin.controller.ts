@@ -1,0 +1,122 @@
+import {
+  ApiKeyGuard,
+  ApiKeyService,
+  InjectApiKeyStorage,
+  RequireScopes,
+  type ApiKeyStorage,
+} from '@gatekeeper/api-auth';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ApiKeyView } from '../../common/api-key.view';
+import { Scopes } from '../../gatekeeper/demo.constants';
+import { API_KEY_SECURITY } from '../../openapi/openapi.constants';
+import { CreateKeyDto } from './dto/create-key.dto';
+import { ListKeysQueryDto } from './dto/list-keys-query.dto';
+import { RotateKeyDto } from './dto/rotate-key.dto';
+import { CreatedKeyView, RotatedKeyView } from './key.view';
+
+/** Key administration; every route needs scope `keys:admin`. */
+@ApiTags('admin: keys')
+@ApiSecurity(API_KEY_SECURITY)
+@ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' })
+@ApiForbiddenResponse({ description: 'The key lacks scope `keys:admin`' })
+@Controller('admin/keys')
+@UseGuards(ApiKeyGuard)
+@RequireScopes(Scopes.keysAdmin)
+export class KeysAdminController {
+  constructor(
+    private readonly apiKeys: ApiKeyService,
+    @InjectApiKeyStorage() private readonly storage: ApiKeyStorage,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Issue a key',
+    description: 'Scope `keys:admin`. The answer holds the key itself, the only time it is shown.',
+  })
+  @ApiCreatedResponse({ type: CreatedKeyView })
+  @ApiBadRequestResponse({ description: 'Invalid body; no key is created' })
+  async create(@Body() body: CreateKeyDto): Promise<CreatedKeyView> {
+    const { key, apiKey } = await this.apiKeys.create(body);
+    return { key, apiKey: ApiKeyView.from(apiKey) };
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: "An owner's keys",
+    description: 'Scope `keys:admin`. Revoked and expired keys included.',
+  })
+  @ApiOkResponse({ type: [ApiKeyView] })
+  async list(@Query() query: ListKeysQueryDto): Promise<ApiKeyView[]> {
+    const keys: ApiKeyView[] = [];
+    for await (const apiKey of this.apiKeys.listByOwner(query.owner)) {
+      keys.push(ApiKeyView.from(apiKey));
+    }
+    return keys.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One key', description: 'Scope `keys:admin`.' })
+  @ApiOkResponse({ type: ApiKeyView })
+  @ApiNotFoundResponse({ description: 'No such key' })
+  async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyView> {
+    const apiKey = await this.storage.getById(id);
+    if (!apiKey) throw new NotFoundException(`no API key ${id}`);
+    return ApiKeyView.from(apiKey);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Revoke a key, for good',
+    description: 'Scope `keys:admin`. The next request with the key gets 401 `revoked_api_key`.',
+  })
+  @ApiOkResponse({ type: ApiKeyView })
+  @ApiNotFoundResponse({ description: 'No such key' })
+  async revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiKeyView> {
+    return ApiKeyView.from(await this.apiKeys.revoke(id));
+  }
+
+  @Post(':id/rotate')
+  @ApiOperation({
+    summary: 'Replace a key',
+    description:
+      'Scope `keys:admin`. Issues a new key with the same owner and scopes; the old one works ' +
+      'until the grace period ends.',
+  })
+  @ApiCreatedResponse({ type: RotatedKeyView })
+  @ApiNotFoundResponse({ description: 'No such key' })
+  @ApiConflictResponse({ description: 'The key is revoked or expired' })
+  async rotate(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: RotateKeyDto,
+  ): Promise<RotatedKeyView> {
+    const { key, apiKey, previous } = await this.apiKeys.rotate(id, {
+      gracePeriodSeconds: body.gracePeriodSeconds ?? 0,
+    });
+    return { key, apiKey: ApiKeyView.from(apiKey), previous: ApiKeyView.from(previous) };
+  }
+}

@@ -1,0 +1,11 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { DemoConfig } from '../config/demo.config';
+import { GatekeeperModule } from '../gatekeeper/gatekeeper.module';
+
+/** The keys CLI: the same storage wiring as the HTTP app, without HTTP, seeding or health. */
+@Module({})
+export class CliModule {
+  static forRoot(config: DemoConfig): DynamicModule {
+    return { module: CliModule, imports: [GatekeeperModule.forRoot(config)] };
+  }
+}

@@ -1,0 +1,26 @@
+import { ApiAuthModule } from '@gatekeeper/api-auth';
+import { FeatureFlagsModule } from '@gatekeeper/feature-flags';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { DemoConfig } from '../config/demo.config';
+import { DEMO_CONFIG } from './demo.constants';
+import { apiAuthOptions, featureFlagsOptions } from './gatekeeper.options';
+
+/**
+ * Both Gatekeeper modules on the configured store, registered globally: the HTTP app and the
+ * keys CLI share this wiring, so they always read and write the same flags and keys.
+ */
+@Module({})
+export class GatekeeperModule {
+  static forRoot(config: DemoConfig): DynamicModule {
+    return {
+      module: GatekeeperModule,
+      global: true,
+      imports: [
+        FeatureFlagsModule.forRoot({ ...featureFlagsOptions(config), isGlobal: true }),
+        ApiAuthModule.forRoot({ ...apiAuthOptions(config), isGlobal: true }),
+      ],
+      providers: [{ provide: DEMO_CONFIG, useValue: config }],
+      exports: [DEMO_CONFIG],
+    };
+  }
+}

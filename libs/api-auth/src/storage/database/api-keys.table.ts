@@ -1,0 +1,103 @@
+import { GatekeeperConfigError, requireDriver } from '@gatekeeper/common';
+import type { DataSourceOptions, MigrationInterface, QueryRunner, Table } from 'typeorm';
+
+const TABLE_PREFIX = /^[A-Za-z0-9_]{0,32}$/;
+
+/** `{tablePrefix}api_keys`, after checking the prefix is safe to splice into SQL. */
+export function apiKeysTableName(tablePrefix: string): string {
+  if (typeof tablePrefix !== 'string' || !TABLE_PREFIX.test(tablePrefix)) {
+    throw new GatekeeperConfigError(
+      'tablePrefix may only contain letters, digits and underscores (at most 32 characters)',
+    );
+  }
+  return `${tablePrefix}api_keys`;
+}
+
+/**
+ * The table, in TypeORM's driver-neutral schema language so one definition serves PostgreSQL,
+ * MySQL/MariaDB and SQLite.
+ *
+ * Timestamps are epoch milliseconds in BIGINT columns: every driver, DataSource `timezone` setting
+ * and server time zone reads back the same instant, and "later of two dates" is plain integer
+ * comparison inside an UPDATE. `scopes` and `metadata` are JSON text.
+ */
+function apiKeysTable(tablePrefix: string, driver: DataSourceOptions['type']): Table {
+  const typeorm = requireDriver<typeof import('typeorm')>('typeorm', 'database');
+  const name = apiKeysTableName(tablePrefix);
+  // MySQL's default collations compare case- and accent-insensitively: owner 'Alice' would list
+  // the keys of 'alice'. Binary collation makes every lookup exact, as on the other databases.
+  const exact = driver === 'mysql' || driver === 'mariadb' ? MYSQL_EXACT_TEXT : {};
+  const text = (column: string, nullable = false) => ({
+    name: column,
+    type: 'text',
+    isNullable: nullable,
+    ...exact,
+  });
+  const string = (column: string, length: number) => ({
+    name: column,
+    type: 'varchar',
+    length: String(length),
+    ...exact,
+  });
+  const millis = (column: string, nullable: boolean) => ({
+    name: column,
+    type: 'bigint',
+    isNullable: nullable,
+  });
+  return new typeorm.Table({
+    name,
+    columns: [
+      { ...string('id', 255), isPrimary: true },
+      text('name'),
+      string('owner_id', 255),
+      string('prefix', 64),
+      string('key_hash', 128),
+      text('scopes'),
+      text('metadata'),
+      millis('created_at', false),
+      millis('expires_at', true),
+      millis('revoked_at', true),
+      millis('last_used_at', true),
+    ],
+    indices: [
+      // The hot path: one lookup per request.
+      { name: `UQ_${name}_key_hash`, columnNames: ['key_hash'], isUnique: true },
+      // (owner_id, id) serves listByOwner's keyset pages without sorting the owner's rows.
+      { name: `IDX_${name}_owner_id`, columnNames: ['owner_id', 'id'] },
+    ],
+  });
+}
+
+const MYSQL_EXACT_TEXT = { charset: 'utf8mb4', collation: 'utf8mb4_bin' };
+
+/** Shipped migration for the default table name `api_keys`. */
+export class CreateApiKeysTable1767225600000 implements MigrationInterface {
+  /** What TypeORM records in its migrations table; it must end in the 13-digit timestamp. */
+  readonly name: string = 'CreateApiKeysTable1767225600000';
+  protected readonly tablePrefix: string = '';
+
+  /** Idempotent: a table created earlier by `createTables` is left as it is. */
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const table = apiKeysTable(this.tablePrefix, queryRunner.connection.options.type);
+    await queryRunner.createTable(table, true);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable(apiKeysTableName(this.tablePrefix), true);
+  }
+}
+
+/**
+ * The migrations that create the API-key table for `tablePrefix`, for a DataSource's
+ * `migrations` option: `migrations: [...apiKeyMigrations('myapp_')]`.
+ */
+export function apiKeyMigrations(tablePrefix = ''): Array<new () => MigrationInterface> {
+  apiKeysTableName(tablePrefix);
+  if (tablePrefix === '') return [CreateApiKeysTable1767225600000];
+  // Named per prefix, so two prefixes in one database are two distinct migrations.
+  class CreatePrefixedApiKeysTable extends CreateApiKeysTable1767225600000 {
+    override readonly name = `CreateApiKeysTable_${tablePrefix}1767225600000`;
+    protected override readonly tablePrefix = tablePrefix;
+  }
+  return [CreatePrefixedApiKeysTable];
+}

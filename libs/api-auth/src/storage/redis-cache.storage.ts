@@ -1,0 +1,287 @@
+import { describeError, GatekeeperConfigError, withTimeout } from '@gatekeeper/common';
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
+import type { ApiKey } from '../models/api-key.model';
+import type { ApiKeyStorage } from './api-key-storage.interface';
+import { deserializeApiKey, serializeApiKey } from './redis.serialization';
+import { LuaScript } from './redis.scripts';
+
+export interface RedisCacheApiKeyStorageOptions {
+  /** The Redis holding the cache. Yours: `close()` never quits it. */
+  redis: Redis;
+  /** Where keys really live (database, Redis, custom…). Yours: `close()` leaves it open. */
+  primary: ApiKeyStorage;
+  /** Seconds a key stays cached. */
+  ttl: number;
+  /** Seconds an unknown key hash stays cached as unknown. Default 5, never more than `ttl`. */
+  negativeTtl?: number;
+  /** Key namespace. Default `'api_key:cache:'`. */
+  prefix?: string;
+  /** Milliseconds to wait for Redis before answering from the primary instead. Default 500. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_NEGATIVE_TTL_SECONDS = 5;
+const DEFAULT_TIMEOUT_MS = 500;
+/** Invalidations remembered while Redis is away; beyond this the whole cache is distrusted. */
+const MAX_PENDING_INVALIDATIONS = 10_000;
+/** Cached value meaning "no key has this hash". */
+const UNKNOWN_KEY = '';
+const BYPASS = Symbol('bypass');
+
+/**
+ * Writes an entry only if the hash's generation is still the one read before the primary was
+ * asked. A writer bumps the generation after its primary write, so a reader that fetched the old
+ * value cannot cache it after the writer's invalidation.
+ * KEYS: entry, generation[, id → hash]. ARGV: expected generation ('' = none), value, ttl ms, hash.
+ */
+const FILL_SCRIPT = new LuaScript(`
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if KEYS[3] then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[3]) end
+return 1
+`);
+
+/**
+ * Drops the entry of a hash and bumps its generation. The hash is given, or looked up through the
+ * id → hash entry written with a cached key (touch() knows only the id).
+ * KEYS: [id → hash]. ARGV: prefix, hash or '', generation ttl ms.
+ */
+const INVALIDATE_SCRIPT = new LuaScript(`
+local keyHash = ARGV[2]
+if keyHash == '' and KEYS[1] then keyHash = redis.call('GET', KEYS[1]) end
+if keyHash then
+  local generation = ARGV[1] .. 'gen:' .. keyHash
+  redis.call('INCR', generation)
+  redis.call('PEXPIRE', generation, ARGV[3])
+  redis.call('DEL', ARGV[1] .. 'hash:' .. keyHash)
+end
+if KEYS[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`);
+
+interface Invalidation {
+  keyHash?: string;
+  id?: string;
+}
+
+/**
+ * Cache-aside in Redis in front of any primary storage, for the per-request `getByHash`.
+ *
+ * Guarantees:
+ * - update, revoke, touch and delete write the primary first, then invalidate the Redis entry, so
+ *   the next lookup — from any instance sharing the Redis — reads the primary. A reader that
+ *   fetched the old value just before the write cannot cache it afterwards: entries are filled
+ *   only if the hash's generation, bumped by every invalidation, is unchanged.
+ * - Unknown hashes are cached as unknown for `negativeTtl` seconds: repeating a bad key does not
+ *   reach the primary. `create()` clears that at once.
+ * - If Redis fails, lookups go to the primary (logged once per outage) and invalidations are
+ *   remembered; when Redis answers again they are applied before the cache is read again.
+ *   Another instance that can still reach Redis may serve a key this instance changed during
+ *   its outage for at most `ttl` seconds.
+ * - `lastUsedAt` in a cached copy may lag; it is advisory.
+ *
+ * `getById`, `listByOwner` and `healthCheck` go straight to the primary: auth works without
+ * Redis, so the cache's health is not the storage's.
+ */
+export class RedisCacheApiKeyStorage implements ApiKeyStorage {
+  private readonly logger = new Logger(RedisCacheApiKeyStorage.name);
+  private readonly redis: Redis;
+  private readonly primary: ApiKeyStorage;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
+  private readonly negativeTtlMs: number;
+  private readonly generationTtlMs: number;
+  private readonly timeoutMs: number;
+  private reachable = true;
+  private pending: Invalidation[] = [];
+  private pendingOverflowed = false;
+  /** After losing invalidations, cached entries are not read until all older ones have expired. */
+  private distrustUntil = 0;
+
+  constructor(options: RedisCacheApiKeyStorageOptions) {
+    const { redis, primary, ttl } = options ?? ({} as RedisCacheApiKeyStorageOptions);
+    if (!redis) throw new GatekeeperConfigError('RedisCacheApiKeyStorage needs a redis client');
+    if (!primary) throw new GatekeeperConfigError('RedisCacheApiKeyStorage needs a primary storage');
+    const negativeTtl = options.negativeTtl ?? DEFAULT_NEGATIVE_TTL_SECONDS;
+    for (const [name, value] of [
+      ['ttl', ttl],
+      ['negativeTtl', negativeTtl],
+    ] as const) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+        throw new GatekeeperConfigError(`${name} must be a positive number of seconds`);
+      }
+    }
+    this.redis = redis;
+    this.primary = primary;
+    this.prefix = options.prefix ?? `${DEFAULT_REDIS_PREFIX}cache:`;
+    this.ttlMs = Math.max(1, Math.round(ttl * 1000));
+    this.negativeTtlMs = Math.max(1, Math.round(Math.min(negativeTtl, ttl) * 1000));
+    // A generation must outlive any reader between its read and its fill; expiring sooner could
+    // let a reset counter match again.
+    this.generationTtlMs = Math.max(2 * this.ttlMs, 60_000);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async getByHash(keyHash: string): Promise<ApiKey | null> {
+    const entryKey = this.entryKey(keyHash);
+    const generationKey = this.generationKey(keyHash);
+    const cached =
+      Date.now() < this.distrustUntil
+        ? BYPASS
+        : await this.useCache(() => this.redis.mget(entryKey, generationKey));
+    if (cached === BYPASS) return this.primary.getByHash(keyHash);
+
+    const [entry, generation] = cached;
+    if (entry !== null) return entry === UNKNOWN_KEY ? null : deserializeApiKey(entry);
+
+    const apiKey = await this.primary.getByHash(keyHash);
+    await this.useCache(() =>
+      apiKey
+        ? FILL_SCRIPT.run(
+            this.redis,
+            [entryKey, generationKey, this.idKey(apiKey.id)],
+            [generation ?? '', serializeApiKey(apiKey), this.ttlMs, keyHash],
+          )
+        : FILL_SCRIPT.run(
+            this.redis,
+            [entryKey, generationKey],
+            [generation ?? '', UNKNOWN_KEY, this.negativeTtlMs, keyHash],
+          ),
+    );
+    return apiKey;
+  }
+
+  getById(id: string): Promise<ApiKey | null> {
+    return this.primary.getById(id);
+  }
+
+  async create(apiKey: ApiKey): Promise<ApiKey> {
+    const created = await this.primary.create(apiKey);
+    // The hash may be cached as unknown (someone tried it before it existed).
+    await this.invalidate({ keyHash: created.keyHash });
+    return created;
+  }
+
+  async update(apiKey: ApiKey): Promise<ApiKey> {
+    const updated = await this.primary.update(apiKey);
+    await this.invalidate({ keyHash: updated.keyHash, id: updated.id });
+    return updated;
+  }
+
+  async touch(id: string, lastUsedAt: Date): Promise<void> {
+    if (this.primary.touch) {
+      await this.primary.touch(id, lastUsedAt);
+    } else {
+      const current = await this.primary.getById(id);
+      if (!current) return;
+      await this.primary.update({ ...current, lastUsedAt });
+    }
+    await this.invalidate({ id });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const existing = await this.primary.getById(id);
+    const deleted = await this.primary.delete(id);
+    await this.invalidate({ keyHash: existing?.keyHash, id });
+    return deleted;
+  }
+
+  listByOwner(ownerId: string): AsyncIterable<ApiKey> {
+    return this.primary.listByOwner(ownerId);
+  }
+
+  healthCheck(): Promise<boolean> {
+    return this.primary.healthCheck();
+  }
+
+  /** Applies invalidations still pending from an outage, if Redis answers. Closes nothing. */
+  async close(): Promise<void> {
+    if (this.pending.length > 0) await this.useCache(async () => undefined);
+  }
+
+  /** Invalidates now, or remembers it for when Redis is back. Never throws. */
+  private async invalidate(invalidation: Invalidation): Promise<void> {
+    const done = await this.useCache(() => this.runInvalidation(invalidation));
+    if (done !== BYPASS) return;
+    if (this.pending.length < MAX_PENDING_INVALIDATIONS) this.pending.push(invalidation);
+    else this.pendingOverflowed = true;
+  }
+
+  private async runInvalidation({ keyHash, id }: Invalidation): Promise<void> {
+    await INVALIDATE_SCRIPT.run(
+      this.redis,
+      id === undefined ? [] : [this.idKey(id)],
+      [this.prefix, keyHash ?? '', this.generationTtlMs],
+    );
+  }
+
+  /**
+   * Runs a cache operation, or returns BYPASS when Redis is unreachable, slow or failing — the
+   * caller then uses the primary alone. Invalidations missed during an outage go first.
+   */
+  private async useCache<T>(operation: () => Promise<T>): Promise<T | typeof BYPASS> {
+    // Without this, a client with an offline queue would hold requests until it reconnects.
+    if (this.redis.status !== 'ready' && this.redis.status !== 'wait') {
+      this.noteOutage(`connection is ${this.redis.status}`);
+      return BYPASS;
+    }
+    try {
+      await this.flushPending();
+      const result = await withTimeout(operation(), this.timeoutMs, 'Redis cache');
+      this.noteRecovery();
+      return result;
+    } catch (error) {
+      this.noteOutage(describeError(error));
+      return BYPASS;
+    }
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.pending.length === 0 && !this.pendingOverflowed) return;
+    const batch = this.pending;
+    const overflowed = this.pendingOverflowed;
+    this.pending = [];
+    this.pendingOverflowed = false;
+    try {
+      // Sent back to back on one connection: one round trip's worth of latency.
+      await withTimeout(
+        Promise.all(batch.map((invalidation) => this.runInvalidation(invalidation))),
+        this.timeoutMs,
+        'Redis cache invalidation',
+      );
+    } catch (error) {
+      this.pending = batch.concat(this.pending);
+      this.pendingOverflowed ||= overflowed;
+      throw error;
+    }
+    if (overflowed) this.distrustUntil = Date.now() + this.ttlMs;
+  }
+
+  private noteOutage(reason: string): void {
+    if (!this.reachable) return;
+    this.reachable = false;
+    this.logger.warn(
+      `Redis cache unavailable (${reason}); reading API keys from the primary storage until it is back`,
+    );
+  }
+
+  private noteRecovery(): void {
+    if (this.reachable) return;
+    this.reachable = true;
+    this.logger.log('Redis cache available again; caching API keys resumed');
+  }
+
+  private entryKey(keyHash: string): string {
+    return `${this.prefix}hash:${keyHash}`;
+  }
+
+  private generationKey(keyHash: string): string {
+    return `${this.prefix}gen:${keyHash}`;
+  }
+
+  private idKey(id: string): string {
+    return `${this.prefix}id:${id}`;
+  }
+}

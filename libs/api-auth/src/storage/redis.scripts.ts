@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * A Lua script run by digest (EVALSHA), sent in full only when the server does not know it yet
+ * (first use, or after a restart or SCRIPT FLUSH). Unlike `defineCommand` it adds nothing to a
+ * client that may belong to the application.
+ */
+export class LuaScript {
+  private readonly sha: string;
+
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/**
+ * The scripts behind RedisApiKeyStorage. Each touches the three keys of one API key
+ * (`hash:`, `id:`, `owner:`) as one atomic step. Some key names are derived inside the script
+ * (the record's name depends on the stored hash), which standalone Redis and Sentinel allow but
+ * Redis Cluster does not: the layout is not Cluster-compatible.
+ */
+
+/** KEYS: record, id, owner. ARGV: json, id, keyHash. Returns 'OK', or the field that collided. */
+export const CREATE_SCRIPT = new LuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'id' end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'keyHash' end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[2])
+return 'OK'
+`);
+
+/**
+ * update() and touch(): splices the stored record (see redis.serialization.ts) instead of
+ * decoding and re-encoding it. Keeps the identity segment, replaces the middle one (unless
+ * ARGV[2] is empty: touch), keeps a stored revoked_at, keeps the later last_used_at.
+ * KEYS: id. ARGV: record key prefix, replaceable segment or '', revoked_at, last_used_at (JSON).
+ * Returns the stored record, or nil when the id is unknown.
+ */
+export const MERGE_SCRIPT = new LuaScript(`
+local keyHash = redis.call('GET', KEYS[1])
+if not keyHash then return false end
+local recordKey = ARGV[1] .. keyHash
+local stored = redis.call('GET', recordKey)
+if not stored then return false end
+local identity = string.match(stored, '^({"id":.-,"created_at":"[^"]*")')
+local body, revoked, lastUsed =
+  string.match(stored, '^(.*),"revoked_at":([^,]*),"last_used_at":([^,]*)}$')
+if not identity or not body then
+  return redis.error_reply('ERR API key record ' .. recordKey .. ' is not in the expected format')
+end
+local replaceable = ARGV[2]
+if replaceable == '' then replaceable = string.sub(body, #identity + 1) end
+if revoked == 'null' then revoked = ARGV[3] end
+if ARGV[4] ~= 'null' and (lastUsed == 'null' or ARGV[4] > lastUsed) then lastUsed = ARGV[4] end
+local merged = identity .. replaceable .. ',"revoked_at":' .. revoked .. ',"last_used_at":' .. lastUsed .. '}'
+redis.call('SET', recordKey, merged)
+return merged
+`);
+
+/** KEYS: id. ARGV: prefix, id. Returns 1 if the key existed. */
+export const DELETE_SCRIPT = new LuaScript(`
+local keyHash = redis.call('GET', KEYS[1])
+if not keyHash then return 0 end
+local recordKey = ARGV[1] .. 'hash:' .. keyHash
+local stored = redis.call('GET', recordKey)
+redis.call('DEL', KEYS[1], recordKey)
+if stored then
+  redis.call('SREM', ARGV[1] .. 'owner:' .. cjson.decode(stored).owner_id, ARGV[2])
+end
+return 1
+`);
+
+/** ARGV: prefix, then ids. Returns the record of each id (nil if unknown), in one round trip. */
+export const FETCH_BY_IDS_SCRIPT = new LuaScript(`
+local records = {}
+for i = 2, #ARGV do
+  local keyHash = redis.call('GET', ARGV[1] .. 'id:' .. ARGV[i])
+  records[i - 1] = keyHash and redis.call('GET', ARGV[1] .. 'hash:' .. keyHash) or false
+end
+return records
+`);

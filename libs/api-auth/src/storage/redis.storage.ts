@@ -1,0 +1,158 @@
+import { GatekeeperConfigError, withTimeout } from '@gatekeeper/common';
+import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
+import type { ApiKey } from '../models/api-key.model';
+import type { ApiKeyStorage } from './api-key-storage.interface';
+import {
+  deserializeApiKey,
+  replaceableFieldsJson,
+  serializeApiKey,
+  timestampJson,
+} from './redis.serialization';
+import { CREATE_SCRIPT, DELETE_SCRIPT, FETCH_BY_IDS_SCRIPT, MERGE_SCRIPT } from './redis.scripts';
+import { ApiKeyNotFoundError, DuplicateApiKeyError } from './storage.errors';
+
+export interface RedisApiKeyStorageOptions {
+  /** Key namespace. Default `'api_key:'`. */
+  prefix?: string;
+  /** Ids per SSCAN step (and per bulk read) in `listByOwner`. Default 500. */
+  batchSize?: number;
+}
+
+const DEFAULT_BATCH_SIZE = 500;
+const PING_TIMEOUT_MS = 2000;
+
+/**
+ * Keeps API keys in Redis:
+ * - `{prefix}hash:{keyHash}` → the key as JSON (the lookup on every request: one GET),
+ * - `{prefix}id:{id}` → keyHash,
+ * - `{prefix}owner:{ownerId}` → SET of ids.
+ *
+ * Every write changes its keys in one Lua script, so a crash or a concurrent writer never leaves
+ * them half-updated. The ioredis client is yours: `close()` never quits it.
+ */
+export class RedisApiKeyStorage implements ApiKeyStorage {
+  private readonly prefix: string;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisApiKeyStorageOptions = {},
+  ) {
+    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (typeof this.prefix !== 'string') {
+      throw new GatekeeperConfigError("prefix must be a string such as 'api_key:'");
+    }
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new GatekeeperConfigError('batchSize must be a positive integer');
+    }
+  }
+
+  async getByHash(keyHash: string): Promise<ApiKey | null> {
+    const json = await this.redis.get(this.recordKey(keyHash));
+    return json === null ? null : deserializeApiKey(json);
+  }
+
+  async getById(id: string): Promise<ApiKey | null> {
+    const [json] = await this.fetchByIds([id]);
+    return json ? deserializeApiKey(json) : null;
+  }
+
+  async create(apiKey: ApiKey): Promise<ApiKey> {
+    const json = serializeApiKey(apiKey);
+    const outcome = await CREATE_SCRIPT.run(
+      this.redis,
+      [this.recordKey(apiKey.keyHash), this.idKey(apiKey.id), this.ownerKey(apiKey.ownerId)],
+      [json, apiKey.id, apiKey.keyHash],
+    );
+    if (outcome === 'id' || outcome === 'keyHash') throw new DuplicateApiKeyError(outcome);
+    return deserializeApiKey(json);
+  }
+
+  /** The merge rules run inside Redis (MERGE_SCRIPT): no read-modify-write across round trips. */
+  async update(apiKey: ApiKey): Promise<ApiKey> {
+    const merged = await MERGE_SCRIPT.run(
+      this.redis,
+      [this.idKey(apiKey.id)],
+      [
+        this.recordKey(''),
+        replaceableFieldsJson(apiKey),
+        timestampJson(apiKey.revokedAt),
+        timestampJson(apiKey.lastUsedAt),
+      ],
+    );
+    if (typeof merged !== 'string') throw new ApiKeyNotFoundError(apiKey.id);
+    return deserializeApiKey(merged);
+  }
+
+  async touch(id: string, lastUsedAt: Date): Promise<void> {
+    // An empty replaceable segment tells the script to keep everything but last_used_at.
+    await MERGE_SCRIPT.run(
+      this.redis,
+      [this.idKey(id)],
+      [this.recordKey(''), '', 'null', timestampJson(lastUsedAt)],
+    );
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = await DELETE_SCRIPT.run(this.redis, [this.idKey(id)], [this.prefix, id]);
+    return deleted === 1;
+  }
+
+  /**
+   * Walks the owner's set with SSCAN and reads each batch of records in one round trip, so only
+   * one batch of keys is in memory at a time.
+   */
+  async *listByOwner(ownerId: string): AsyncIterable<ApiKey> {
+    // SSCAN may return an id twice while Redis resizes the set; ids are small, records are not.
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, ids] = await this.redis.sscan(
+        this.ownerKey(ownerId),
+        cursor,
+        'COUNT',
+        this.batchSize,
+      );
+      cursor = next;
+      const fresh = ids.filter((id) => !seen.has(id));
+      fresh.forEach((id) => seen.add(id));
+      if (fresh.length === 0) continue;
+      for (const json of await this.fetchByIds(fresh)) {
+        // A key deleted between SSCAN and the read is simply skipped.
+        if (json) yield deserializeApiKey(json);
+      }
+    } while (cursor !== '0');
+  }
+
+  async healthCheck(): Promise<boolean> {
+    try {
+      return (await withTimeout(this.redis.ping(), PING_TIMEOUT_MS, 'Redis PING')) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    // The client belongs to whoever created it (the module quits the ones it opened).
+  }
+
+  private async fetchByIds(ids: string[]): Promise<Array<string | null>> {
+    return (await FETCH_BY_IDS_SCRIPT.run(this.redis, [], [this.prefix, ...ids])) as Array<
+      string | null
+    >;
+  }
+
+  private recordKey(keyHash: string): string {
+    return `${this.prefix}hash:${keyHash}`;
+  }
+
+  private idKey(id: string): string {
+    return `${this.prefix}id:${id}`;
+  }
+
+  private ownerKey(ownerId: string): string {
+    return `${this.prefix}owner:${ownerId}`;
+  }
+}

@@ -1,0 +1,91 @@
+import {
+  connectRedis,
+  GatekeeperConfigError,
+  RedisInvalidationBus,
+  type InvalidationBus,
+} from '@gatekeeper/common';
+import type { Redis } from 'ioredis';
+import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
+import type { ApiAuthModuleOptions } from '../api-auth.options';
+import type { ApiKeyStorageHandle } from './storage.factory';
+import { VerifyCacheApiKeyStorage } from './verify-cache.storage';
+
+/** The pub/sub channel of key invalidations, under the module's Redis prefix. */
+export function keyInvalidationChannel(redisPrefix = DEFAULT_REDIS_PREFIX): string {
+  return `${redisPrefix}invalidate`;
+}
+
+/** @throws GatekeeperConfigError naming what to change in `verifyCache`. */
+export function validateVerifyCacheOptions(options: ApiAuthModuleOptions): void {
+  const { verifyCache } = options;
+  if (verifyCache === undefined) return;
+  if (verifyCache === null || typeof verifyCache !== 'object') {
+    throw new GatekeeperConfigError('verifyCache must be an object such as { ttl: 5 }');
+  }
+  const { ttl, maxEntries } = verifyCache;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+    throw new GatekeeperConfigError('verifyCache.ttl must be a positive number of seconds');
+  }
+  if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 1)) {
+    throw new GatekeeperConfigError('verifyCache.maxEntries must be a positive integer');
+  }
+}
+
+/**
+ * Wraps the storage in the in-process verify cache when `verifyCache` is set. Invalidations go
+ * over Redis pub/sub when a Redis is configured (`redisUrl` or `redis`); without one each instance
+ * sees changes made elsewhere only after the ttl.
+ */
+export async function withVerifyCache(
+  handle: ApiKeyStorageHandle,
+  options: ApiAuthModuleOptions,
+): Promise<ApiKeyStorageHandle> {
+  const { verifyCache } = options;
+  if (!verifyCache) return handle;
+  let invalidation: InvalidationBus | undefined;
+  try {
+    invalidation = await connectBus(options);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const storage = new VerifyCacheApiKeyStorage(handle.storage, {
+    ttl: verifyCache.ttl,
+    maxEntries: verifyCache.maxEntries,
+    invalidation,
+  });
+  return {
+    storage,
+    close: async () => {
+      await storage.close();
+      await handle.close();
+    },
+  };
+}
+
+async function connectBus(options: ApiAuthModuleOptions): Promise<InvalidationBus | undefined> {
+  let redis: Redis;
+  let ownsClient: boolean;
+  if (options.redis) {
+    redis = options.redis;
+    ownsClient = false;
+  } else if (options.redisUrl) {
+    redis = await connectRedis(options.redisUrl, {
+      connectionName: 'gatekeeper-api-auth-invalidation',
+    });
+    ownsClient = true;
+  } else {
+    return undefined;
+  }
+  try {
+    return await RedisInvalidationBus.connect({
+      redis,
+      channel: keyInvalidationChannel(options.redisPrefix),
+      ownsClient,
+      name: 'API keys',
+    });
+  } catch (error) {
+    if (ownsClient) redis.disconnect();
+    throw error;
+  }
+}

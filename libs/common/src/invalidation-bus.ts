@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { describeError } from './redact';
+
+/**
+ * Cross-instance cache invalidation: every instance publishes what it changed and drops what the
+ * others changed. Messages are opaque strings; each cache defines its own.
+ */
+export interface InvalidationBus {
+  /** Tells the other instances (never this one). Resolves even when Redis is away: TTLs cover that. */
+  publish(message: string): Promise<void>;
+  /** Called with each message another instance published. Returns an unsubscribe function. */
+  onMessage(listener: (message: string) => void): () => void;
+  /**
+   * Called when the subscription comes back after a disconnection: messages may have been lost
+   * meanwhile, so caches should drop everything.
+   */
+  onReset(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface RedisInvalidationBusOptions {
+  /** A connected client, used to publish; the bus subscribes on a duplicate of it. */
+  redis: Redis;
+  /** The pub/sub channel, under the module's Redis prefix (`feature_flags:invalidate`). */
+  channel: string;
+  /** Quit `redis` on close (the module created it for the bus). Default `false`. */
+  ownsClient?: boolean;
+  /** Named in logs ("feature flag cache"). */
+  name?: string;
+}
+
+const SEPARATOR = '|';
+
+/** Redis pub/sub transport for `InvalidationBus`: one PUBLISH per change, one subscriber connection. */
+export class RedisInvalidationBus implements InvalidationBus {
+  /** Tags this instance's messages so its own subscriber can skip them. */
+  private readonly senderId = randomUUID();
+  private readonly messageListeners = new Set<(message: string) => void>();
+  private readonly resetListeners = new Set<() => void>();
+  private readonly logger: Logger;
+  private closed = false;
+
+  private constructor(
+    private readonly publisher: Redis,
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+    private readonly ownsClient: boolean,
+    name: string,
+  ) {
+    this.logger = new Logger(`InvalidationBus(${name})`);
+  }
+
+  /** Subscribes before resolving, so no change published after startup is missed. */
+  static async connect(options: RedisInvalidationBusOptions): Promise<RedisInvalidationBus> {
+    const { redis, channel, ownsClient = false, name = channel } = options;
+    // A connection in subscriber mode can run nothing else, hence a dedicated one.
+    const subscriber = redis.duplicate({
+      lazyConnect: true,
+      connectionName: `${redis.options.connectionName ?? 'gatekeeper'}:invalidation`,
+    });
+    const bus = new RedisInvalidationBus(redis, subscriber, channel, ownsClient, name);
+    bus.watch();
+    try {
+      await subscriber.connect();
+      await subscriber.subscribe(channel);
+    } catch (error) {
+      subscriber.disconnect();
+      throw new Error(
+        `could not subscribe to the ${name} invalidation channel: ${describeError(error)}`,
+      );
+    }
+    return bus;
+  }
+
+  async publish(message: string): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.publisher.publish(this.channel, this.senderId + SEPARATOR + message);
+    } catch (error) {
+      this.logger.warn(
+        `could not publish an invalidation; other instances catch up when their cache entries expire: ${describeError(error)}`,
+      );
+    }
+  }
+
+  onMessage(listener: (message: string) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
+  }
+
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.messageListeners.clear();
+    this.resetListeners.clear();
+    await quit(this.subscriber);
+    if (this.ownsClient) await quit(this.publisher);
+  }
+
+  private watch(): void {
+    let interrupted = false;
+    this.subscriber.on('message', (channel: string, raw: string) => {
+      if (channel !== this.channel) return;
+      const cut = raw.indexOf(SEPARATOR);
+      if (cut === -1 || raw.slice(0, cut) === this.senderId) return;
+      const message = raw.slice(cut + 1);
+      for (const listener of this.messageListeners) {
+        try {
+          listener(message);
+        } catch (error) {
+          this.logger.error(`invalidation listener failed: ${describeError(error)}`);
+        }
+      }
+    });
+    this.subscriber.on('error', (error: unknown) => {
+      if (interrupted || this.closed) return;
+      interrupted = true;
+      this.logger.warn(`subscription lost: ${describeError(error)}; reconnecting`);
+    });
+    this.subscriber.on('close', () => {
+      if (!this.closed) interrupted = true;
+    });
+    // ioredis re-subscribes on reconnect, but whatever was published while away is gone for good.
+    // Reset once the server confirms the subscription (the reply to our own, idempotent
+    // SUBSCRIBE), so that nothing published after the reset can be missed.
+    this.subscriber.on('ready', () => {
+      if (!interrupted || this.closed) return;
+      interrupted = false;
+      this.subscriber.subscribe(this.channel).then(
+        () => {
+          this.logger.log('subscription restored; dropping cached entries that may be stale');
+          for (const listener of this.resetListeners) listener();
+        },
+        (error: unknown) => {
+          interrupted = true;
+          this.logger.warn(`could not resubscribe: ${describeError(error)}`);
+        },
+      );
+    });
+  }
+}
+
+async function quit(client: Redis): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,146 @@
+/** One cached value and when it stops being fresh (epoch milliseconds of the cache's clock). */
+export interface TtlCacheEntry<V> {
+  value: V;
+  expiresAt: number;
+  /** Set by a hit, cleared when eviction passes over the entry: the "second chance" bit. */
+  used: boolean;
+}
+
+export interface TtlCacheOptions<V = unknown> {
+  /** The most entries kept; inserting beyond it evicts the least recently used. */
+  maxEntries: number;
+  /** How long an entry is fresh, in milliseconds. Expired entries stay until evicted or replaced. */
+  ttlMs: number;
+  /** Milliseconds clock; tests pass a controllable one. Default `turnClock`. */
+  now?: () => number;
+  /** Told about each entry evicted to make room (not about `delete` or `clear`). */
+  onEvict?: (key: string, entry: TtlCacheEntry<V>) => void;
+}
+
+let turnNow = 0;
+let turnPending = false;
+
+function endTurn(): void {
+  turnPending = false;
+}
+
+/**
+ * `Date.now()` read once per event-loop turn. A clock read costs tens of nanoseconds on some
+ * hosts — more than a cache hit — and a request evaluating several flags would pay it for each.
+ * Within one turn of the loop the time is taken as constant, so expiry is late by at most the
+ * length of the current turn; nothing is scheduled while no cache is read.
+ */
+export function turnClock(): number {
+  if (!turnPending) {
+    turnPending = true;
+    turnNow = Date.now();
+    setImmediate(endTurn).unref();
+  }
+  return turnNow;
+}
+
+/**
+ * A bounded map with a freshness deadline per entry, for in-process caches on request hot paths.
+ *
+ * Eviction is LRU by the CLOCK ("second chance") approximation: a hit only sets a bit on the entry
+ * instead of reordering the map, so reads cost one `Map#get` and no allocation; when the cache is
+ * full, entries are examined oldest first and one read since it was last examined gets moved to
+ * the back instead of evicted. Expired entries are kept (not deleted on read) so that callers can
+ * still serve them as stale data while their source is unreachable.
+ */
+export class TtlCache<V> {
+  private readonly entries = new Map<string, TtlCacheEntry<V>>();
+  readonly maxEntries: number;
+  readonly ttlMs: number;
+  readonly now: () => number;
+  private readonly onEvict: ((key: string, entry: TtlCacheEntry<V>) => void) | undefined;
+
+  constructor(options: TtlCacheOptions<V>) {
+    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) {
+      throw new RangeError('maxEntries must be a positive integer');
+    }
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
+      throw new RangeError('ttl must be a positive number');
+    }
+    this.maxEntries = options.maxEntries;
+    this.ttlMs = options.ttlMs;
+    this.now = options.now ?? turnClock;
+    this.onEvict = options.onEvict;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The value while fresh (and marks it used), `undefined` when absent or expired. */
+  getFresh(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expiresAt <= this.now()) return undefined;
+    entry.used = true;
+    return entry.value;
+  }
+
+  /** The entry whatever its age (callers decide whether to serve it stale), marking it used. */
+  getEntry(key: string): TtlCacheEntry<V> | undefined {
+    const entry = this.entries.get(key);
+    if (entry !== undefined) entry.used = true;
+    return entry;
+  }
+
+  isFresh(entry: TtlCacheEntry<V>): boolean {
+    return entry.expiresAt > this.now();
+  }
+
+  /** Stores a fresh value and returns its entry (the same object while the key stays cached). */
+  set(key: string, value: V): TtlCacheEntry<V> {
+    const expiresAt = this.now() + this.ttlMs;
+    const existing = this.entries.get(key);
+    if (existing !== undefined) {
+      existing.value = value;
+      existing.expiresAt = expiresAt;
+      existing.used = true;
+      return existing;
+    }
+    if (this.entries.size >= this.maxEntries) this.evictOne();
+    const entry: TtlCacheEntry<V> = { value, expiresAt, used: false };
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  delete(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  /** Deletes every entry whose key satisfies `predicate` and returns the keys (a scan: for rare events). */
+  deleteWhere(predicate: (key: string) => boolean): string[] {
+    const deleted: string[] = [];
+    for (const key of this.entries.keys()) {
+      if (predicate(key)) {
+        this.entries.delete(key);
+        deleted.push(key);
+      }
+    }
+    return deleted;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private evictOne(): void {
+    // Terminates: each pass over a used entry clears its bit, so within `size + 1` steps an
+    // unused one comes up.
+    for (;;) {
+      const oldest = this.entries.entries().next();
+      if (oldest.done) return;
+      const [key, entry] = oldest.value;
+      this.entries.delete(key);
+      if (!entry.used) {
+        this.onEvict?.(key, entry);
+        return;
+      }
+      entry.used = false;
+      this.entries.set(key, entry);
+    }
+  }
+}

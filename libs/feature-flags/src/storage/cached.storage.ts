@@ -1,0 +1,461 @@
+import { TtlCache, type InvalidationBus, type TtlCacheEntry } from '@gatekeeper/common';
+import type {
+  CreateFlagInput,
+  CreateOverrideInput,
+  FeatureFlag,
+  FlagOverride,
+} from '../models/feature-flag.model';
+import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+
+/** The `cache` module option. */
+export interface FeatureFlagCacheOptions {
+  /**
+   * Seconds a flag (or an override lookup) is answered from process memory without asking the
+   * storage. Changes made through any instance invalidate at once over Redis pub/sub; the ttl
+   * bounds staleness when a message is lost or a change bypasses the module.
+   */
+  ttl: number;
+  /** The most entries kept (flags plus override lookups, least recently used evicted). Default 10,000. */
+  maxEntries?: number;
+}
+
+export interface CachedFeatureFlagStorageOptions extends FeatureFlagCacheOptions {
+  /** Cross-instance invalidation; without it each instance only sees its own writes before the ttl. */
+  invalidation?: InvalidationBus;
+  /** Close the wrapped storage in `close()`. Default `true`. */
+  closeInner?: boolean;
+  /** Milliseconds clock, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
+
+/**
+ * How a cached read was answered: `fresh` within the ttl (or straight from the storage);
+ * `cached` within the ttl while the storage is known to be failing; `stale` past the ttl (or an
+ * override lookup that could not be made) because the storage failed.
+ */
+export type CacheFreshness = 'fresh' | 'cached' | 'stale';
+
+export interface CachedRead<T> {
+  value: T;
+  freshness: CacheFreshness;
+}
+
+/**
+ * What `FeatureFlagClient` uses from a caching storage: synchronous lookups for its fast path and
+ * reads that say how fresh their answer is. Values handed out here are the cache's own objects
+ * and must never be mutated.
+ */
+export interface FeatureFlagCacheReader {
+  /** `true` while the wrapped storage is failing (its last read failed or it reported unhealthy). */
+  readonly degraded: boolean;
+  /** The flag (`null`: known not to exist) while fresh, else `undefined`. No I/O. */
+  peekFlag(key: string): FeatureFlag | null | undefined;
+  /** The override (`null`: none) while fresh, else `undefined`. No I/O. */
+  peekOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): FlagOverride | null | undefined;
+  readFlag(key: string): Promise<CachedRead<FeatureFlag | null>>;
+  readFlags(keys: readonly string[]): Promise<Map<string, CachedRead<FeatureFlag | null>>>;
+  /** While the storage fails, an uncached lookup is answered as "no override", `stale`. */
+  readOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): Promise<CachedRead<FlagOverride | null>>;
+}
+
+export function isFeatureFlagCacheReader(storage: unknown): storage is FeatureFlagCacheReader {
+  const candidate = storage as Partial<FeatureFlagCacheReader> | null;
+  return (
+    typeof candidate?.peekFlag === 'function' &&
+    typeof candidate.peekOverride === 'function' &&
+    typeof candidate.readFlag === 'function' &&
+    typeof candidate.readFlags === 'function' &&
+    typeof candidate.readOverride === 'function'
+  );
+}
+
+/** Invalidation messages, JSON over the bus. */
+type Invalidation =
+  | { t: 'flag'; key: string; id?: string }
+  | { t: 'override'; flagId: string; entityType: string; entityId: string };
+
+type Cached = FeatureFlag | FlagOverride | null;
+
+// Flags are cached under their key, override lookups under NUL-separated ids behind a leading NUL:
+// one bounded map for both, no key can collide, and a flag lookup allocates no key string.
+const NUL = '\u0000';
+
+/**
+ * An in-process, bounded (LRU) cache in front of any `FeatureFlagStorage`, for the database and
+ * Redis backends (`cache: { ttl, maxEntries }`). Flags, missing flags and override lookups
+ * (including "none") are cached. Writes made through this storage invalidate the local entries
+ * and, through the invalidation bus, those of every other instance.
+ *
+ * When the wrapped storage fails, what is cached keeps being served — within the ttl as usual,
+ * past it as stale data — instead of failing; `healthCheck` and `getAllActiveFlags` are never
+ * answered from the cache, so the health indicator still reports the outage.
+ */
+export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlagCacheReader {
+  private readonly cache: TtlCache<Cached>;
+  /**
+   * flagId → entityId → entityType → the cache entry of that override lookup (the same object the
+   * LRU holds), so the hot path finds it without building a composite key string.
+   */
+  private readonly overrideIndex = new Map<string, Map<string, OverrideSlots>>();
+  /** Reads in flight per cache key, so a burst of misses costs one storage call. */
+  private readonly loading = new Map<string, Promise<Cached>>();
+  /**
+   * Bumped by every invalidation. A read that started before one may carry the old value, so
+   * its result is returned but not cached.
+   */
+  private epoch = 0;
+  private failing = false;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    readonly inner: FeatureFlagStorage,
+    private readonly options: CachedFeatureFlagStorageOptions,
+  ) {
+    this.cache = new TtlCache<Cached>({
+      ttlMs: options.ttl * 1000,
+      maxEntries: options.maxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
+      now: options.now,
+      onEvict: (cacheKey, entry) => this.unindexOverride(cacheKey, entry),
+    });
+    const bus = options.invalidation;
+    if (bus) {
+      this.unsubscribe.push(
+        bus.onMessage((message) => this.applyMessage(message)),
+        bus.onReset(() => this.invalidateAll()),
+      );
+    }
+  }
+
+  get degraded(): boolean {
+    return this.failing;
+  }
+
+  /** Entries held (flags and override lookups), for monitoring. */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Drops every cached entry of this instance (other instances are not told). */
+  invalidateAll(): void {
+    this.epoch++;
+    this.loading.clear();
+    this.cache.clear();
+    this.overrideIndex.clear();
+  }
+
+  peekFlag(key: string): FeatureFlag | null | undefined {
+    if (key.charCodeAt(0) === 0) return undefined;
+    return this.cache.getFresh(key) as FeatureFlag | null | undefined;
+  }
+
+  peekOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): FlagOverride | null | undefined {
+    const entry = this.overrideIndex.get(flagId)?.get(entityId)?.[entityType];
+    if (entry === undefined || entry.expiresAt <= this.cache.now()) return undefined;
+    entry.used = true;
+    return entry.value as FlagOverride | null;
+  }
+
+  readFlag(key: string): Promise<CachedRead<FeatureFlag | null>> {
+    const cacheKey = key.charCodeAt(0) === 0 ? undefined : key;
+    return this.read(cacheKey, () => this.inner.getFlag(key), false) as Promise<
+      CachedRead<FeatureFlag | null>
+    >;
+  }
+
+  readOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): Promise<CachedRead<FlagOverride | null>> {
+    return this.read(
+      overrideCacheKey(flagId, entityType, entityId),
+      () => this.inner.getOverride(flagId, entityType, entityId),
+      true,
+    ) as Promise<CachedRead<FlagOverride | null>>;
+  }
+
+  async readFlags(keys: readonly string[]): Promise<Map<string, CachedRead<FeatureFlag | null>>> {
+    const results = new Map<string, CachedRead<FeatureFlag | null>>();
+    const stale = new Map<string, TtlCacheEntry<Cached>>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const entry = key.charCodeAt(0) === 0 ? undefined : this.cache.getEntry(key);
+      if (entry && this.cache.isFresh(entry)) {
+        results.set(key, { value: entry.value as FeatureFlag | null, freshness: this.freshness() });
+      } else {
+        missing.push(key);
+        if (entry) stale.set(key, entry);
+      }
+    }
+    if (missing.length === 0) return results;
+
+    const epoch = this.epoch;
+    let loaded: Map<string, FeatureFlag>;
+    try {
+      loaded = await this.inner.getFlags(missing);
+      this.failing = false;
+    } catch (error) {
+      this.failing = true;
+      if (missing.some((key) => !stale.has(key))) throw error;
+      for (const [key, entry] of stale) {
+        results.set(key, { value: entry.value as FeatureFlag | null, freshness: 'stale' });
+      }
+      return results;
+    }
+    for (const key of missing) {
+      const value = loaded.get(key) ?? null;
+      if (epoch === this.epoch && key.charCodeAt(0) !== 0) this.cache.set(key, value);
+      results.set(key, { value, freshness: 'fresh' });
+    }
+    return results;
+  }
+
+  async getFlag(key: string): Promise<FeatureFlag | null> {
+    return copy((await this.readFlag(key)).value);
+  }
+
+  async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
+    const found = new Map<string, FeatureFlag>();
+    for (const [key, read] of await this.readFlags(keys)) {
+      if (read.value) found.set(key, copy(read.value));
+    }
+    return found;
+  }
+
+  /** Never cached: it answers "which flags exist", and the health indicator relies on it. */
+  async getAllActiveFlags(): Promise<FeatureFlag[]> {
+    try {
+      const flags = await this.inner.getAllActiveFlags();
+      this.failing = false;
+      return flags;
+    } catch (error) {
+      this.failing = true;
+      throw error;
+    }
+  }
+
+  async getOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): Promise<FlagOverride | null> {
+    const cacheKey = overrideCacheKey(flagId, entityType, entityId);
+    const read = await this.read(
+      cacheKey,
+      () => this.inner.getOverride(flagId, entityType, entityId),
+      false,
+    );
+    return copy(read.value as FlagOverride | null);
+  }
+
+  async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
+    const flag = await this.inner.createFlag(input);
+    // A miss for this key may be cached here and elsewhere.
+    await this.changed({ t: 'flag', key: flag.key });
+    return flag;
+  }
+
+  async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
+    const updated = await this.inner.updateFlag(flag);
+    await this.changed({ t: 'flag', key: updated.key });
+    return updated;
+  }
+
+  async deleteFlag(key: string): Promise<boolean> {
+    // The id names the flag's cached override lookups, which go with it.
+    const existing = await this.inner.getFlag(key);
+    const deleted = await this.inner.deleteFlag(key);
+    await this.changed({ t: 'flag', key, ...(existing ? { id: existing.id } : {}) });
+    return deleted;
+  }
+
+  async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
+    const override = await this.inner.createOverride(input);
+    const { flagId, entityType, entityId } = override;
+    await this.changed({ t: 'override', flagId, entityType, entityId });
+    return override;
+  }
+
+  async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
+    const deleted = await this.inner.deleteOverride(flagId, entityType, entityId);
+    await this.changed({ t: 'override', flagId, entityType, entityId });
+    return deleted;
+  }
+
+  /** Asks the storage itself, never the cache; also tells the cache whether to call it degraded. */
+  async healthCheck(): Promise<boolean> {
+    const healthy = await this.inner.healthCheck();
+    this.failing = !healthy;
+    return healthy;
+  }
+
+  async close(): Promise<void> {
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+    this.cache.clear();
+    await this.options.invalidation?.close();
+    if (this.options.closeInner ?? true) await this.inner.close();
+  }
+
+  private freshness(): CacheFreshness {
+    return this.failing ? 'cached' : 'fresh';
+  }
+
+  /**
+   * Read-through: a fresh entry answers at once; otherwise one storage call (shared by concurrent
+   * readers) fills the entry. When that call fails an expired entry is served as `stale`, and with
+   * `assumeAbsent` a lookup never made is answered `null` (stale) instead of failing.
+   */
+  private async read(
+    cacheKey: string | undefined,
+    load: () => Promise<Cached>,
+    assumeAbsent: boolean,
+  ): Promise<CachedRead<Cached>> {
+    const entry = cacheKey === undefined ? undefined : this.cache.getEntry(cacheKey);
+    if (entry && this.cache.isFresh(entry)) {
+      return { value: entry.value, freshness: this.freshness() };
+    }
+    try {
+      return { value: await this.load(cacheKey, load), freshness: 'fresh' };
+    } catch (error) {
+      if (entry) return { value: entry.value, freshness: 'stale' };
+      if (assumeAbsent) return { value: null, freshness: 'stale' };
+      throw error;
+    }
+  }
+
+  private load(cacheKey: string | undefined, load: () => Promise<Cached>): Promise<Cached> {
+    if (cacheKey === undefined) return this.track(load());
+    const pending = this.loading.get(cacheKey);
+    if (pending) return pending;
+    const epoch = this.epoch;
+    const loading = this.track(load())
+      .then((value) => {
+        if (epoch === this.epoch) {
+          const entry = this.cache.set(cacheKey, value);
+          if (cacheKey.charCodeAt(0) === 0) this.indexOverride(cacheKey, entry);
+        }
+        return value;
+      })
+      .finally(() => {
+        if (this.loading.get(cacheKey) === loading) this.loading.delete(cacheKey);
+      });
+    this.loading.set(cacheKey, loading);
+    return loading;
+  }
+
+  private async track<T>(operation: Promise<T>): Promise<T> {
+    try {
+      const value = await operation;
+      this.failing = false;
+      return value;
+    } catch (error) {
+      this.failing = true;
+      throw error;
+    }
+  }
+
+  /** Invalidates here, then tells the other instances. */
+  private async changed(invalidation: Invalidation): Promise<void> {
+    this.invalidate(invalidation);
+    await this.options.invalidation?.publish(JSON.stringify(invalidation));
+  }
+
+  private applyMessage(message: string): void {
+    let invalidation: Invalidation;
+    try {
+      invalidation = JSON.parse(message) as Invalidation;
+    } catch {
+      return;
+    }
+    this.invalidate(invalidation);
+  }
+
+  private invalidate(invalidation: Invalidation): void {
+    this.epoch++;
+    // Reads in flight may carry the old value; later readers must not join them.
+    this.loading.clear();
+    if (invalidation?.t === 'flag' && typeof invalidation.key === 'string') {
+      this.cache.delete(invalidation.key);
+      if (typeof invalidation.id === 'string') {
+        const prefix = NUL + invalidation.id + NUL;
+        this.cache.deleteWhere((key) => key.startsWith(prefix));
+        this.overrideIndex.delete(invalidation.id);
+      }
+    } else if (invalidation?.t === 'override') {
+      const { flagId, entityType, entityId } = invalidation;
+      const cacheKey = overrideCacheKey(String(flagId), String(entityType), String(entityId));
+      if (cacheKey !== undefined && this.cache.delete(cacheKey)) this.unindexOverride(cacheKey);
+    } else {
+      // A message this version does not understand: dropping everything is always safe.
+      this.cache.clear();
+      this.overrideIndex.clear();
+    }
+  }
+
+  private indexOverride(cacheKey: string, entry: TtlCacheEntry<Cached>): void {
+    const { flagId, entityType, entityId } = parseOverrideCacheKey(cacheKey);
+    let byEntity = this.overrideIndex.get(flagId);
+    if (byEntity === undefined) this.overrideIndex.set(flagId, (byEntity = new Map()));
+    let slots = byEntity.get(entityId);
+    if (slots === undefined) byEntity.set(entityId, (slots = Object.create(null) as OverrideSlots));
+    slots[entityType] = entry;
+  }
+
+  /** Forgets an override lookup's index slot (only `entry`'s, when given). */
+  private unindexOverride(cacheKey: string, entry?: TtlCacheEntry<Cached>): void {
+    if (cacheKey.charCodeAt(0) !== 0) return;
+    const { flagId, entityType, entityId } = parseOverrideCacheKey(cacheKey);
+    const byEntity = this.overrideIndex.get(flagId);
+    const slots = byEntity?.get(entityId);
+    if (!byEntity || !slots || (entry !== undefined && slots[entityType] !== entry)) return;
+    delete slots[entityType];
+    for (const _ in slots) return;
+    byEntity.delete(entityId);
+    if (byEntity.size === 0) this.overrideIndex.delete(flagId);
+  }
+}
+
+type OverrideSlots = Record<string, TtlCacheEntry<Cached>>;
+
+function parseOverrideCacheKey(cacheKey: string): {
+  flagId: string;
+  entityType: string;
+  entityId: string;
+} {
+  const first = cacheKey.indexOf(NUL, 1);
+  const second = cacheKey.indexOf(NUL, first + 1);
+  return {
+    flagId: cacheKey.slice(1, first),
+    entityType: cacheKey.slice(first + 1, second),
+    entityId: cacheKey.slice(second + 1),
+  };
+}
+
+/** `undefined` when an id contains NUL: such lookups bypass the cache rather than risk a collision. */
+function overrideCacheKey(
+  flagId: string,
+  entityType: string,
+  entityId: string,
+): string | undefined {
+  // entityId may hold anything: the first two NULs delimit flagId and entityType.
+  if (flagId.includes(NUL) || entityType.includes(NUL)) return undefined;
+  return NUL + flagId + NUL + entityType + NUL + entityId;
+}
+
+function copy<T>(value: T): T {
+  return value === null ? value : structuredClone(value);
+}

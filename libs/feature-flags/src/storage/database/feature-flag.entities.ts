@@ -1,0 +1,232 @@
+import type { EntitySchema, EntitySchemaColumnOptions, ValueTransformer } from 'typeorm';
+import { requireDriver } from '@gatekeeper/common';
+import type {
+  FlagCondition,
+  FlagOverride,
+  FlagStatus,
+  FlagType,
+  JsonValue,
+} from '../../models/feature-flag.model';
+import {
+  constraintNames,
+  DIALECT_COLUMNS,
+  sqlDialect,
+  tableNames,
+  type SupportedDatabaseType,
+} from './database.dialect';
+
+/** A row of `{prefix}flags`; rules and variants live in their own tables. */
+export interface FlagRow {
+  id: string;
+  key: string;
+  name: string;
+  description: string | null;
+  flagType: FlagType;
+  status: FlagStatus;
+  defaultEnabled: boolean;
+  defaultValue: JsonValue;
+  tags: string[];
+  metadata: Record<string, JsonValue>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A row of `{prefix}rules`. `position` keeps the order the rules were given in. */
+export interface RuleRow {
+  id: string;
+  flagId: string;
+  position: number;
+  name: string;
+  description: string | null;
+  priority: number;
+  enabled: boolean;
+  conditions: FlagCondition[];
+  serveEnabled: boolean;
+  serveValue: JsonValue;
+  rolloutPercentage: number | null;
+  /** The foreign key's relation; never loaded. */
+  flag?: FlagRow;
+}
+
+/** A row of `{prefix}variants`. */
+export interface VariantRow {
+  id: string;
+  flagId: string;
+  position: number;
+  key: string;
+  name: string;
+  description: string | null;
+  value: JsonValue;
+  weight: number;
+  /** The foreign key's relation; never loaded. */
+  flag?: FlagRow;
+}
+
+/** A row of `{prefix}overrides`: the model itself. */
+export interface OverrideRow extends FlagOverride {
+  /** The foreign key's relation; never loaded. */
+  flag?: FlagRow;
+}
+
+export interface FeatureFlagEntities {
+  flag: EntitySchema<FlagRow>;
+  rule: EntitySchema<RuleRow>;
+  variant: EntitySchema<VariantRow>;
+  override: EntitySchema<OverrideRow>;
+}
+
+/**
+ * JSON values are stored as JSON text on every dialect: native JSON columns differ in what they
+ * give back (MySQL hands a top-level string such as `"123"` to TypeORM, which parses it again into
+ * a number; PostgreSQL jsonb reorders object keys). Text round-trips exactly.
+ */
+const jsonText: ValueTransformer = {
+  to: (value: unknown) => (value === undefined ? undefined : JSON.stringify(value)),
+  from: (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null),
+};
+
+/**
+ * The TypeORM entity schemas of the feature-flag tables for one database type and table prefix.
+ * The storage builds them itself from a connection string; to share your own DataSource, add
+ * `Object.values(featureFlagEntities(type, prefix))` to its `entities`.
+ */
+export function featureFlagEntities(
+  type: SupportedDatabaseType,
+  tablePrefix = 'ff_',
+): FeatureFlagEntities {
+  // Loaded here, not at import time: typeorm is an optional peer the other backends never need.
+  const { EntitySchema } = requireDriver<typeof import('typeorm')>('typeorm', 'database');
+  const types = DIALECT_COLUMNS[sqlDialect(type)];
+  const tables = tableNames(tablePrefix);
+  const names = constraintNames(tablePrefix);
+  const id = (): EntitySchemaColumnOptions => ({ type: 'varchar', length: 64, primary: true });
+  const flagId = (): EntitySchemaColumnOptions => ({
+    type: 'varchar',
+    length: 64,
+    name: 'flag_id',
+  });
+  const text = (length = 255): EntitySchemaColumnOptions => ({ type: 'varchar', length });
+  const exact = (length = 255): EntitySchemaColumnOptions => ({
+    ...text(length),
+    ...types.exactText,
+  });
+  const optionalText = (): EntitySchemaColumnOptions => ({ type: 'text', nullable: true });
+  const json = (name?: string): EntitySchemaColumnOptions => ({
+    type: types.json,
+    name,
+    transformer: jsonText,
+  });
+  const bool = (name?: string): EntitySchemaColumnOptions => ({ type: 'boolean', name });
+  const double = (name?: string, nullable = false): EntitySchemaColumnOptions => ({
+    type: types.double,
+    name,
+    nullable,
+  });
+  const timestamp = (name: string, nullable = false): EntitySchemaColumnOptions => ({
+    type: types.timestamp,
+    precision: types.timestampPrecision,
+    name,
+    nullable,
+  });
+  const belongsToFlag = (foreignKeyConstraintName: string) => ({
+    flag: {
+      type: 'many-to-one' as const,
+      target: flagName(tablePrefix),
+      joinColumn: { name: 'flag_id', referencedColumnName: 'id', foreignKeyConstraintName },
+      onDelete: 'CASCADE' as const,
+      nullable: false,
+    },
+  });
+
+  return {
+    flag: new EntitySchema<FlagRow>({
+      name: flagName(tablePrefix),
+      tableName: tables.flags,
+      columns: {
+        id: id(),
+        key: exact(),
+        name: text(),
+        description: optionalText(),
+        flagType: { ...text(16), name: 'flag_type' },
+        status: text(16),
+        defaultEnabled: bool('default_enabled'),
+        defaultValue: json('default_value'),
+        tags: json(),
+        metadata: json(),
+        createdAt: timestamp('created_at'),
+        updatedAt: timestamp('updated_at'),
+      },
+      indices: [
+        { name: names.flagsKey, columns: ['key'], unique: true },
+        { name: names.flagsStatus, columns: ['status'] },
+      ],
+    }),
+    rule: new EntitySchema<RuleRow>({
+      name: `${tablePrefix}FlagRule`,
+      tableName: tables.rules,
+      columns: {
+        id: id(),
+        flagId: flagId(),
+        position: { type: 'integer' },
+        name: text(),
+        description: optionalText(),
+        priority: { type: 'integer' },
+        enabled: bool(),
+        conditions: json(),
+        serveEnabled: bool('serve_enabled'),
+        serveValue: json('serve_value'),
+        rolloutPercentage: double('rollout_percentage', true),
+      },
+      relations: belongsToFlag(names.rulesFlagFk),
+      indices: [{ name: names.rulesFlag, columns: ['flagId'] }],
+    }),
+    variant: new EntitySchema<VariantRow>({
+      name: `${tablePrefix}FlagVariant`,
+      tableName: tables.variants,
+      columns: {
+        id: id(),
+        flagId: flagId(),
+        position: { type: 'integer' },
+        key: exact(),
+        name: text(),
+        description: optionalText(),
+        value: json(),
+        weight: double(),
+      },
+      relations: belongsToFlag(names.variantsFlagFk),
+      indices: [{ name: names.variantsFlag, columns: ['flagId'] }],
+    }),
+    override: new EntitySchema<OverrideRow>({
+      name: `${tablePrefix}FlagOverride`,
+      tableName: tables.overrides,
+      columns: {
+        id: id(),
+        flagId: flagId(),
+        entityType: { ...exact(64), name: 'entity_type' },
+        entityId: { ...exact(), name: 'entity_id' },
+        enabled: bool(),
+        value: json(),
+        expiresAt: timestamp('expires_at', true),
+        createdAt: timestamp('created_at'),
+        updatedAt: timestamp('updated_at'),
+      },
+      relations: belongsToFlag(names.overridesFlagFk),
+      // Also serves the foreign key and the per-flag cascade (flag_id is its leftmost column).
+      indices: [
+        {
+          name: names.overridesEntity,
+          columns: ['flagId', 'entityType', 'entityId'],
+          unique: true,
+        },
+      ],
+    }),
+  };
+}
+
+/**
+ * The entity name of the flags table, which the other schemas reference. TypeORM finds schemas by
+ * name, so the storage can look up the ones a user registered on their own DataSource.
+ */
+export function flagName(tablePrefix: string): string {
+  return `${tablePrefix}FeatureFlag`;
+}

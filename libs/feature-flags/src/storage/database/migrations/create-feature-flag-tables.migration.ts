@@ -1,0 +1,191 @@
+import type { MigrationInterface, QueryRunner, TableColumnOptions } from 'typeorm';
+import { requireDriver } from '@gatekeeper/common';
+import { DEFAULT_TABLE_PREFIX } from '../../../feature-flags.constants';
+import { constraintNames, DIALECT_COLUMNS, sqlDialect, tableNames } from '../database.dialect';
+
+const TIMESTAMP = '1767225600000';
+
+/**
+ * Creates the four feature-flag tables. Safe to run on a database that already has them (it is
+ * also what `createTables: true` runs at startup), and bound to one table prefix: use
+ * `featureFlagMigrations(prefix)` for a prefix other than `ff_`.
+ */
+export class CreateFeatureFlagTables1767225600000 implements MigrationInterface {
+  /** Ends in the timestamp, as TypeORM requires; carries the prefix so each prefix is recorded. */
+  readonly name: string;
+
+  constructor(private readonly tablePrefix: string = DEFAULT_TABLE_PREFIX) {
+    this.name = `CreateFeatureFlagTables_${tablePrefix}${TIMESTAMP}`;
+  }
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    // Loaded lazily so that importing the library never requires the optional typeorm peer.
+    const { Table, TableForeignKey, TableIndex } = requireDriver<typeof import('typeorm')>(
+      'typeorm',
+      'database',
+    );
+    const types = DIALECT_COLUMNS[sqlDialect(queryRunner.connection.options.type)];
+    const tables = tableNames(this.tablePrefix);
+    const names = constraintNames(this.tablePrefix);
+
+    const id: TableColumnOptions = { name: 'id', type: 'varchar', length: '64', isPrimary: true };
+    const flagId: TableColumnOptions = { name: 'flag_id', type: 'varchar', length: '64' };
+    const text = (name: string, length = 255): TableColumnOptions => ({
+      name,
+      type: 'varchar',
+      length: String(length),
+    });
+    const exact = (name: string, length = 255): TableColumnOptions => ({
+      ...text(name, length),
+      ...types.exactText,
+    });
+    const optionalText = (name: string): TableColumnOptions => ({
+      name,
+      type: 'text',
+      isNullable: true,
+    });
+    const json = (name: string): TableColumnOptions => ({ name, type: String(types.json) });
+    const bool = (name: string): TableColumnOptions => ({ name, type: 'boolean' });
+    const int = (name: string): TableColumnOptions => ({ name, type: 'integer' });
+    const double = (name: string, isNullable = false): TableColumnOptions => ({
+      name,
+      type: String(types.double),
+      isNullable,
+    });
+    const timestamp = (name: string, isNullable = false): TableColumnOptions => ({
+      name,
+      type: String(types.timestamp),
+      precision: types.timestampPrecision,
+      isNullable,
+    });
+    const toFlags = (name: string) =>
+      new TableForeignKey({
+        name,
+        columnNames: ['flag_id'],
+        referencedTableName: tables.flags,
+        referencedColumnNames: ['id'],
+        onDelete: 'CASCADE',
+        // Spelled out: MySQL/MariaDB would otherwise record RESTRICT, which TypeORM's entity
+        // default (NO ACTION) reports as a difference to "fix".
+        onUpdate: 'NO ACTION',
+      });
+
+    await queryRunner.createTable(
+      new Table({
+        name: tables.flags,
+        columns: [
+          id,
+          exact('key'),
+          text('name'),
+          optionalText('description'),
+          text('flag_type', 16),
+          text('status', 16),
+          bool('default_enabled'),
+          json('default_value'),
+          json('tags'),
+          json('metadata'),
+          timestamp('created_at'),
+          timestamp('updated_at'),
+        ],
+        indices: [
+          new TableIndex({ name: names.flagsKey, columnNames: ['key'], isUnique: true }),
+          // getAllActiveFlags filters on it.
+          new TableIndex({ name: names.flagsStatus, columnNames: ['status'] }),
+        ],
+      }),
+      true,
+    );
+    await queryRunner.createTable(
+      new Table({
+        name: tables.rules,
+        columns: [
+          id,
+          flagId,
+          int('position'),
+          text('name'),
+          optionalText('description'),
+          int('priority'),
+          bool('enabled'),
+          json('conditions'),
+          bool('serve_enabled'),
+          json('serve_value'),
+          double('rollout_percentage', true),
+        ],
+        indices: [new TableIndex({ name: names.rulesFlag, columnNames: ['flag_id'] })],
+        foreignKeys: [toFlags(names.rulesFlagFk)],
+      }),
+      true,
+    );
+    await queryRunner.createTable(
+      new Table({
+        name: tables.variants,
+        columns: [
+          id,
+          flagId,
+          int('position'),
+          exact('key'),
+          text('name'),
+          optionalText('description'),
+          json('value'),
+          double('weight'),
+        ],
+        indices: [new TableIndex({ name: names.variantsFlag, columnNames: ['flag_id'] })],
+        foreignKeys: [toFlags(names.variantsFlagFk)],
+      }),
+      true,
+    );
+    await queryRunner.createTable(
+      new Table({
+        name: tables.overrides,
+        columns: [
+          id,
+          flagId,
+          exact('entity_type', 64),
+          exact('entity_id'),
+          bool('enabled'),
+          json('value'),
+          timestamp('expires_at', true),
+          timestamp('created_at'),
+          timestamp('updated_at'),
+        ],
+        indices: [
+          new TableIndex({
+            name: names.overridesEntity,
+            columnNames: ['flag_id', 'entity_type', 'entity_id'],
+            isUnique: true,
+          }),
+        ],
+        foreignKeys: [toFlags(names.overridesFlagFk)],
+      }),
+      true,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const tables = tableNames(this.tablePrefix);
+    // Children first: their foreign keys point at the flags table.
+    for (const table of [tables.overrides, tables.variants, tables.rules, tables.flags]) {
+      await queryRunner.dropTable(table, true);
+    }
+  }
+}
+
+/** What TypeORM's `migrations` option accepts: classes it instantiates without arguments. */
+export type FeatureFlagMigrationClass = new () => MigrationInterface;
+
+/**
+ * The migrations of the feature-flag tables for a table prefix, oldest first, for your
+ * DataSource's `migrations` (TypeORM instantiates them itself, hence one class per prefix).
+ */
+export function featureFlagMigrations(
+  tablePrefix: string = DEFAULT_TABLE_PREFIX,
+): FeatureFlagMigrationClass[] {
+  if (tablePrefix === DEFAULT_TABLE_PREFIX) return [CreateFeatureFlagTables1767225600000];
+  return [
+    class extends CreateFeatureFlagTables1767225600000 {
+      constructor() {
+        super(tablePrefix);
+      }
+    },
+  ];
+}

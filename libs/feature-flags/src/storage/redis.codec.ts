@@ -1,0 +1,192 @@
+import type {
+  FeatureFlag,
+  FlagCondition,
+  FlagOverride,
+  FlagRule,
+  FlagVariant,
+  JsonValue,
+} from '../models/feature-flag.model';
+
+/**
+ * The JSON documents of the Redis layout: snake_case fields and ISO-8601 timestamps, the format
+ * litestar-flags reads and writes, so a Python service can share the same keys. This is the only
+ * place that knows the format; every Redis code path goes through it.
+ */
+
+interface RuleDocument {
+  id: string;
+  name: string;
+  description: string | null;
+  priority: number;
+  enabled: boolean;
+  conditions: FlagCondition[];
+  serve_enabled: boolean;
+  serve_value: JsonValue;
+  rollout_percentage: number | null;
+}
+
+interface VariantDocument {
+  id: string;
+  key: string;
+  name: string;
+  description: string | null;
+  value: JsonValue;
+  weight: number;
+}
+
+interface FlagDocument {
+  id: string;
+  key: string;
+  name: string;
+  description: string | null;
+  flag_type: FeatureFlag['flagType'];
+  status: FeatureFlag['status'];
+  default_enabled: boolean;
+  default_value: JsonValue;
+  tags: string[];
+  metadata: Record<string, JsonValue>;
+  rules: RuleDocument[];
+  variants: VariantDocument[];
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+interface OverrideDocument {
+  id: string;
+  flag_id: string;
+  entity_type: string;
+  entity_id: string;
+  enabled: boolean;
+  value: JsonValue;
+  expires_at: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+export function serializeFlag(flag: FeatureFlag): string {
+  const document: FlagDocument = {
+    id: flag.id,
+    key: flag.key,
+    name: flag.name,
+    description: flag.description,
+    flag_type: flag.flagType,
+    status: flag.status,
+    default_enabled: flag.defaultEnabled,
+    default_value: flag.defaultValue,
+    tags: flag.tags,
+    metadata: flag.metadata,
+    rules: flag.rules.map((rule) => ({
+      id: rule.id,
+      name: rule.name,
+      description: rule.description,
+      priority: rule.priority,
+      enabled: rule.enabled,
+      conditions: rule.conditions,
+      serve_enabled: rule.serveEnabled,
+      serve_value: rule.serveValue,
+      rollout_percentage: rule.rolloutPercentage,
+    })),
+    variants: flag.variants.map((variant) => ({
+      id: variant.id,
+      key: variant.key,
+      name: variant.name,
+      description: variant.description,
+      value: variant.value,
+      weight: variant.weight,
+    })),
+    created_at: flag.createdAt.toISOString(),
+    updated_at: flag.updatedAt.toISOString(),
+  };
+  return JSON.stringify(document);
+}
+
+/**
+ * Reads a flag document. Lenient about what other writers may leave out (litestar-flags omits
+ * nothing, but older documents or hand-written ones might): the same defaults as `buildFlag`.
+ */
+export function parseFlag(json: string): FeatureFlag {
+  const document = JSON.parse(json) as Partial<FlagDocument>;
+  const key = document.key ?? '';
+  return {
+    id: document.id ?? '',
+    key,
+    name: document.name ?? key,
+    description: document.description ?? null,
+    flagType: document.flag_type ?? 'boolean',
+    status: document.status ?? 'active',
+    defaultEnabled: document.default_enabled ?? false,
+    defaultValue: document.default_value ?? null,
+    tags: document.tags ?? [],
+    metadata: document.metadata ?? {},
+    rules: (document.rules ?? []).map(parseRule),
+    variants: (document.variants ?? []).map(parseVariant),
+    createdAt: parseTimestamp(document.created_at) ?? new Date(0),
+    updatedAt: parseTimestamp(document.updated_at) ?? new Date(0),
+  };
+}
+
+function parseRule(document: Partial<RuleDocument>, index: number): FlagRule {
+  return {
+    id: document.id ?? '',
+    name: document.name ?? `rule-${index + 1}`,
+    description: document.description ?? null,
+    priority: document.priority ?? index,
+    enabled: document.enabled ?? true,
+    conditions: document.conditions ?? [],
+    serveEnabled: document.serve_enabled ?? true,
+    serveValue: document.serve_value ?? null,
+    rolloutPercentage: document.rollout_percentage ?? null,
+  };
+}
+
+function parseVariant(document: Partial<VariantDocument>): FlagVariant {
+  const key = document.key ?? '';
+  return {
+    id: document.id ?? '',
+    key,
+    name: document.name ?? key,
+    description: document.description ?? null,
+    value: document.value ?? null,
+    weight: document.weight ?? 0,
+  };
+}
+
+export function serializeOverride(override: FlagOverride): string {
+  const document: OverrideDocument = {
+    id: override.id,
+    flag_id: override.flagId,
+    entity_type: override.entityType,
+    entity_id: override.entityId,
+    enabled: override.enabled,
+    value: override.value,
+    expires_at: override.expiresAt?.toISOString() ?? null,
+    created_at: override.createdAt.toISOString(),
+    updated_at: override.updatedAt.toISOString(),
+  };
+  return JSON.stringify(document);
+}
+
+export function parseOverride(json: string): FlagOverride {
+  const document = JSON.parse(json) as Partial<OverrideDocument>;
+  return {
+    id: document.id ?? '',
+    flagId: document.flag_id ?? '',
+    entityType: document.entity_type ?? '',
+    entityId: document.entity_id ?? '',
+    enabled: document.enabled ?? true,
+    value: document.value ?? null,
+    expiresAt: parseTimestamp(document.expires_at),
+    createdAt: parseTimestamp(document.created_at) ?? new Date(0),
+    updatedAt: parseTimestamp(document.updated_at) ?? new Date(0),
+  };
+}
+
+/**
+ * ISO-8601 to Date. A timestamp without a zone (Python's isoformat of a naive datetime) is read
+ * as UTC, not as the server's local time.
+ */
+function parseTimestamp(text: string | null | undefined): Date | null {
+  if (!text) return null;
+  const zoned = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`;
+  return new Date(zoned);
+}

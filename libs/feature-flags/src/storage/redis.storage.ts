@@ -1,0 +1,279 @@
+import type { Redis } from 'ioredis';
+import { connectRedis, LuaScript } from '@gatekeeper/common';
+import { DEFAULT_REDIS_PREFIX } from '../feature-flags.constants';
+import {
+  buildFlag,
+  buildOverride,
+  isOverrideExpired,
+  type CreateFlagInput,
+  type CreateOverrideInput,
+  type FeatureFlag,
+  type FlagOverride,
+} from '../models/feature-flag.model';
+import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import { parseFlag, parseOverride, serializeFlag, serializeOverride } from './redis.codec';
+import {
+  FeatureFlagStorageError,
+  FlagAlreadyExistsError,
+  FlagNotFoundError,
+} from './storage.errors';
+
+export interface RedisFeatureFlagStorageOptions {
+  /** `redis://[user:password@]host[:port][/db]`, `rediss://…` or `redis+sentinel://h1:26379,h2:26379/<master>[/<db>]`. */
+  url: string;
+  /** Prepended to every key. Default `'feature_flags:'`. */
+  prefix?: string;
+}
+
+/*
+ * Key layout (the first three are litestar-flags', shared with Python services):
+ *   {prefix}flag:{key}                                  JSON document of the flag, rules and variants embedded
+ *   {prefix}flags                                       SET of all flag keys
+ *   {prefix}override:{flag_id}:{entity_type}:{entity_id} JSON document, with a TTL when expires_at is set
+ *   {prefix}flag_overrides:{flag_id}                    ours: ZSET of the flag's override keys, scored by
+ *                                                       expiry (ms, +inf for none), so deleteFlag finds
+ *                                                       them without KEYS or SCAN; expired members are
+ *                                                       pruned on every override write.
+ * Scripts derive the override keys of a flag from its stored id, so they touch keys they were not
+ * given: fine on a single server or Sentinel; on Redis Cluster use a prefix with a hash tag
+ * (`{ff}:`) so that every key lives in one slot.
+ */
+
+/** KEYS: flag, index. ARGV: document, key. 1 when created, 0 when the key is taken. */
+const CREATE_FLAG = new LuaScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`);
+
+/**
+ * KEYS: flag, index. ARGV: document, key, id of the flag the update was built from.
+ * 1 when written, 0 when the flag is gone, -1 when it was deleted and created again meanwhile.
+ */
+const UPDATE_FLAG = new LuaScript(`
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+if cjson.decode(stored).id ~= ARGV[3] then return -1 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`);
+
+/** KEYS: flag, index. ARGV: key, prefix. Deletes the flag and its overrides; 1 or 0. */
+const DELETE_FLAG = new LuaScript(`
+local stored = redis.call('GET', KEYS[1])
+if not stored then
+  redis.call('SREM', KEYS[2], ARGV[1])
+  return 0
+end
+local overrides = ARGV[2] .. 'flag_overrides:' .. cjson.decode(stored).id
+local members = redis.call('ZRANGE', overrides, 0, -1)
+-- unpack() is limited by the Lua stack: delete in slices.
+for i = 1, #members, 500 do
+  redis.call('DEL', unpack(members, i, math.min(i + 499, #members)))
+end
+redis.call('DEL', KEYS[1], overrides)
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+`);
+
+/**
+ * KEYS: override, flag's override index. ARGV: document, TTL in ms or '', expiry in epoch ms
+ * or '', now in epoch ms.
+ */
+const SET_OVERRIDE = new LuaScript(`
+if ARGV[2] == '' then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[2], '+inf', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[4])
+return 1
+`);
+
+/**
+ * Flags in Redis, in the key layout litestar-flags uses, so Python and Node services can share
+ * them. `RedisFeatureFlagStorage.create({ url })` opens (and on `close()` quits) its own client;
+ * `new RedisFeatureFlagStorage(redis)` uses yours and never closes it.
+ *
+ * Reads of known keys are one round trip (MGET); writes that touch several keys run as one Lua
+ * script, so a crash or a concurrent writer never leaves a flag without its index entry.
+ */
+export class RedisFeatureFlagStorage implements FeatureFlagStorage {
+  private readonly prefix: string;
+  private ownsClient = false;
+  private closed = false;
+
+  constructor(
+    private readonly redis: Redis,
+    options: { prefix?: string } = {},
+  ) {
+    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  }
+
+  /** Connects to `url` (failing fast when the server does not answer). */
+  static async create(options: RedisFeatureFlagStorageOptions): Promise<RedisFeatureFlagStorage> {
+    const redis = await connectRedis(options.url, {
+      connectionName: 'gatekeeper-feature-flags',
+      optionName: 'url',
+    });
+    const storage = new RedisFeatureFlagStorage(redis, { prefix: options.prefix });
+    storage.ownsClient = true;
+    return storage;
+  }
+
+  async getFlag(key: string): Promise<FeatureFlag | null> {
+    const document = await this.client().get(this.flagKey(key));
+    return document === null ? null : parseFlag(document);
+  }
+
+  async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
+    const unique = [...new Set(keys)];
+    const found = new Map<string, FeatureFlag>();
+    if (unique.length === 0) return found;
+    const documents = await this.client().mget(unique.map((key) => this.flagKey(key)));
+    documents.forEach((document, index) => {
+      if (document !== null) found.set(unique[index], parseFlag(document));
+    });
+    return found;
+  }
+
+  /** Two round trips: the index, then one MGET of every flag in it. */
+  async getAllActiveFlags(): Promise<FeatureFlag[]> {
+    const keys = await this.client().smembers(this.flagsKey());
+    const flags = await this.getFlags(keys);
+    return [...flags.values()]
+      .filter((flag) => flag.status === 'active')
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async getOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): Promise<FlagOverride | null> {
+    const document = await this.client().get(this.overrideKey(flagId, entityType, entityId));
+    if (document === null) return null;
+    const override = parseOverride(document);
+    // The TTL removes it soon; until then, our clock and Redis' may disagree by a few ms.
+    return isOverrideExpired(override) ? null : override;
+  }
+
+  async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
+    const flag = buildFlag(input);
+    const created = await CREATE_FLAG.run(
+      this.client(),
+      [this.flagKey(flag.key), this.flagsKey()],
+      [serializeFlag(flag), flag.key],
+    );
+    if (created !== 1) throw new FlagAlreadyExistsError(flag.key);
+    return flag;
+  }
+
+  async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
+    // Read, rebuild, write back only if the flag is still the one read: a delete and re-create
+    // in between makes us start over rather than overwrite the new flag with the old identity.
+    for (;;) {
+      const stored = await this.getFlag(flag.key);
+      if (!stored) throw new FlagNotFoundError(flag.key);
+      const updated = buildFlag({ ...flag, id: stored.id, createdAt: stored.createdAt });
+      const result = await UPDATE_FLAG.run(
+        this.client(),
+        [this.flagKey(flag.key), this.flagsKey()],
+        [serializeFlag(updated), flag.key, stored.id],
+      );
+      if (result === 1) return updated;
+      if (result === 0) throw new FlagNotFoundError(flag.key);
+    }
+  }
+
+  async deleteFlag(key: string): Promise<boolean> {
+    const deleted = await DELETE_FLAG.run(
+      this.client(),
+      [this.flagKey(key), this.flagsKey()],
+      [key, this.prefix],
+    );
+    return deleted === 1;
+  }
+
+  async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
+    const key = this.overrideKey(input.flagId, input.entityType, input.entityId);
+    const stored = await this.client().get(key);
+    const existing = stored === null ? null : parseOverride(stored);
+    const live = existing && !isOverrideExpired(existing) ? existing : undefined;
+    // An upsert keeps the identity of the live override it replaces.
+    const override = buildOverride({
+      ...input,
+      id: live?.id ?? input.id,
+      createdAt: live?.createdAt ?? input.createdAt,
+    });
+    const now = Date.now();
+    const expiresAt = override.expiresAt?.getTime();
+    // An override that is already expired still gets written (and vanishes at once), as the
+    // other backends store it and then never return it.
+    const ttl = expiresAt === undefined ? '' : Math.max(1, expiresAt - now);
+    await SET_OVERRIDE.run(
+      this.client(),
+      [key, this.overrideIndexKey(override.flagId)],
+      [serializeOverride(override), ttl, expiresAt ?? '', now],
+    );
+    return override;
+  }
+
+  async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
+    const key = this.overrideKey(flagId, entityType, entityId);
+    const results = await this.client()
+      .multi()
+      .del(key)
+      .zrem(this.overrideIndexKey(flagId), key)
+      .exec();
+    const [error, deleted] = results?.[0] ?? [new Error('transaction aborted'), 0];
+    if (error) throw error;
+    return deleted === 1;
+  }
+
+  async healthCheck(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Quits the client if `create()` opened it; a client you passed in stays connected. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.ownsClient) return;
+    try {
+      await this.redis.quit();
+    } catch {
+      // Already disconnected (the server is down): nothing left to flush.
+      this.redis.disconnect();
+    }
+  }
+
+  private client(): Redis {
+    if (this.closed) throw new FeatureFlagStorageError('the feature flag storage is closed');
+    return this.redis;
+  }
+
+  private flagKey(key: string): string {
+    return `${this.prefix}flag:${key}`;
+  }
+
+  private flagsKey(): string {
+    return `${this.prefix}flags`;
+  }
+
+  private overrideKey(flagId: string, entityType: string, entityId: string): string {
+    return `${this.prefix}override:${flagId}:${entityType}:${entityId}`;
+  }
+
+  private overrideIndexKey(flagId: string): string {
+    return `${this.prefix}flag_overrides:${flagId}`;
+  }
+}
