@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  apiKeyMigrations,
-  DatabaseApiKeyStorage,
-  type ApiKey,
-} from '@gatekeeper/api-auth';
+import { apiKeyMigrations, DatabaseApiKeyStorage, type ApiKey } from '@gatekeeper/api-auth';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createTestDatabase, uniqueName } from '../harness/servers';
 
@@ -45,7 +41,10 @@ async function indexes(
     index.columns.push(row.Column_name);
     byName.set(row.Key_name, index);
   }
-  return [...byName.values()].map(({ columns, unique }) => ({ columns: columns.join(','), unique }));
+  return [...byName.values()].map(({ columns, unique }) => ({
+    columns: columns.join(','),
+    unique,
+  }));
 }
 
 function newKey(ownerId = 'owner-1'): ApiKey {
@@ -147,8 +146,7 @@ describe.each([
     dataSource = await (await makeDataSource()).initialize();
     storage = new DatabaseApiKeyStorage(dataSource, { pageSize: PAGE_SIZE });
     await storage.createTables();
-    const padded =
-      name === 'sqlite' ? "printf('%064d', n)" : "lpad(n::text, 64, '0')";
+    const padded = name === 'sqlite' ? "printf('%064d', n)" : "lpad(n::text, 64, '0')";
     const id = name === 'sqlite' ? "printf('key-%06d', n)" : "'key-' || lpad(n::text, 6, '0')";
     const numbers =
       name === 'sqlite'

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   API_KEY_STORAGE,
-  ApiAuthModule,
   ApiKeyService,
   DatabaseApiKeyStorage,
   RedisApiKeyStorage,
@@ -164,7 +163,10 @@ describe('ApiAuthModule storage backends', () => {
   describe('startup errors never echo a password', () => {
     it.each<[string, ApiAuthModuleOptions]>([
       ['connectionString', { backend: 'database', connectionString: 'postgres://app:hunter2@/db' }],
-      ['connectionString scheme', { backend: 'database', connectionString: 'oracle://app:hunter2@db/x' }],
+      [
+        'connectionString scheme',
+        { backend: 'database', connectionString: 'oracle://app:hunter2@db/x' },
+      ],
       ['redisUrl', { backend: 'redis', redisUrl: 'redis://:hunter2@host:notaport/0' }],
       ['redisUrl scheme', { backend: 'redis', redisUrl: 'http://:hunter2@host/0' }],
       [

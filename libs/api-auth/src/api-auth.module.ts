@@ -1,5 +1,5 @@
-import { MissingDriverError, requireDriver } from '@gatekeeper/common';
-import { Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { optionalHealthProviders } from '@gatekeeper/common';
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { systemClock } from './api-auth.clock';
 import {
@@ -16,22 +16,8 @@ import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
 import { type ApiKeyStorageHandle, createApiKeyStorage } from './storage/storage.factory';
 
-/** The health indicator only exists when the optional @nestjs/terminus peer is installed. */
-function healthProviders(): Provider[] {
-  let terminus: typeof import('@nestjs/terminus');
-  try {
-    terminus = requireDriver<typeof import('@nestjs/terminus')>('@nestjs/terminus', 'health');
-  } catch (error) {
-    if (error instanceof MissingDriverError) return [];
-    throw error;
-  }
-  return [
-    { provide: HEALTH_INDICATOR_SERVICE, useClass: terminus.HealthIndicatorService },
-    ApiAuthHealthIndicator,
-  ];
-}
-
-const health = healthProviders();
+/** The health indicator exists only when the optional @nestjs/terminus peer is installed. */
+const health = optionalHealthProviders(HEALTH_INDICATOR_SERVICE, ApiAuthHealthIndicator);
 
 /**
  * API-key authentication: `ApiAuthModule.forRoot({ keyPrefix: 'sk_' })`.

@@ -15,3 +15,4 @@ export {
 } from './invalidation-bus';
 export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from './ttl-cache';
 export { LuaScript } from './redis-script';
+export { optionalHealthProviders } from './health-providers';

@@ -1,6 +1,6 @@
-import { Inject, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { MissingDriverError, requireDriver } from '@gatekeeper/common';
+import { optionalHealthProviders } from '@gatekeeper/common';
 import { FeatureFlagClient } from './feature-flag.client';
 import { FeatureFlagGuard } from './feature-flag.guard';
 import { FeatureFlagParamPipe } from './feature-flag-param.pipe';
@@ -19,21 +19,10 @@ import type { FeatureFlagStorage } from './storage/feature-flag-storage.interfac
 import { createFeatureFlagStorage, type FeatureFlagStorageHandle } from './storage/storage.factory';
 
 /** The health indicator exists only when the optional @nestjs/terminus peer is installed. */
-function healthProviders(): Provider[] {
-  let terminus: typeof import('@nestjs/terminus');
-  try {
-    terminus = requireDriver<typeof import('@nestjs/terminus')>('@nestjs/terminus', 'health');
-  } catch (error) {
-    if (error instanceof MissingDriverError) return [];
-    throw error;
-  }
-  return [
-    { provide: FEATURE_FLAGS_HEALTH_INDICATOR_SERVICE, useClass: terminus.HealthIndicatorService },
-    FeatureFlagsHealthIndicator,
-  ];
-}
-
-const health = healthProviders();
+const health = optionalHealthProviders(
+  FEATURE_FLAGS_HEALTH_INDICATOR_SERVICE,
+  FeatureFlagsHealthIndicator,
+);
 
 /**
  * Feature flags for a Nest application:

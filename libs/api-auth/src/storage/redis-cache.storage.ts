@@ -1,11 +1,10 @@
-import { describeError, GatekeeperConfigError, withTimeout } from '@gatekeeper/common';
+import { describeError, GatekeeperConfigError, LuaScript, withTimeout } from '@gatekeeper/common';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { deserializeApiKey, serializeApiKey } from './redis.serialization';
-import { LuaScript } from './redis.scripts';
 
 export interface RedisCacheApiKeyStorageOptions {
   /** The Redis holding the cache. Yours: `close()` never quits it. */
@@ -103,7 +102,8 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
   constructor(options: RedisCacheApiKeyStorageOptions) {
     const { redis, primary, ttl } = options ?? ({} as RedisCacheApiKeyStorageOptions);
     if (!redis) throw new GatekeeperConfigError('RedisCacheApiKeyStorage needs a redis client');
-    if (!primary) throw new GatekeeperConfigError('RedisCacheApiKeyStorage needs a primary storage');
+    if (!primary)
+      throw new GatekeeperConfigError('RedisCacheApiKeyStorage needs a primary storage');
     const negativeTtl = options.negativeTtl ?? DEFAULT_NEGATIVE_TTL_SECONDS;
     for (const [name, value] of [
       ['ttl', ttl],
@@ -210,11 +210,11 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
   }
 
   private async runInvalidation({ keyHash, id }: Invalidation): Promise<void> {
-    await INVALIDATE_SCRIPT.run(
-      this.redis,
-      id === undefined ? [] : [this.idKey(id)],
-      [this.prefix, keyHash ?? '', this.generationTtlMs],
-    );
+    await INVALIDATE_SCRIPT.run(this.redis, id === undefined ? [] : [this.idKey(id)], [
+      this.prefix,
+      keyHash ?? '',
+      this.generationTtlMs,
+    ]);
   }
 
   /**

@@ -182,7 +182,7 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
       // row lock guarantees we see our own result.
       stored = await this.dataSource.transaction(async (manager) => {
         await manager.query(this.sql.update, params);
-        const rows = (await manager.query(this.sql.selectById, [row.id])) as ApiKeyRow[];
+        const rows = await manager.query<ApiKeyRow[]>(this.sql.selectById, [row.id]);
         return rows[0];
       });
     } else {
@@ -325,8 +325,8 @@ function toMillis(date: Date | string): number {
 
 /** Which unique field an INSERT collided on, or `undefined` if the failure is something else. */
 function duplicateField(error: unknown): 'id' | 'keyHash' | undefined {
-  const driverError = (error as { driverError?: Record<string, unknown> } | null)?.driverError;
-  const code = String(driverError?.code ?? '');
+  const driverError = (error as { driverError?: DriverError } | null)?.driverError;
+  const code = driverError?.code;
   const isDuplicate =
     code === '23505' || // PostgreSQL unique_violation
     code === 'ER_DUP_ENTRY' ||
@@ -336,12 +336,19 @@ function duplicateField(error: unknown): 'id' | 'keyHash' | undefined {
   // Look only where each driver names the index or column, never at the quoted duplicate value:
   // PostgreSQL's `constraint`, MySQL's "… for key 'UQ_api_keys_key_hash'", SQLite's
   // "UNIQUE constraint failed: api_keys.key_hash".
-  const message = String(driverError?.message ?? '');
+  const message = driverError?.message ?? '';
   const where =
     code === '23505'
-      ? String(driverError?.constraint ?? '')
+      ? (driverError?.constraint ?? '')
       : code === 'ER_DUP_ENTRY'
         ? (/for key '([^']*)'$/.exec(message)?.[1] ?? '')
         : message;
   return where.includes('key_hash') ? 'keyHash' : 'id';
+}
+
+/** The fields of pg, mysql2 and better-sqlite3 errors that name a violated constraint. */
+interface DriverError {
+  code?: string;
+  message?: string;
+  constraint?: string;
 }
