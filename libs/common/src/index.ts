@@ -16,3 +16,4 @@ export {
 export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from './ttl-cache';
 export { LuaScript } from './redis-script';
 export { optionalHealthProviders } from './health-providers';
+export { withSchemaLock } from './schema-lock';

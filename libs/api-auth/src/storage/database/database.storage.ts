@@ -1,4 +1,4 @@
-import { createDataSource, GatekeeperConfigError } from '@gatekeeper/common';
+import { createDataSource, GatekeeperConfigError, withSchemaLock } from '@gatekeeper/common';
 import type { DataSource, QueryResult } from 'typeorm';
 import type { ApiKey } from '../../models/api-key.model';
 import type { ApiKeyStorage } from '../api-key-storage.interface';
@@ -109,17 +109,18 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
     const [Migration] = apiKeyMigrations(this.tablePrefix);
     const runner = this.dataSource.createQueryRunner();
     try {
-      // One transaction where DDL is transactional (PostgreSQL, SQLite): table and indexes
-      // appear together or not at all.
-      await runner.startTransaction();
-      try {
-        await new Migration().up(runner);
-        await runner.commitTransaction();
-      } catch (error) {
-        await runner.rollbackTransaction();
-        // Another instance starting at the same moment created it first: that is success.
-        if (!(await runner.hasTable(apiKeysTableName(this.tablePrefix)))) throw error;
-      }
+      // The lock makes instances starting together create the table once; the transaction (where
+      // DDL is transactional: PostgreSQL, SQLite) makes table and indexes appear together.
+      await withSchemaLock(runner, `${this.tablePrefix}api_keys_schema`, async () => {
+        await runner.startTransaction();
+        try {
+          await new Migration().up(runner);
+          await runner.commitTransaction();
+        } catch (error) {
+          await runner.rollbackTransaction();
+          throw error;
+        }
+      });
     } finally {
       await runner.release();
     }

@@ -3,10 +3,14 @@ import type {
   EntityManager,
   EntitySchema,
   ObjectLiteral,
-  QueryRunner,
   SelectQueryBuilder,
 } from 'typeorm';
-import { createDataSource, GatekeeperConfigError, parseConnectionString } from '@gatekeeper/common';
+import {
+  createDataSource,
+  GatekeeperConfigError,
+  parseConnectionString,
+  withSchemaLock,
+} from '@gatekeeper/common';
 import { DEFAULT_TABLE_PREFIX } from '../../feature-flags.constants';
 import {
   buildFlag,
@@ -23,12 +27,7 @@ import {
   FlagAlreadyExistsError,
   FlagNotFoundError,
 } from '../storage.errors';
-import {
-  sqlDialect,
-  tableNames,
-  type SqlDialect,
-  type SupportedDatabaseType,
-} from './database.dialect';
+import { sqlDialect, type SqlDialect, type SupportedDatabaseType } from './database.dialect';
 import {
   featureFlagEntities,
   type FeatureFlagEntities,
@@ -129,19 +128,9 @@ export class DatabaseFeatureFlagStorage implements FeatureFlagStorage {
     const migration = new CreateFeatureFlagTables1767225600000(this.tablePrefix);
     const queryRunner = this.open().createQueryRunner();
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await migration.up(queryRunner);
-          return;
-        } catch (error) {
-          // Instances booting together race between "is the table there?" and CREATE; the
-          // loser fails on whatever the winner created meanwhile. Each step skips what exists,
-          // so running again finishes the job.
-          if (attempt < 3) continue;
-          if (await this.tablesExist(queryRunner)) return;
-          throw error;
-        }
-      }
+      await withSchemaLock(queryRunner, `${this.tablePrefix}feature_flags_schema`, () =>
+        migration.up(queryRunner),
+      );
     } finally {
       await queryRunner.release();
     }
@@ -357,12 +346,6 @@ export class DatabaseFeatureFlagStorage implements FeatureFlagStorage {
     // compiler TypeORM's deep-partial type of the recursive JsonValue, which it cannot expand.)
     if (rules.length > 0) await manager.insert<ObjectLiteral>(this.entities.rule, rules);
     if (variants.length > 0) await manager.insert<ObjectLiteral>(this.entities.variant, variants);
-  }
-
-  private async tablesExist(queryRunner: QueryRunner): Promise<boolean> {
-    const tables = Object.values(tableNames(this.tablePrefix));
-    const found = await Promise.all(tables.map((table) => queryRunner.hasTable(table)));
-    return found.every(Boolean);
   }
 }
 

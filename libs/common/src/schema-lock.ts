@@ -1,0 +1,34 @@
+import type { QueryRunner } from 'typeorm';
+
+/**
+ * Runs schema work (CREATE TABLE …) while holding a database-wide named lock, so instances that
+ * start together create the tables once instead of racing each other's DDL. PostgreSQL uses a
+ * session advisory lock, MySQL/MariaDB `GET_LOCK`; SQLite serialises writers already.
+ */
+export async function withSchemaLock<T>(
+  runner: QueryRunner,
+  name: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const type = runner.connection.options.type;
+  if (type === 'postgres') {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+    }
+  }
+  if (type === 'mysql' || type === 'mariadb') {
+    const [row] = (await runner.query('SELECT GET_LOCK(?, 60) AS acquired', [name])) as Array<{
+      acquired: number | string | null;
+    }>;
+    if (Number(row?.acquired) !== 1) throw new Error(`timed out waiting for schema lock ${name}`);
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT RELEASE_LOCK(?)', [name]);
+    }
+  }
+  return work();
+}

@@ -1,0 +1,259 @@
+import { FeatureFlagClient } from '../feature-flag.client';
+import { EvaluationReason } from '../models/evaluation.model';
+import type { FeatureFlag, FlagOverride } from '../models/feature-flag.model';
+import { CachedFeatureFlagStorage } from './cached.storage';
+import { MemoryFeatureFlagStorage } from './memory.storage';
+
+/** The memory storage, counting reads and able to fail like a storage whose server went away. */
+class FlakyStorage extends MemoryFeatureFlagStorage {
+  down = false;
+  flagReads = 0;
+  overrideReads = 0;
+  private gate: Promise<void> | undefined;
+  private openGate: (() => void) | undefined;
+
+  /** Holds the next reads until `release()`, to interleave them with writes. */
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.openGate = resolve));
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = undefined;
+  }
+
+  override async getFlag(key: string): Promise<FeatureFlag | null> {
+    this.flagReads++;
+    const gate = this.gate;
+    const flag = await super.getFlag(key);
+    await gate;
+    this.fail();
+    return flag;
+  }
+
+  override async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
+    this.flagReads++;
+    this.fail();
+    return super.getFlags(keys);
+  }
+
+  override async getAllActiveFlags(): Promise<FeatureFlag[]> {
+    this.fail();
+    return super.getAllActiveFlags();
+  }
+
+  override async getOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): Promise<FlagOverride | null> {
+    this.overrideReads++;
+    this.fail();
+    return super.getOverride(flagId, entityType, entityId);
+  }
+
+  override async healthCheck(): Promise<boolean> {
+    return !this.down;
+  }
+
+  private fail(): void {
+    if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+  }
+}
+
+describe('CachedFeatureFlagStorage', () => {
+  let inner: FlakyStorage;
+  let now: number;
+  let storage: CachedFeatureFlagStorage;
+  let client: FeatureFlagClient;
+
+  const build = (options: { ttl?: number; maxEntries?: number } = {}) => {
+    storage = new CachedFeatureFlagStorage(inner, {
+      ttl: options.ttl ?? 10,
+      maxEntries: options.maxEntries,
+      now: () => now,
+    });
+    client = new FeatureFlagClient({ storage, logger: false });
+  };
+
+  beforeEach(() => {
+    inner = new FlakyStorage();
+    now = 1_000_000;
+    build();
+  });
+
+  it('answers repeated evaluations from memory, overrides and missing flags included', async () => {
+    await inner.createFlag({ key: 'beta', defaultEnabled: true });
+    const context = { userId: 'u1' };
+    for (let i = 0; i < 5; i++) {
+      expect(await client.isEnabled('beta', context)).toBe(true);
+      expect(await client.isEnabled('ghost', context)).toBe(false);
+    }
+    expect(inner.flagReads).toBe(2);
+    // user and targeting_key (which falls back to the user id), looked up once each.
+    expect(inner.overrideReads).toBe(2);
+  });
+
+  it('reads again once the ttl has passed', async () => {
+    await inner.createFlag({ key: 'beta', defaultEnabled: true });
+    await client.isEnabled('beta');
+    now += 9_999;
+    await client.isEnabled('beta');
+    expect(inner.flagReads).toBe(1);
+    now += 1;
+    await client.isEnabled('beta');
+    expect(inner.flagReads).toBe(2);
+  });
+
+  it('sees a change made around it only after the ttl, and its own writes at once', async () => {
+    const created = await storage.createFlag({ key: 'beta', defaultEnabled: false });
+    expect(await client.isEnabled('beta')).toBe(false);
+
+    await inner.updateFlag({ ...created, defaultEnabled: true }); // bypasses the cache
+    expect(await client.isEnabled('beta')).toBe(false);
+    now += 10_000;
+    expect(await client.isEnabled('beta')).toBe(true);
+
+    const flag = (await storage.getFlag('beta'))!;
+    await storage.updateFlag({ ...flag, defaultEnabled: false });
+    expect(await client.isEnabled('beta')).toBe(false);
+  });
+
+  it('forgets a cached miss when the flag is created through it', async () => {
+    expect(await client.isEnabled('late')).toBe(false);
+    await storage.createFlag({ key: 'late', defaultEnabled: true });
+    expect(await client.isEnabled('late')).toBe(true);
+  });
+
+  it('invalidates cached override lookups when an override is written or deleted', async () => {
+    const flag = await storage.createFlag({ key: 'beta', defaultEnabled: false });
+    expect(await client.isEnabled('beta', { userId: 'vip' })).toBe(false);
+
+    await storage.createOverride({
+      flagId: flag.id,
+      entityType: 'user',
+      entityId: 'vip',
+      enabled: true,
+    });
+    expect(await client.getEnabledDetails('beta', false, { userId: 'vip' })).toMatchObject({
+      value: true,
+      reason: EvaluationReason.OVERRIDE,
+    });
+
+    await storage.deleteOverride(flag.id, 'user', 'vip');
+    expect(await client.isEnabled('beta', { userId: 'vip' })).toBe(false);
+  });
+
+  it('drops the overrides of a deleted flag, even if a new flag reuses its id', async () => {
+    const flag = await storage.createFlag({ key: 'beta' });
+    await storage.createOverride({ flagId: flag.id, entityType: 'user', entityId: 'u1' });
+    expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(true);
+
+    expect(await storage.deleteFlag('beta')).toBe(true);
+    expect(await client.getEnabledDetails('beta', false, { userId: 'u1' })).toMatchObject({
+      errorCode: 'FLAG_NOT_FOUND',
+    });
+    await storage.createFlag({ key: 'beta', id: flag.id });
+    expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(false);
+  });
+
+  it('does not cache a value read while an invalidation happened', async () => {
+    const created = await storage.createFlag({ key: 'beta', defaultEnabled: false });
+    inner.hold();
+    const slowRead = client.isEnabled('beta'); // reads the old flag, then waits
+    await new Promise((resolve) => setImmediate(resolve));
+    await storage.updateFlag({ ...created, defaultEnabled: true });
+    inner.release();
+    expect(await slowRead).toBe(false);
+    expect(await client.isEnabled('beta')).toBe(true);
+  });
+
+  it('keeps at most maxEntries entries, least recently used out first', async () => {
+    build({ maxEntries: 3 });
+    for (const key of ['a', 'b', 'c']) await inner.createFlag({ key, defaultEnabled: true });
+    await client.isEnabled('a');
+    await client.isEnabled('b');
+    await client.isEnabled('c');
+    await client.isEnabled('a'); // a used again; b is the least recently used
+    await inner.createFlag({ key: 'd' });
+    await client.isEnabled('d');
+    expect(storage.size).toBe(3);
+
+    const reads = inner.flagReads;
+    await client.isEnabled('a');
+    expect(inner.flagReads).toBe(reads);
+    await client.isEnabled('b');
+    expect(inner.flagReads).toBe(reads + 1);
+    expect(storage.size).toBe(3);
+  });
+
+  it('serves cached flags while the storage is down: CACHED within the ttl, STALE after', async () => {
+    await inner.createFlag({
+      key: 'rollout',
+      rules: [{ name: 'everyone', conditions: [], serveEnabled: true }],
+    });
+    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject(
+      { value: true, reason: EvaluationReason.TARGETING_MATCH },
+    );
+
+    inner.down = true;
+    expect(await storage.healthCheck()).toBe(false);
+    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toEqual({
+      value: true,
+      flagKey: 'rollout',
+      reason: EvaluationReason.CACHED,
+      variant: 'everyone',
+      errorCode: null,
+      errorMessage: null,
+    });
+
+    now += 60_000;
+    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject(
+      { value: true, reason: EvaluationReason.STALE, variant: 'everyone' },
+    );
+    // A context whose override lookups were never cached: served from the cached flag, STALE.
+    expect(await client.getBooleanDetails('rollout', false, { targetingKey: 'new' })).toMatchObject(
+      { value: true, reason: EvaluationReason.STALE },
+    );
+    // A flag never cached has nothing to fall back on.
+    expect(await client.getEnabledDetails('unknown', false)).toMatchObject({
+      value: false,
+      reason: EvaluationReason.ERROR,
+      errorCode: 'GENERAL',
+    });
+    // What health checks rely on is never answered from the cache.
+    await expect(storage.getAllActiveFlags()).rejects.toThrow(/ECONNREFUSED/);
+
+    inner.down = false;
+    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject(
+      { value: true, reason: EvaluationReason.TARGETING_MATCH },
+    );
+  });
+
+  it('serves stale flags to getFlags while the storage is down', async () => {
+    await inner.createFlag({ key: 'a', defaultEnabled: true });
+    await client.getFlags(['a']);
+    inner.down = true;
+    now += 60_000;
+    expect(await client.getFlags(['a'])).toMatchObject({
+      a: { value: true, reason: EvaluationReason.STALE },
+    });
+  });
+
+  it('hands out copies: mutating a result never changes the cache', async () => {
+    await inner.createFlag({ key: 'beta', defaultEnabled: true, tags: ['x'] });
+    const read = (await storage.getFlag('beta'))!;
+    read.defaultEnabled = false;
+    read.tags.push('mutated');
+    expect(await storage.getFlag('beta')).toMatchObject({ defaultEnabled: true, tags: ['x'] });
+    expect(await client.isEnabled('beta')).toBe(true);
+  });
+
+  it('closes the wrapped storage only when told to', async () => {
+    const close = jest.spyOn(inner, 'close');
+    await new CachedFeatureFlagStorage(inner, { ttl: 1, closeInner: false }).close();
+    expect(close).not.toHaveBeenCalled();
+    await storage.close();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,73 @@
+import { ApiKeyService, VerifyCacheApiKeyStorage, API_KEY_STORAGE } from '@gatekeeper/api-auth';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { testUrls, uniqueName } from '../harness/servers';
+import { createTestApp } from './fixtures/api-auth-test-app';
+
+// An hour: a key seen to be refused during a test was invalidated, not expired from the cache.
+const LONG_TTL = 3600;
+
+/** Polls (bounded: about five seconds) until `check` holds; never asserts on how long it took. */
+async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}
+
+describe('API-key verify cache across instances (real Redis pub/sub)', () => {
+  let a: INestApplication;
+  let b: INestApplication;
+
+  beforeEach(async () => {
+    const auth = {
+      storage: undefined,
+      backend: 'redis' as const,
+      redisUrl: testUrls().redis,
+      redisPrefix: uniqueName('akc:') + ':',
+      verifyCache: { ttl: LONG_TTL },
+    };
+    a = await createTestApp({ auth });
+    b = await createTestApp({ auth });
+  });
+
+  afterEach(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  const status = async (app: INestApplication, key: string) =>
+    (await request(app.getHttpServer()).get('/local/me').set('x-api-key', key)).status;
+
+  it('rejects a key revoked on one instance on the other, within the cache ttl', async () => {
+    expect(b.get(API_KEY_STORAGE)).toBeInstanceOf(VerifyCacheApiKeyStorage);
+    const { key, apiKey } = await a.get(ApiKeyService).create({
+      name: 'shared',
+      ownerId: 'owner-1',
+      scopes: [],
+    });
+    expect(await status(b, key)).toBe(200); // now cached on B
+    expect(await status(b, key)).toBe(200);
+
+    await a.get(ApiKeyService).revoke(apiKey.id);
+    expect(await status(a, key)).toBe(401);
+    expect(await eventually(async () => (await status(b, key)) === 401)).toBe(true);
+  });
+
+  it('rejects a key deleted on one instance on the other', async () => {
+    const { key, apiKey } = await a.get(ApiKeyService).create({
+      name: 'doomed',
+      ownerId: 'owner-1',
+      scopes: [],
+    });
+    expect(await status(b, key)).toBe(200);
+    await a.get(ApiKeyService).delete(apiKey.id);
+    expect(await eventually(async () => (await status(b, key)) === 401)).toBe(true);
+  });
+
+  it('refuses a verifyCache ttl that cannot work', async () => {
+    await expect(
+      createTestApp({ auth: { storage: undefined, verifyCache: { ttl: -1 } } }),
+    ).rejects.toThrow(/verifyCache.ttl must be a positive number of seconds/);
+  });
+});

@@ -1,0 +1,150 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  CachedFeatureFlagStorage,
+  EvaluationReason,
+  FEATURE_FLAG_STORAGE,
+  FeatureFlagClient,
+  FeatureFlagsHealthIndicator,
+  FeatureFlagsModule,
+  type FeatureFlagStorage,
+  type FeatureFlagsModuleOptions,
+} from '@gatekeeper/feature-flags';
+import { testUrls, uniqueName } from '../harness/servers';
+import { testDatabase } from './fixtures/storage-backends/backends';
+import { OutageStorage } from './support/outage.storage';
+
+// An hour: anything seen to change during a test was invalidated, not expired.
+const LONG_TTL = 3600;
+
+async function startInstance(options: FeatureFlagsModuleOptions): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [FeatureFlagsModule.forRoot(options)],
+  }).compile();
+  moduleRef.useLogger(false);
+  return moduleRef.init();
+}
+
+/** Polls until `check` holds (bounded: about five seconds); never asserts on how long it took. */
+async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}
+
+describe('Flag cache across instances (real Redis pub/sub)', () => {
+  const instances: INestApplicationContext[] = [];
+
+  afterEach(async () => {
+    await Promise.all(instances.splice(0).map((instance) => instance.close()));
+  });
+
+  async function pair(options: FeatureFlagsModuleOptions) {
+    const a = await startInstance(options);
+    const b = await startInstance(options);
+    instances.push(a, b);
+    return {
+      storageA: a.get<FeatureFlagStorage>(FEATURE_FLAG_STORAGE),
+      storageB: b.get<FeatureFlagStorage>(FEATURE_FLAG_STORAGE),
+      clientB: b.get(FeatureFlagClient),
+    };
+  }
+
+  it.each<[string, () => Promise<FeatureFlagsModuleOptions>]>([
+    [
+      'the redis backend',
+      async () => ({
+        backend: 'redis',
+        redisUrl: testUrls().redis,
+        redisPrefix: uniqueName('ffc:') + ':',
+        cache: { ttl: LONG_TTL },
+      }),
+    ],
+    [
+      'the database backend with redisUrl',
+      async () => ({
+        backend: 'database',
+        connectionString: await testDatabase('postgres'),
+        tablePrefix: uniqueName('ffc_') + '_',
+        redisUrl: testUrls().redis,
+        redisPrefix: uniqueName('ffc:') + ':',
+        cache: { ttl: LONG_TTL, maxEntries: 100 },
+      }),
+    ],
+  ])('shows a change made on one instance on the other before the ttl, with %s', async (_name, options) => {
+    const { storageA, storageB, clientB } = await pair(await options());
+    expect(storageB).toBeInstanceOf(CachedFeatureFlagStorage);
+
+    // B caches "no such flag", then the flag, then an override lookup.
+    expect(await clientB.isEnabled('beta', { userId: 'u1' })).toBe(false);
+    const flag = await storageA.createFlag({ key: 'beta', defaultEnabled: false });
+    expect(
+      await eventually(
+        async () => (await clientB.getEnabledDetails('beta', false)).errorCode === null,
+      ),
+    ).toBe(true);
+
+    await storageA.updateFlag({ ...flag, defaultEnabled: true });
+    expect(await eventually(() => clientB.isEnabled('beta', { userId: 'u1' }))).toBe(true);
+
+    await storageA.createOverride({
+      flagId: flag.id,
+      entityType: 'user',
+      entityId: 'u1',
+      enabled: false,
+    });
+    expect(
+      await eventually(async () => !(await clientB.isEnabled('beta', { userId: 'u1' }))),
+    ).toBe(true);
+
+    await storageA.deleteFlag('beta');
+    expect(await eventually(async () => (await storageB.getFlag('beta')) === null)).toBe(true);
+  });
+
+  it('keeps serving cached flags while the storage is down, and health still says down', async () => {
+    const outage = new OutageStorage();
+    const instance = await startInstance({
+      storage: outage,
+      redisUrl: testUrls().redis,
+      redisPrefix: uniqueName('ffc:') + ':',
+      cache: { ttl: LONG_TTL },
+    });
+    instances.push(instance);
+    const storage = instance.get<FeatureFlagStorage>(FEATURE_FLAG_STORAGE);
+    const client = instance.get(FeatureFlagClient);
+    const health = instance.get(FeatureFlagsHealthIndicator);
+    await storage.createFlag({ key: 'beta', defaultEnabled: true });
+    expect(await client.getBooleanDetails('beta', false)).toMatchObject({
+      value: true,
+      reason: EvaluationReason.STATIC,
+    });
+
+    outage.state = 'down';
+    expect(await health.isHealthy()).toMatchObject({ feature_flags: { status: 'down' } });
+    expect(await client.getBooleanDetails('beta', false)).toMatchObject({
+      value: true,
+      reason: EvaluationReason.CACHED,
+    });
+
+    outage.state = 'up';
+    expect(await health.isHealthy()).toMatchObject({ feature_flags: { status: 'up' } });
+    expect(await client.getBooleanDetails('beta', false)).toMatchObject({
+      reason: EvaluationReason.STATIC,
+    });
+    // The instance passed in stays the caller's: the module never closes it.
+    await instance.close();
+    instances.length = 0;
+    expect(outage.closed).toBe(false);
+  });
+
+  it('refuses a cache on the memory backend and a ttl that cannot work', async () => {
+    await expect(startInstance({ cache: { ttl: 5 } })).rejects.toThrow(
+      /cache applies to the 'database' and 'redis' backends/,
+    );
+    await expect(
+      startInstance({ backend: 'redis', redisUrl: testUrls().redis, cache: { ttl: 0 } }),
+    ).rejects.toThrow(/cache.ttl must be a positive number of seconds/);
+  });
+});
