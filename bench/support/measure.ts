@@ -19,7 +19,9 @@ async function runFor(
 ): Promise<{ ops: number; elapsedNs: number }> {
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(ms) * 1_000_000n;
-  const isAsync = fn(0) instanceof Promise;
+  const first = fn(0);
+  const isAsync = first instanceof Promise;
+  if (isAsync) await first;
   let ops = 1;
   const batch = 256;
   while (ops < maxOps) {

@@ -115,13 +115,22 @@ export async function connectRedis(
     commandTimeout: commandTimeoutMs,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
-  watchConnection(client, redactSecrets(url));
+  // ioredis rejects connect() with a bare "Connection is closed"; the reason (WRONGPASS,
+  // ECONNREFUSED…) arrives as an 'error' event, so keep the first one for the startup error.
+  let reason: unknown;
+  const capture = (error: unknown) => (reason ??= error);
+  client.on('error', capture);
   try {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    throw new Error(`Could not connect to Redis at ${redactSecrets(url)}: ${describeError(error)}`);
+    throw new Error(
+      `Could not connect to Redis at ${redactSecrets(url)}: ${describeError(reason ?? error)}`,
+    );
+  } finally {
+    client.off('error', capture);
   }
+  watchConnection(client, redactSecrets(url));
   return client;
 }
 

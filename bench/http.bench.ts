@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { fmt, ratio, type PartResult } from './support/result';
+
+/** Part b: requests per second on one route, unguarded, with our guards, with passport. */
+const ROUTES = ['open', 'guarded', 'passport'] as const;
+type Route = (typeof ROUTES)[number];
+const LABELS: Record<Route, string> = {
+  open: 'unguarded',
+  guarded: 'ApiKeyGuard + @FeatureFlag (ours)',
+  passport: 'passport-headerapikey via @nestjs/passport',
+};
+const SECONDS = 4;
+const ROUNDS = 2;
+
+async function startServer(): Promise<{ port: number; key: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'http-server.js')], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = /READY .*\n/.exec(out);
+      if (line) resolve(line[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`bench HTTP server exited with ${code}`)));
+  });
+  const [, port, key] = ready.trim().split(' ');
+  return {
+    port: Number(port),
+    key,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function load(url: string, key: string, seconds: number): Promise<{ rps: number; non2xx: number; p99: number }> {
+  const result = await autocannon({
+    url,
+    connections: 16,
+    duration: seconds,
+    headers: { 'x-api-key': key },
+  });
+  return { rps: result.requests.average, non2xx: result.non2xx, p99: result.latency.p99 };
+}
+
+export async function runHttp(): Promise<PartResult> {
+  const server = await startServer();
+  const base = `http://127.0.0.1:${server.port}`;
+  try {
+    for (const route of ROUTES) await load(`${base}/${route}`, server.key, 1); // warm-up
+    const rps: Record<Route, number[]> = { open: [], guarded: [], passport: [] };
+    const p99: Record<Route, number[]> = { open: [], guarded: [], passport: [] };
+    let errors = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const route of ROUTES) {
+        const result = await load(`${base}/${route}`, server.key, SECONDS);
+        rps[route].push(result.rps);
+        p99[route].push(result.p99);
+        errors += result.non2xx;
+      }
+    }
+    const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+    const avg = Object.fromEntries(ROUTES.map((r) => [r, mean(rps[r])])) as Record<Route, number>;
+    const guardedVsOpen = avg.guarded / avg.open;
+    const guardedVsPassport = avg.guarded / avg.passport;
+    return {
+      part: 'b',
+      title: `b) HTTP, autocannon: 16 connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per route (requests/s, higher is better)`,
+      headers: ['route', 'req/s', 'vs unguarded', 'p99 latency ms'],
+      rows: ROUTES.map((route) => [
+        LABELS[route],
+        fmt(avg[route]),
+        ratio(avg[route] / avg.open),
+        fmt(Math.max(...p99[route]), 1),
+      ]),
+      targets: [
+        { name: 'b: guarded >= 90% of unguarded req/s', met: guardedVsOpen >= 0.9, detail: `${fmt(guardedVsOpen * 100, 1)}%` },
+        { name: 'b: guarded >= passport req/s', met: guardedVsPassport >= 1, detail: ratio(guardedVsPassport) },
+        ...(errors > 0 ? [{ name: 'b: every response 2xx', met: false, detail: `${errors} non-2xx` }] : []),
+      ],
+      notes: [
+        'Server in its own process (Express, Redis backends, cache: { ttl: 30 }, verifyCache: { ttl: 5 }); autocannon in the bench process.',
+        'Passport strategy validates with ApiKeyService.verify, the same lookup ApiKeyGuard makes.',
+      ],
+    };
+  } finally {
+    await server.stop();
+  }
+}
