@@ -35,7 +35,12 @@ const OURS: CreateFlagInput[] = [
   { key: 'simple', defaultEnabled: true },
   {
     key: 'in-rule',
-    rules: [{ name: 'countries', conditions: [{ attribute: 'country', operator: 'in', value: COUNTRIES }] }],
+    rules: [
+      {
+        name: 'countries',
+        conditions: [{ attribute: 'country', operator: 'in', value: COUNTRIES }],
+      },
+    ],
   },
   {
     key: 'rollout',
@@ -51,7 +56,9 @@ const OURS: CreateFlagInput[] = [
 
 type Evaluate = (flag: FlagKey, user: number) => unknown;
 
-async function ours(storage: CachedFeatureFlagStorage | MemoryFeatureFlagStorage): Promise<Evaluate> {
+async function ours(
+  storage: CachedFeatureFlagStorage | MemoryFeatureFlagStorage,
+): Promise<Evaluate> {
   const client = new FeatureFlagClient({ storage, logger: false });
   // What the default request resolver builds for a signed-in user, plus a country header.
   const contexts: EvaluationContext[] = USERS.map((u) => ({
@@ -73,8 +80,16 @@ async function unleash(): Promise<{ evaluate: Evaluate; close: () => void }> {
     storageProvider: new InMemStorageProvider(),
     bootstrap: {
       data: [
-        { name: 'simple', enabled: true, strategies: [{ name: 'default', parameters: {}, constraints: [] }] },
-        { name: 'in-rule', enabled: true, strategies: [{ name: 'default', parameters: {}, constraints: [constraint] }] },
+        {
+          name: 'simple',
+          enabled: true,
+          strategies: [{ name: 'default', parameters: {}, constraints: [] }],
+        },
+        {
+          name: 'in-rule',
+          enabled: true,
+          strategies: [{ name: 'default', parameters: {}, constraints: [constraint] }],
+        },
         {
           name: 'rollout',
           enabled: true,
@@ -132,7 +147,12 @@ async function launchDarkly(): Promise<{ evaluate: Evaluate; close: () => void }
   const td = new integrations.TestData();
   await td.update(td.flag('simple').booleanFlag().variationForAll(true));
   await td.update(
-    td.flag('in-rule').booleanFlag().fallthroughVariation(false).ifMatch('user', 'country', ...COUNTRIES).thenReturn(true),
+    td
+      .flag('in-rule')
+      .booleanFlag()
+      .fallthroughVariation(false)
+      .ifMatch('user', 'country', ...COUNTRIES)
+      .thenReturn(true),
   );
   await td.usePreconfiguredFlag({
     key: 'rollout',
@@ -143,8 +163,15 @@ async function launchDarkly(): Promise<{ evaluate: Evaluate; close: () => void }
     rules: [
       {
         id: 'half-of-countries',
-        clauses: [{ contextKind: 'user', attribute: 'country', op: 'in', values: COUNTRIES, negate: false }],
-        rollout: { variations: [{ variation: 0, weight: 50_000 }, { variation: 1, weight: 50_000 }] },
+        clauses: [
+          { contextKind: 'user', attribute: 'country', op: 'in', values: COUNTRIES, negate: false },
+        ],
+        rollout: {
+          variations: [
+            { variation: 0, weight: 50_000 },
+            { variation: 1, weight: 50_000 },
+          ],
+        },
       },
     ],
     targets: [],
@@ -214,7 +241,12 @@ export async function runEvaluation(): Promise<PartResult> {
     '@growthbook GrowthBookClient': gb.evaluate,
     'gatekeeper (memory, no cache)': oursMemory,
   };
-  const peers = ['unleash-client', '@openfeature InMemoryProvider', '@launchdarkly TestData', '@growthbook GrowthBookClient'];
+  const peers = [
+    'unleash-client',
+    '@openfeature InMemoryProvider',
+    '@launchdarkly TestData',
+    '@growthbook GrowthBookClient',
+  ];
   const OUR = 'gatekeeper (redis + cache)';
 
   // Same answers first: a benchmark of different semantics would be meaningless.
@@ -224,7 +256,9 @@ export async function runEvaluation(): Promise<PartResult> {
       let on = 0;
       for (let u = 0; u < USERS.length; u++) if (await evaluate(key, u)) on++;
       if (key !== 'rollout' ? on !== expectedOn(key) : Math.abs(on - expectedOn(key)) > 60) {
-        disagreements.push(`${name} turns ${key} on for ${on}/1000 users (expected ~${expectedOn(key)})`);
+        disagreements.push(
+          `${name} turns ${key} on for ${on}/1000 users (expected ~${expectedOn(key)})`,
+        );
       }
     }
   }
@@ -265,7 +299,11 @@ export async function runEvaluation(): Promise<PartResult> {
     detail: `${ratio(fastestPeer / results.rollout[OUR])}`,
   });
   if (disagreements.length > 0) {
-    targets.push({ name: 'a: every library gives the same answers', met: false, detail: disagreements.join('; ') });
+    targets.push({
+      name: 'a: every library gives the same answers',
+      met: false,
+      detail: disagreements.join('; '),
+    });
   }
   return {
     part: 'a',

@@ -1,9 +1,21 @@
-import { Controller, Get, Injectable, Module, UnauthorizedException, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { ApiAuthModule, ApiKeyGuard, ApiKeyService } from '@gatekeeper/api-auth';
-import { FEATURE_FLAG_STORAGE, FeatureFlag, FeatureFlagsModule, type FeatureFlagStorage } from '@gatekeeper/feature-flags';
+import {
+  FEATURE_FLAG_STORAGE,
+  FeatureFlag,
+  FeatureFlagsModule,
+  type FeatureFlagStorage,
+} from '@gatekeeper/feature-flags';
 
 /**
  * The app part b loads: one handler behind three front doors. Run in its own process so the load
@@ -42,6 +54,18 @@ class BenchController {
     return BODY;
   }
 
+  @Get('key-only')
+  @UseGuards(ApiKeyGuard)
+  keyOnly() {
+    return BODY;
+  }
+
+  @Get('flag-only')
+  @FeatureFlag('bench-route')
+  flagOnly() {
+    return BODY;
+  }
+
   @Get('passport')
   @UseGuards(AuthGuard('api-key'))
   passport() {
@@ -54,8 +78,18 @@ async function main(): Promise<void> {
   @Module({
     imports: [
       PassportModule,
-      ApiAuthModule.forRoot({ backend: 'redis', redisUrl, redisPrefix: 'bench-http-keys:', verifyCache: { ttl: 5 } }),
-      FeatureFlagsModule.forRoot({ backend: 'redis', redisUrl, redisPrefix: 'bench-http:', cache: { ttl: 30 } }),
+      ApiAuthModule.forRoot({
+        backend: 'redis',
+        redisUrl,
+        redisPrefix: 'bench-http-keys:',
+        verifyCache: { ttl: 5 },
+      }),
+      FeatureFlagsModule.forRoot({
+        backend: 'redis',
+        redisUrl,
+        redisPrefix: 'bench-http:',
+        cache: { ttl: 30 },
+      }),
     ],
     controllers: [BenchController],
     providers: [PassportApiKeyStrategy],
@@ -66,7 +100,9 @@ async function main(): Promise<void> {
   const flags = app.get<FeatureFlagStorage>(FEATURE_FLAG_STORAGE);
   await flags.deleteFlag('bench-route');
   await flags.createFlag({ key: 'bench-route', defaultEnabled: true });
-  const { key } = await app.get(ApiKeyService).create({ name: 'bench', ownerId: 'bench', scopes: [] });
+  const { key } = await app
+    .get(ApiKeyService)
+    .create({ name: 'bench', ownerId: 'bench', scopes: [] });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   process.stdout.write(`READY ${address.port} ${key}\n`);

@@ -50,9 +50,15 @@ export async function runMemory(): Promise<PartResult> {
     headers: ['where', 'bytes per flag', `total for ${fmt(COUNT)}`],
     rows: [
       ['MemoryFeatureFlagStorage', fmt(inMemory), `${fmt((inMemory * COUNT) / 2 ** 20, 1)} MiB`],
-      ['CachedFeatureFlagStorage (entry + flag)', fmt(inCache), `${fmt((inCache * COUNT) / 2 ** 20, 1)} MiB`],
+      [
+        'CachedFeatureFlagStorage (entry + flag)',
+        fmt(inCache),
+        `${fmt((inCache * COUNT) / 2 ** 20, 1)} MiB`,
+      ],
     ],
     targets: [],
-    notes: [`cache.maxEntries bounds this: the default 10,000 entries is about ${fmt((inCache * 10_000) / 2 ** 20, 1)} MiB.`],
+    notes: [
+      `cache.maxEntries bounds this: the default 10,000 entries is about ${fmt((inCache * 10_000) / 2 ** 20, 1)} MiB.`,
+    ],
   };
 }

@@ -113,13 +113,24 @@ export async function runPropagation(): Promise<PartResult> {
   const keys = summary('key revocation → other instance rejects the key', keyTimes);
   return {
     part: 'd',
-    title: 'd) Propagation between two instances on one Redis (ms, write start → other instance changes)',
+    title:
+      'd) Propagation between two instances on one Redis (ms, write start → other instance changes)',
     headers: ['change', 'n', 'p50 ms', 'p99 ms', 'max ms', `lost (> ${GIVE_UP_MS} ms)`],
     rows: [flags.row, keys.row],
     targets: [
-      { name: 'd: flag propagation p99 < 100 ms', met: flags.p99 < 100, detail: `${fmt(flags.p99, 2)} ms` },
-      { name: 'd: key revocation propagation p99 < 100 ms', met: keys.p99 < 100, detail: `${fmt(keys.p99, 2)} ms` },
+      {
+        name: 'd: flag propagation p99 < 100 ms',
+        met: flags.p99 < 100,
+        detail: `${fmt(flags.p99, 2)} ms`,
+      },
+      {
+        name: 'd: key revocation propagation p99 < 100 ms',
+        met: keys.p99 < 100,
+        detail: `${fmt(keys.p99, 2)} ms`,
+      },
     ],
-    notes: ['Both instances run in one process (one event loop); cache ttl 3600 s, so only pub/sub explains a change.'],
+    notes: [
+      'Both instances run in one process (one event loop); cache ttl 3600 s, so only pub/sub explains a change.',
+    ],
   };
 }

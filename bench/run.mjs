@@ -41,7 +41,10 @@ try {
   ]);
   started.push(redis, postgres);
   for (const part of parts) {
-    const result = await runPart(part, { BENCH_REDIS_URL: redis.url, BENCH_POSTGRES_URL: postgres.url });
+    const result = await runPart(part, {
+      BENCH_REDIS_URL: redis.url,
+      BENCH_POSTGRES_URL: postgres.url,
+    });
     if (result) {
       results.push(result);
       printTable(result);
@@ -91,7 +94,13 @@ function runPart(part, env) {
   return new Promise((resolvePart) => {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '-r', join(root, 'bench/support/resolve-dist.cjs'), join(out, 'bench/main.js'), part],
+      [
+        '--expose-gc',
+        '-r',
+        join(root, 'bench/support/resolve-dist.cjs'),
+        join(out, 'bench/main.js'),
+        part,
+      ],
       {
         cwd: root,
         env: {
@@ -122,12 +131,26 @@ function runPart(part, env) {
 
 function printTable(result) {
   const table = [result.headers, ...result.rows];
-  const widths = result.headers.map((_, col) => Math.max(...table.map((row) => String(row[col]).length)));
+  const widths = result.headers.map((_, col) =>
+    Math.max(...table.map((row) => String(row[col]).length)),
+  );
   const line = (row) =>
-    '| ' + row.map((cell, col) => (col === 0 ? String(cell).padEnd(widths[col]) : String(cell).padStart(widths[col]))).join(' | ') + ' |';
+    '| ' +
+    row
+      .map((cell, col) =>
+        col === 0 ? String(cell).padEnd(widths[col]) : String(cell).padStart(widths[col]),
+      )
+      .join(' | ') +
+    ' |';
   console.log(`\n${result.title}\n`);
   console.log(line(result.headers));
-  console.log('|' + widths.map((w, col) => (col === 0 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  console.log(
+    '|' +
+      widths
+        .map((w, col) => (col === 0 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':'))
+        .join('|') +
+      '|',
+  );
   for (const row of result.rows) console.log(line(row));
   for (const note of result.notes ?? []) console.log(`\n${note}`);
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { DatabaseApiKeyStorage, hashApiKey, generateApiKey, type ApiKey } from '@gatekeeper/api-auth';
+import {
+  DatabaseApiKeyStorage,
+  hashApiKey,
+  generateApiKey,
+  type ApiKey,
+} from '@gatekeeper/api-auth';
 import { RedisFeatureFlagStorage } from '@gatekeeper/feature-flags';
 import { bestOf } from './support/measure';
 import { benchUrls, fmt, ratio, type PartResult } from './support/result';
@@ -66,22 +71,46 @@ export async function runStorage(): Promise<PartResult> {
   await keys.delete(apiKey.id);
   await Promise.all([flags.close(), keys.close(), raw.quit(), pg.end()]);
 
-  const redisRatio = redisResults['RedisFeatureFlagStorage.getFlag'] / redisResults['ioredis GET + JSON.parse'];
+  const redisRatio =
+    redisResults['RedisFeatureFlagStorage.getFlag'] / redisResults['ioredis GET + JSON.parse'];
   const pgRatio = pgResults['DatabaseApiKeyStorage.getByHash'] / pgResults['pg query by hash'];
-  const row = (name: string, ns: number, base: number) => [name, fmt(ns / 1000, 1), fmt(1e9 / ns), ratio(ns / base)];
+  const row = (name: string, ns: number, base: number) => [
+    name,
+    fmt(ns / 1000, 1),
+    fmt(1e9 / ns),
+    ratio(ns / base),
+  ];
   return {
     part: 'c',
     title: 'c) Storage round trips, one call in flight (µs per call; ratio = ours / raw)',
     headers: ['call', 'µs/call', 'calls/s', 'ratio'],
     rows: [
-      row('RedisFeatureFlagStorage.getFlag', redisResults['RedisFeatureFlagStorage.getFlag'], redisResults['ioredis GET + JSON.parse']),
-      row('ioredis GET + JSON.parse', redisResults['ioredis GET + JSON.parse'], redisResults['ioredis GET + JSON.parse']),
-      row('DatabaseApiKeyStorage.getByHash (TypeORM)', pgResults['DatabaseApiKeyStorage.getByHash'], pgResults['pg query by hash']),
+      row(
+        'RedisFeatureFlagStorage.getFlag',
+        redisResults['RedisFeatureFlagStorage.getFlag'],
+        redisResults['ioredis GET + JSON.parse'],
+      ),
+      row(
+        'ioredis GET + JSON.parse',
+        redisResults['ioredis GET + JSON.parse'],
+        redisResults['ioredis GET + JSON.parse'],
+      ),
+      row(
+        'DatabaseApiKeyStorage.getByHash (TypeORM)',
+        pgResults['DatabaseApiKeyStorage.getByHash'],
+        pgResults['pg query by hash'],
+      ),
       row('pg query by hash', pgResults['pg query by hash'], pgResults['pg query by hash']),
     ],
     targets: [
-      { name: 'c: Redis getFlag within 1.2x of raw GET', met: redisRatio <= 1.2, detail: ratio(redisRatio) },
+      {
+        name: 'c: Redis getFlag within 1.2x of raw GET',
+        met: redisRatio <= 1.2,
+        detail: ratio(redisRatio),
+      },
     ],
-    notes: [`Key verification through TypeORM costs ${ratio(pgRatio)} the raw pg query (no target set).`],
+    notes: [
+      `Key verification through TypeORM costs ${ratio(pgRatio)} the raw pg query (no target set).`,
+    ],
   };
 }

@@ -5,7 +5,11 @@
  */
 export async function nsPerOp(
   fn: (i: number) => unknown,
-  { ms = 250, warmupMs = 50, maxOps = 20_000_000 }: { ms?: number; warmupMs?: number; maxOps?: number } = {},
+  {
+    ms = 250,
+    warmupMs = 50,
+    maxOps = 20_000_000,
+  }: { ms?: number; warmupMs?: number; maxOps?: number } = {},
 ): Promise<number> {
   await runFor(fn, warmupMs, maxOps);
   const { ops, elapsedNs } = await runFor(fn, ms, maxOps);

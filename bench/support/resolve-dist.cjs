@@ -8,6 +8,7 @@ const dist = path.resolve(process.env.GATEKEEPER_BENCH_DIST || path.join(__dirna
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   const match = /^@gatekeeper\/([a-z-]+)$/.exec(request);
-  if (match) return resolve.call(this, path.join(dist, 'libs', match[1], 'src', 'index.js'), ...rest);
+  if (match)
+    return resolve.call(this, path.join(dist, 'libs', match[1], 'src', 'index.js'), ...rest);
   return resolve.call(this, request, ...rest);
 };

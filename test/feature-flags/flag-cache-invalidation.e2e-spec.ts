@@ -73,35 +73,38 @@ describe('Flag cache across instances (real Redis pub/sub)', () => {
         cache: { ttl: LONG_TTL, maxEntries: 100 },
       }),
     ],
-  ])('shows a change made on one instance on the other before the ttl, with %s', async (_name, options) => {
-    const { storageA, storageB, clientB } = await pair(await options());
-    expect(storageB).toBeInstanceOf(CachedFeatureFlagStorage);
+  ])(
+    'shows a change made on one instance on the other before the ttl, with %s',
+    async (_name, options) => {
+      const { storageA, storageB, clientB } = await pair(await options());
+      expect(storageB).toBeInstanceOf(CachedFeatureFlagStorage);
 
-    // B caches "no such flag", then the flag, then an override lookup.
-    expect(await clientB.isEnabled('beta', { userId: 'u1' })).toBe(false);
-    const flag = await storageA.createFlag({ key: 'beta', defaultEnabled: false });
-    expect(
-      await eventually(
-        async () => (await clientB.getEnabledDetails('beta', false)).errorCode === null,
-      ),
-    ).toBe(true);
+      // B caches "no such flag", then the flag, then an override lookup.
+      expect(await clientB.isEnabled('beta', { userId: 'u1' })).toBe(false);
+      const flag = await storageA.createFlag({ key: 'beta', defaultEnabled: false });
+      expect(
+        await eventually(
+          async () => (await clientB.getEnabledDetails('beta', false)).errorCode === null,
+        ),
+      ).toBe(true);
 
-    await storageA.updateFlag({ ...flag, defaultEnabled: true });
-    expect(await eventually(() => clientB.isEnabled('beta', { userId: 'u1' }))).toBe(true);
+      await storageA.updateFlag({ ...flag, defaultEnabled: true });
+      expect(await eventually(() => clientB.isEnabled('beta', { userId: 'u1' }))).toBe(true);
 
-    await storageA.createOverride({
-      flagId: flag.id,
-      entityType: 'user',
-      entityId: 'u1',
-      enabled: false,
-    });
-    expect(
-      await eventually(async () => !(await clientB.isEnabled('beta', { userId: 'u1' }))),
-    ).toBe(true);
+      await storageA.createOverride({
+        flagId: flag.id,
+        entityType: 'user',
+        entityId: 'u1',
+        enabled: false,
+      });
+      expect(
+        await eventually(async () => !(await clientB.isEnabled('beta', { userId: 'u1' }))),
+      ).toBe(true);
 
-    await storageA.deleteFlag('beta');
-    expect(await eventually(async () => (await storageB.getFlag('beta')) === null)).toBe(true);
-  });
+      await storageA.deleteFlag('beta');
+      expect(await eventually(async () => (await storageB.getFlag('beta')) === null)).toBe(true);
+    },
+  );
 
   it('keeps serving cached flags while the storage is down, and health still says down', async () => {
     const outage = new OutageStorage();

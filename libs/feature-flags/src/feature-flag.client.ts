@@ -243,13 +243,20 @@ export class FeatureFlagClient {
       if (flag === null) return notFound(key);
       let overrides: FlagOverride[] | undefined;
       if (flag.status === 'active') {
-        for (let i = 0; i < OVERRIDE_SOURCES.length; i++) {
-          const source = OVERRIDE_SOURCES[i];
-          const entityId = resolved[source.field];
-          if (typeof entityId !== 'string' || entityId === '') continue;
-          const override = cache.peekOverride(flag.id, source.entityType, entityId);
-          if (override === undefined) return undefined;
-          if (override !== null) (overrides ??= []).push(override);
+        // OVERRIDE_SOURCES unrolled, in its order: named reads stay monomorphic, no array
+        // is allocated unless an override exists.
+        const user = peekOverride(cache, flag.id, 'user', resolved.userId);
+        if (user === undefined) return undefined;
+        const organization = peekOverride(cache, flag.id, 'organization', resolved.organizationId);
+        if (organization === undefined) return undefined;
+        const tenant = peekOverride(cache, flag.id, 'tenant', resolved.tenantId);
+        if (tenant === undefined) return undefined;
+        const targeting = peekOverride(cache, flag.id, 'targeting_key', resolved.targetingKey);
+        if (targeting === undefined) return undefined;
+        if (user || organization || tenant || targeting) {
+          overrides = [user, organization, tenant, targeting].filter(
+            (override): override is FlagOverride => override !== null,
+          );
         }
       }
       const evaluation = evaluateFlag(flag, resolved, overrides);
@@ -372,7 +379,11 @@ export class FeatureFlagClient {
     // Null-prototype copies: a "__proto__" key in user data stays an ordinary key, as with spread.
     const merged = Object.assign(Object.create(null) as EvaluationContext, base);
     copyDefined(merged, own);
-    merged.attributes = Object.assign(Object.create(null), base.attributes, own.attributes);
+    merged.attributes = Object.assign(
+      Object.create(null) as Record<string, unknown>,
+      base.attributes,
+      own.attributes,
+    );
     // Rollouts hash the targeting key; a signed-in user is the natural one when none is given.
     merged.targetingKey ??= merged.userId;
     return merged;
@@ -389,6 +400,17 @@ export class FeatureFlagClient {
       `feature flag storage failed while ${action}; serving defaults: ${describeError(error)}`,
     );
   }
+}
+
+/** A cached override lookup: `null` for none (or no id to look up), `undefined` when not cached. */
+function peekOverride(
+  cache: FeatureFlagCacheReader,
+  flagId: string,
+  entityType: (typeof OVERRIDE_SOURCES)[number]['entityType'],
+  entityId: string | undefined,
+): FlagOverride | null | undefined {
+  if (typeof entityId !== 'string' || entityId === '') return null;
+  return cache.peekOverride(flagId, entityType, entityId);
 }
 
 function enabledOf(evaluation: FlagEvaluation | Failure): boolean {

@@ -34,7 +34,8 @@ describe('VerifyCacheApiKeyStorage', () => {
   });
 
   it('answers repeated lookups of a key from memory until the ttl passes', async () => {
-    for (let i = 0; i < 3; i++) expect(await storage.getByHash('hash-1')).toMatchObject({ id: 'id-1' });
+    for (let i = 0; i < 3; i++)
+      expect(await storage.getByHash('hash-1')).toMatchObject({ id: 'id-1' });
     expect(reads).toHaveBeenCalledTimes(1);
     now += 5_000;
     await storage.getByHash('hash-1');

@@ -123,42 +123,79 @@ export function evaluateFlag(
  * snake_case names litestar-flags rules use), then `context.attributes`.
  */
 export function getContextAttribute(context: EvaluationContext, attribute: string): unknown {
-  const field = BUILT_IN_FIELDS.get(attribute);
-  if (field !== undefined) {
-    const value = context[field];
-    if (value !== undefined && value !== null) return value;
-  }
+  const value = builtInField(context, attribute);
+  if (value !== undefined && value !== null) return value;
   const attributes = context.attributes;
   if (attributes && Object.hasOwn(attributes, attribute)) return attributes[attribute];
   return undefined;
 }
 
-type BuiltInField = Exclude<keyof EvaluationContext, 'attributes'>;
+/**
+ * A built-in field by either of its names. Attribute names come from stored rules, strings that
+ * are usually not internalized, so a `switch` on them would compare contents case by case; one
+ * Map lookup (the hash is cached on the string) picks the field, then the read is a named one.
+ */
+function builtInField(context: EvaluationContext, attribute: string): unknown {
+  switch (BUILT_IN_FIELDS.get(attribute)) {
+    case Field.TargetingKey:
+      return context.targetingKey;
+    case Field.UserId:
+      return context.userId;
+    case Field.OrganizationId:
+      return context.organizationId;
+    case Field.TenantId:
+      return context.tenantId;
+    case Field.Environment:
+      return context.environment;
+    case Field.AppVersion:
+      return context.appVersion;
+    case Field.Ip:
+      return context.ip;
+    case Field.UserAgent:
+      return context.userAgent;
+    case Field.Country:
+      return context.country;
+    default:
+      return undefined;
+  }
+}
 
-const BUILT_IN_FIELDS = new Map<string, BuiltInField>([
-  ['targetingKey', 'targetingKey'],
-  ['targeting_key', 'targetingKey'],
-  ['userId', 'userId'],
-  ['user_id', 'userId'],
-  ['organizationId', 'organizationId'],
-  ['organization_id', 'organizationId'],
-  ['tenantId', 'tenantId'],
-  ['tenant_id', 'tenantId'],
-  ['environment', 'environment'],
-  ['appVersion', 'appVersion'],
-  ['app_version', 'appVersion'],
-  ['ip', 'ip'],
-  ['ipAddress', 'ip'],
-  ['ip_address', 'ip'],
-  ['userAgent', 'userAgent'],
-  ['user_agent', 'userAgent'],
-  ['country', 'country'],
+const enum Field {
+  TargetingKey,
+  UserId,
+  OrganizationId,
+  TenantId,
+  Environment,
+  AppVersion,
+  Ip,
+  UserAgent,
+  Country,
+}
+
+const BUILT_IN_FIELDS = new Map<string, Field>([
+  ['targetingKey', Field.TargetingKey],
+  ['targeting_key', Field.TargetingKey],
+  ['userId', Field.UserId],
+  ['user_id', Field.UserId],
+  ['organizationId', Field.OrganizationId],
+  ['organization_id', Field.OrganizationId],
+  ['tenantId', Field.TenantId],
+  ['tenant_id', Field.TenantId],
+  ['environment', Field.Environment],
+  ['appVersion', Field.AppVersion],
+  ['app_version', Field.AppVersion],
+  ['ip', Field.Ip],
+  ['ipAddress', Field.Ip],
+  ['ip_address', Field.Ip],
+  ['userAgent', Field.UserAgent],
+  ['user_agent', Field.UserAgent],
+  ['country', Field.Country],
 ]);
 
 const NO_OVERRIDES: ReadonlyArray<FlagOverride | null> = Object.freeze([]);
 
 function rulesInOrder(rules: readonly FlagRule[]): readonly FlagRule[] {
-  if (!Array.isArray(rules)) throw new TypeError('rules must be an array');
+  if (!isList(rules)) throw new TypeError('rules must be an array');
   // Storages hand rules over in priority order, so the common case costs one scan and no copy.
   for (let i = 1; i < rules.length; i++) {
     if (rules[i - 1].priority > rules[i].priority) {
@@ -169,8 +206,15 @@ function rulesInOrder(rules: readonly FlagRule[]): readonly FlagRule[] {
   return rules;
 }
 
+/** Stored data may hold anything; a plain boolean (not a type guard) keeps the declared type. */
+function isList(value: unknown): boolean {
+  return Array.isArray(value);
+}
+
 function matchesAll(conditions: readonly FlagCondition[], context: EvaluationContext): boolean {
-  if (!Array.isArray(conditions)) throw new TypeError('conditions must be an array');
+  if (!isList(conditions)) {
+    throw new TypeError('conditions must be an array');
+  }
   for (let i = 0; i < conditions.length; i++) {
     const condition = conditions[i];
     if (

@@ -33,9 +33,12 @@ const OPERATORS: Record<ConditionOperator, Comparator> = {
 /** Whether `actual` satisfies `operator` against `expected`. Unknown operators never match. */
 export function evaluateOperator(operator: unknown, actual: unknown, expected: unknown): boolean {
   if (actual === undefined || actual === null) return false;
-  if (typeof operator !== 'string' || !Object.hasOwn(OPERATORS, operator)) return false;
-  return OPERATORS[operator as ConditionOperator](actual, expected);
+  const compare = typeof operator === 'string' ? COMPARATORS.get(operator) : undefined;
+  return compare !== undefined && compare(actual, expected);
 }
+
+// One Map lookup per condition (rather than hasOwn plus a keyed read) on the evaluation hot path.
+const COMPARATORS = new Map<string, Comparator>(Object.entries(OPERATORS));
 
 /** `list.some((item) => isEqual(value, item))` without a closure per call: `in` is a hot operator. */
 function includesEqual(list: readonly unknown[], value: unknown): boolean {

@@ -69,7 +69,9 @@ export async function withFlagCache(
   return { storage, owned: true };
 }
 
-async function connectBus(options: FeatureFlagsModuleOptions): Promise<InvalidationBus | undefined> {
+async function connectBus(
+  options: FeatureFlagsModuleOptions,
+): Promise<InvalidationBus | undefined> {
   const channel = flagInvalidationChannel(options.redisPrefix);
   let redis: Redis;
   let ownsClient: boolean;
@@ -85,7 +87,12 @@ async function connectBus(options: FeatureFlagsModuleOptions): Promise<Invalidat
     return undefined;
   }
   try {
-    return await RedisInvalidationBus.connect({ redis, channel, ownsClient, name: 'feature flags' });
+    return await RedisInvalidationBus.connect({
+      redis,
+      channel,
+      ownsClient,
+      name: 'feature flags',
+    });
   } catch (error) {
     if (ownsClient) redis.disconnect();
     throw error;

@@ -192,9 +192,10 @@ describe('CachedFeatureFlagStorage', () => {
       key: 'rollout',
       rules: [{ name: 'everyone', conditions: [], serveEnabled: true }],
     });
-    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject(
-      { value: true, reason: EvaluationReason.TARGETING_MATCH },
-    );
+    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject({
+      value: true,
+      reason: EvaluationReason.TARGETING_MATCH,
+    });
 
     inner.down = true;
     expect(await storage.healthCheck()).toBe(false);
@@ -208,9 +209,11 @@ describe('CachedFeatureFlagStorage', () => {
     });
 
     now += 60_000;
-    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject(
-      { value: true, reason: EvaluationReason.STALE, variant: 'everyone' },
-    );
+    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject({
+      value: true,
+      reason: EvaluationReason.STALE,
+      variant: 'everyone',
+    });
     // A context whose override lookups were never cached: served from the cached flag, STALE.
     expect(await client.getBooleanDetails('rollout', false, { targetingKey: 'new' })).toMatchObject(
       { value: true, reason: EvaluationReason.STALE },
@@ -225,9 +228,10 @@ describe('CachedFeatureFlagStorage', () => {
     await expect(storage.getAllActiveFlags()).rejects.toThrow(/ECONNREFUSED/);
 
     inner.down = false;
-    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject(
-      { value: true, reason: EvaluationReason.TARGETING_MATCH },
-    );
+    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject({
+      value: true,
+      reason: EvaluationReason.TARGETING_MATCH,
+    });
   });
 
   it('serves stale flags to getFlags while the storage is down', async () => {

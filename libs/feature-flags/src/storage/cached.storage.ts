@@ -107,6 +107,10 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
    * LRU holds), so the hot path finds it without building a composite key string.
    */
   private readonly overrideIndex = new Map<string, Map<string, OverrideSlots>>();
+  /** The last (flagId, entityId) looked up: evaluation asks for user and targeting key in a row. */
+  private lastFlagId: string | undefined;
+  private lastEntityId: string | undefined;
+  private lastSlots: OverrideSlots | undefined;
   /** Reads in flight per cache key, so a burst of misses costs one storage call. */
   private readonly loading = new Map<string, Promise<Cached>>();
   /**
@@ -151,6 +155,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     this.loading.clear();
     this.cache.clear();
     this.overrideIndex.clear();
+    this.forgetLastSlots();
   }
 
   peekFlag(key: string): FeatureFlag | null | undefined {
@@ -163,7 +168,16 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     entityType: string,
     entityId: string,
   ): FlagOverride | null | undefined {
-    const entry = this.overrideIndex.get(flagId)?.get(entityId)?.[entityType];
+    let slots: OverrideSlots | undefined;
+    if (flagId === this.lastFlagId && entityId === this.lastEntityId) {
+      slots = this.lastSlots;
+    } else {
+      slots = this.overrideIndex.get(flagId)?.get(entityId);
+      this.lastFlagId = flagId;
+      this.lastEntityId = entityId;
+      this.lastSlots = slots;
+    }
+    const entry = slots?.get(entityType);
     if (entry === undefined || entry.expiresAt <= this.cache.now()) return undefined;
     entry.used = true;
     return entry.value as FlagOverride | null;
@@ -185,6 +199,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
       overrideCacheKey(flagId, entityType, entityId),
       () => this.inner.getOverride(flagId, entityType, entityId),
       true,
+      (entry) => this.indexOverride(flagId, entityType, entityId, entry),
     ) as Promise<CachedRead<FlagOverride | null>>;
   }
 
@@ -258,6 +273,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
       cacheKey,
       () => this.inner.getOverride(flagId, entityType, entityId),
       false,
+      (entry) => this.indexOverride(flagId, entityType, entityId, entry),
     );
     return copy(read.value as FlagOverride | null);
   }
@@ -323,13 +339,14 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     cacheKey: string | undefined,
     load: () => Promise<Cached>,
     assumeAbsent: boolean,
+    onFill?: (entry: TtlCacheEntry<Cached>) => void,
   ): Promise<CachedRead<Cached>> {
     const entry = cacheKey === undefined ? undefined : this.cache.getEntry(cacheKey);
     if (entry && this.cache.isFresh(entry)) {
       return { value: entry.value, freshness: this.freshness() };
     }
     try {
-      return { value: await this.load(cacheKey, load), freshness: 'fresh' };
+      return { value: await this.load(cacheKey, load, onFill), freshness: 'fresh' };
     } catch (error) {
       if (entry) return { value: entry.value, freshness: 'stale' };
       if (assumeAbsent) return { value: null, freshness: 'stale' };
@@ -337,7 +354,11 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     }
   }
 
-  private load(cacheKey: string | undefined, load: () => Promise<Cached>): Promise<Cached> {
+  private load(
+    cacheKey: string | undefined,
+    load: () => Promise<Cached>,
+    onFill?: (entry: TtlCacheEntry<Cached>) => void,
+  ): Promise<Cached> {
     if (cacheKey === undefined) return this.track(load());
     const pending = this.loading.get(cacheKey);
     if (pending) return pending;
@@ -346,7 +367,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
       .then((value) => {
         if (epoch === this.epoch) {
           const entry = this.cache.set(cacheKey, value);
-          if (cacheKey.charCodeAt(0) === 0) this.indexOverride(cacheKey, entry);
+          onFill?.(entry);
         }
         return value;
       })
@@ -394,6 +415,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
         const prefix = NUL + invalidation.id + NUL;
         this.cache.deleteWhere((key) => key.startsWith(prefix));
         this.overrideIndex.delete(invalidation.id);
+        this.forgetLastSlots();
       }
     } else if (invalidation?.t === 'override') {
       const { flagId, entityType, entityId } = invalidation;
@@ -403,16 +425,31 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
       // A message this version does not understand: dropping everything is always safe.
       this.cache.clear();
       this.overrideIndex.clear();
+      this.forgetLastSlots();
     }
   }
 
-  private indexOverride(cacheKey: string, entry: TtlCacheEntry<Cached>): void {
-    const { flagId, entityType, entityId } = parseOverrideCacheKey(cacheKey);
+  private forgetLastSlots(): void {
+    this.lastFlagId = this.lastEntityId = this.lastSlots = undefined;
+  }
+
+  /** Indexes under the caller's own id strings (hashed once, compared by pointer on hits). */
+  private indexOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+    entry: TtlCacheEntry<Cached>,
+  ): void {
     let byEntity = this.overrideIndex.get(flagId);
-    if (byEntity === undefined) this.overrideIndex.set(flagId, (byEntity = new Map()));
+    if (byEntity === undefined) {
+      this.overrideIndex.set(flagId, (byEntity = new Map<string, OverrideSlots>()));
+    }
     let slots = byEntity.get(entityId);
-    if (slots === undefined) byEntity.set(entityId, (slots = Object.create(null) as OverrideSlots));
-    slots[entityType] = entry;
+    if (slots === undefined) {
+      byEntity.set(entityId, (slots = new OverrideSlots()));
+      this.forgetLastSlots();
+    }
+    slots.set(entityType, entry);
   }
 
   /** Forgets an override lookup's index slot (only `entry`'s, when given). */
@@ -421,15 +458,67 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     const { flagId, entityType, entityId } = parseOverrideCacheKey(cacheKey);
     const byEntity = this.overrideIndex.get(flagId);
     const slots = byEntity?.get(entityId);
-    if (!byEntity || !slots || (entry !== undefined && slots[entityType] !== entry)) return;
-    delete slots[entityType];
-    for (const _ in slots) return;
+    if (!byEntity || !slots || (entry !== undefined && slots.get(entityType) !== entry)) return;
+    slots.set(entityType, undefined);
+    if (!slots.isEmpty()) return;
     byEntity.delete(entityId);
     if (byEntity.size === 0) this.overrideIndex.delete(flagId);
+    this.forgetLastSlots();
   }
 }
 
-type OverrideSlots = Record<string, TtlCacheEntry<Cached>>;
+type Entry = TtlCacheEntry<Cached> | undefined;
+
+/** The cached override lookups of one entity id for one flag, a fixed field per entity type. */
+class OverrideSlots {
+  user: Entry = undefined;
+  organization: Entry = undefined;
+  tenant: Entry = undefined;
+  targetingKey: Entry = undefined;
+  /** Entity types evaluation never asks for (the storage API accepts any string). */
+  others: Map<string, Entry> | undefined = undefined;
+
+  get(entityType: string): Entry {
+    switch (entityType) {
+      case 'user':
+        return this.user;
+      case 'organization':
+        return this.organization;
+      case 'tenant':
+        return this.tenant;
+      case 'targeting_key':
+        return this.targetingKey;
+      default:
+        return this.others?.get(entityType);
+    }
+  }
+
+  set(entityType: string, entry: Entry): void {
+    switch (entityType) {
+      case 'user':
+        this.user = entry;
+        break;
+      case 'organization':
+        this.organization = entry;
+        break;
+      case 'tenant':
+        this.tenant = entry;
+        break;
+      case 'targeting_key':
+        this.targetingKey = entry;
+        break;
+      default:
+        if (entry === undefined) this.others?.delete(entityType);
+        else (this.others ??= new Map()).set(entityType, entry);
+    }
+  }
+
+  isEmpty(): boolean {
+    return (
+      !this.user && !this.organization && !this.tenant && !this.targetingKey && !this.others?.size
+    );
+  }
+}
 
 function parseOverrideCacheKey(cacheKey: string): {
   flagId: string;
