@@ -9,8 +9,10 @@ export {
 } from './sql-connection';
 export { TimeoutError, withTimeout } from './timeout';
 export {
+  connectInvalidationBus,
   RedisInvalidationBus,
   type InvalidationBus,
+  type InvalidationBusSource,
   type RedisInvalidationBusOptions,
 } from './invalidation-bus';
 export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from './ttl-cache';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError } from './redact';
+import { connectRedis } from './redis-connection';
 
 /**
  * Cross-instance cache invalidation: every instance publishes what it changed and drops what the
@@ -152,5 +153,38 @@ async function quit(client: Redis): Promise<void> {
     await client.quit();
   } catch {
     client.disconnect();
+  }
+}
+
+export interface InvalidationBusSource {
+  /** The application's client: published on, never quit by the bus. */
+  redis?: Redis;
+  /** Otherwise a URL the bus opens (and closes) its own connection to. */
+  redisUrl?: string;
+  channel: string;
+  /** Names the connection (CLIENT LIST) and the logs. */
+  name: string;
+}
+
+/**
+ * The module's invalidation bus, on the given client or URL; `undefined` when neither is set
+ * (then each instance sees other instances' changes only once its cache ttl runs out).
+ */
+export async function connectInvalidationBus(
+  source: InvalidationBusSource,
+): Promise<InvalidationBus | undefined> {
+  const { redisUrl, channel, name } = source;
+  if (!source.redis && !redisUrl) return undefined;
+  const ownsClient = !source.redis;
+  const redis =
+    source.redis ??
+    (await connectRedis(redisUrl!, {
+      connectionName: `gatekeeper-${name.toLowerCase().replace(/\W+/g, '-')}-invalidation`,
+    }));
+  try {
+    return await RedisInvalidationBus.connect({ redis, channel, ownsClient, name });
+  } catch (error) {
+    if (ownsClient) redis.disconnect();
+    throw error;
   }
 }

@@ -1,10 +1,8 @@
 import {
-  connectRedis,
+  connectInvalidationBus,
   GatekeeperConfigError,
-  RedisInvalidationBus,
   type InvalidationBus,
 } from '@gatekeeper/common';
-import type { Redis } from 'ioredis';
 import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
 import type { ApiAuthModuleOptions } from '../api-auth.options';
 import type { ApiKeyStorageHandle } from './storage.factory';
@@ -44,7 +42,12 @@ export async function withVerifyCache(
   if (!verifyCache) return handle;
   let invalidation: InvalidationBus | undefined;
   try {
-    invalidation = await connectBus(options);
+    invalidation = await connectInvalidationBus({
+      redis: options.redis,
+      redisUrl: options.redisUrl,
+      channel: keyInvalidationChannel(options.redisPrefix),
+      name: 'API keys',
+    });
   } catch (error) {
     await handle.close();
     throw error;
@@ -61,31 +64,4 @@ export async function withVerifyCache(
       await handle.close();
     },
   };
-}
-
-async function connectBus(options: ApiAuthModuleOptions): Promise<InvalidationBus | undefined> {
-  let redis: Redis;
-  let ownsClient: boolean;
-  if (options.redis) {
-    redis = options.redis;
-    ownsClient = false;
-  } else if (options.redisUrl) {
-    redis = await connectRedis(options.redisUrl, {
-      connectionName: 'gatekeeper-api-auth-invalidation',
-    });
-    ownsClient = true;
-  } else {
-    return undefined;
-  }
-  try {
-    return await RedisInvalidationBus.connect({
-      redis,
-      channel: keyInvalidationChannel(options.redisPrefix),
-      ownsClient,
-      name: 'API keys',
-    });
-  } catch (error) {
-    if (ownsClient) redis.disconnect();
-    throw error;
-  }
 }

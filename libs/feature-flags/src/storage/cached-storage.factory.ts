@@ -1,10 +1,8 @@
 import {
-  connectRedis,
+  connectInvalidationBus,
   GatekeeperConfigError,
-  RedisInvalidationBus,
   type InvalidationBus,
 } from '@gatekeeper/common';
-import type { Redis } from 'ioredis';
 import { DEFAULT_REDIS_PREFIX } from '../feature-flags.constants';
 import type { FeatureFlagsModuleOptions } from '../feature-flags.options';
 import { CachedFeatureFlagStorage } from './cached.storage';
@@ -54,7 +52,12 @@ export async function withFlagCache(
   if (!cache) return handle;
   let invalidation: InvalidationBus | undefined;
   try {
-    invalidation = await connectBus(options);
+    invalidation = await connectInvalidationBus({
+      redis: options.redis,
+      redisUrl: options.redisUrl,
+      channel: flagInvalidationChannel(options.redisPrefix),
+      name: 'feature flags',
+    });
   } catch (error) {
     if (handle.owned) await handle.storage.close();
     throw error;
@@ -67,34 +70,4 @@ export async function withFlagCache(
     closeInner: handle.owned,
   });
   return { storage, owned: true };
-}
-
-async function connectBus(
-  options: FeatureFlagsModuleOptions,
-): Promise<InvalidationBus | undefined> {
-  const channel = flagInvalidationChannel(options.redisPrefix);
-  let redis: Redis;
-  let ownsClient: boolean;
-  if (options.redis) {
-    redis = options.redis;
-    ownsClient = false;
-  } else if (options.redisUrl) {
-    redis = await connectRedis(options.redisUrl, {
-      connectionName: 'gatekeeper-feature-flags-invalidation',
-    });
-    ownsClient = true;
-  } else {
-    return undefined;
-  }
-  try {
-    return await RedisInvalidationBus.connect({
-      redis,
-      channel,
-      ownsClient,
-      name: 'feature flags',
-    });
-  } catch (error) {
-    if (ownsClient) redis.disconnect();
-    throw error;
-  }
 }
