@@ -1,4 +1,4 @@
-import { describeError } from '@gatekeeper/common';
+import { describeError, RouteMetadataCache } from '@gatekeeper/common';
 import {
   CanActivate,
   ExecutionContext,
@@ -33,6 +33,15 @@ export interface ApiKeyRequest {
   [property: string]: unknown;
 }
 
+/** What a route asks of the caller, read from its decorators once. */
+export interface ApiKeyRouteRequirements {
+  isPublic: boolean;
+  /** `@RequireScopes` on controller and handler, merged: every one must be granted. */
+  all: string[];
+  /** Each `@RequireAnyScope`: at least one scope of each list must be granted. */
+  any: string[][];
+}
+
 const BEARER = /^Bearer(?:[ \t]+([\s\S]*))?$/i;
 const REALM = 'api';
 
@@ -46,6 +55,7 @@ const REALM = 'api';
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   protected readonly logger = new Logger(ApiKeyGuard.name);
+  private readonly routes = new RouteMetadataCache<ApiKeyRouteRequirements>();
 
   constructor(
     protected readonly apiKeys: ApiKeyService,
@@ -54,9 +64,8 @@ export class ApiKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, targets))
-      return true;
+    const route = this.routes.get(context, () => this.readRequirements(context));
+    if (route.isPublic) return true;
 
     const http = context.switchToHttp();
     const request = http.getRequest<ApiKeyRequest>();
@@ -74,7 +83,7 @@ export class ApiKeyGuard implements CanActivate {
     }
 
     request[API_KEY_REQUEST_PROPERTY] = apiKey;
-    this.assertScopes(apiKey, context);
+    this.assertScopes(apiKey, route);
     return true;
   }
 
@@ -112,19 +121,29 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   /** Requirements on the controller and on the handler both apply. */
-  protected assertScopes(apiKey: ApiKey, context: ExecutionContext): void {
-    const targets = [context.getClass(), context.getHandler()];
-    const requiredAll = this.reflector
-      .getAll<(string[] | undefined)[]>(REQUIRE_SCOPES_METADATA, targets)
+  protected readRequirements(context: ExecutionContext): ApiKeyRouteRequirements {
+    const handlerFirst = [context.getHandler(), context.getClass()];
+    const classFirst = [context.getClass(), context.getHandler()];
+    const all = this.reflector
+      .getAll<(string[] | undefined)[]>(REQUIRE_SCOPES_METADATA, classFirst)
       .flatMap((scopes) => scopes ?? []);
-    if (requiredAll.length > 0 && !grantsAllScopes(apiKey.scopes, requiredAll)) {
-      throw new InsufficientScopeException([...new Set(requiredAll)], 'all');
+    return {
+      isPublic:
+        this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, handlerFirst) ===
+        true,
+      all: [...new Set(all)],
+      any: this.reflector
+        .getAll<(string[] | undefined)[]>(REQUIRE_ANY_SCOPE_METADATA, classFirst)
+        .filter((scopes): scopes is string[] => scopes !== undefined),
+    };
+  }
+
+  protected assertScopes(apiKey: ApiKey, route: ApiKeyRouteRequirements): void {
+    if (route.all.length > 0 && !grantsAllScopes(apiKey.scopes, route.all)) {
+      throw new InsufficientScopeException(route.all, 'all');
     }
-    for (const requiredAny of this.reflector.getAll<(string[] | undefined)[]>(
-      REQUIRE_ANY_SCOPE_METADATA,
-      targets,
-    )) {
-      if (requiredAny && !grantsAnyScope(apiKey.scopes, requiredAny)) {
+    for (const requiredAny of route.any) {
+      if (!grantsAnyScope(apiKey.scopes, requiredAny)) {
         throw new InsufficientScopeException(requiredAny, 'any');
       }
     }

@@ -65,7 +65,7 @@ export {
 export { hashApiKey } from './api-key.hashing';
 export { grantsAllScopes, grantsAnyScope, grantsScope } from './api-key.scopes';
 
-export { ApiKeyGuard, type ApiKeyRequest } from './api-key.guard';
+export { ApiKeyGuard, type ApiKeyRequest, type ApiKeyRouteRequirements } from './api-key.guard';
 export {
   CurrentApiKey,
   Public,

@@ -19,3 +19,4 @@ export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from '.
 export { LuaScript } from './redis-script';
 export { optionalHealthProviders } from './health-providers';
 export { withSchemaLock } from './schema-lock';
+export { RouteMetadataCache } from './route-metadata';

@@ -7,7 +7,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { describeError } from '@gatekeeper/common';
+import { describeError, RouteMetadataCache } from '@gatekeeper/common';
 import { FeatureFlagClient } from './feature-flag.client';
 import type { FeatureFlagRequirement } from './feature-flag.decorator';
 import { FeatureFlagDisabledException } from './feature-flag.exceptions';
@@ -29,6 +29,7 @@ const passed = new WeakSet<object>();
 @Injectable()
 export class FeatureFlagGuard implements CanActivate {
   protected readonly logger = new Logger(FeatureFlagGuard.name);
+  private readonly routeRequirements = new RouteMetadataCache<FeatureFlagRequirement[]>();
 
   constructor(
     protected readonly client: FeatureFlagClient,
@@ -39,7 +40,7 @@ export class FeatureFlagGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const requirements = this.getRequirements(context);
+    const requirements = this.routeRequirements.get(context, () => this.getRequirements(context));
     if (requirements.length === 0) return true;
     const request = this.getRequest(context);
     if (isObject(request) && passed.has(request)) return true;
@@ -58,7 +59,7 @@ export class FeatureFlagGuard implements CanActivate {
     return true;
   }
 
-  /** Class-level requirements first, then the handler's; all must hold. */
+  /** Class-level requirements first, then the handler's; all must hold. Read once per route. */
   protected getRequirements(context: ExecutionContext): FeatureFlagRequirement[] {
     return (
       this.reflector.getAllAndMerge<FeatureFlagRequirement[]>(FEATURE_FLAG_METADATA, [

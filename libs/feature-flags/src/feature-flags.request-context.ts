@@ -34,8 +34,14 @@ export function resolveRequestContext(
   options: Pick<FeatureFlagsModuleOptions, 'contextResolver'>,
 ): Promise<EvaluationContext> {
   const resolver = options.contextResolver ?? defaultContextResolver;
-  // Deferred into a promise so a resolver that throws synchronously rejects instead.
-  const resolve = () => Promise.resolve().then(() => resolver(request));
+  // A resolver that throws synchronously rejects instead; a synchronous one costs no extra tick.
+  const resolve = (): Promise<EvaluationContext> => {
+    try {
+      return Promise.resolve(resolver(request));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
   if (typeof request !== 'object' || request === null) return resolve();
   let context = resolved.get(request);
   if (!context) {
