@@ -1,35 +1,7 @@
 import { API_KEY_REGEX, ApiKeyService, MemoryApiKeyStorage } from '@gatekeeper/api-auth';
-import type { LoggerService } from '@nestjs/common';
 import request from 'supertest';
 import { createTestApp, eventually } from './fixtures/api-auth-test-app';
-
-/** Everything Nest's Logger would print, at every level. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-
-  private capture(level: string, message: unknown, params: unknown[]): void {
-    this.lines.push(`${level} ${JSON.stringify([message, ...params])}`);
-  }
-
-  log(message: unknown, ...params: unknown[]) {
-    this.capture('log', message, params);
-  }
-  error(message: unknown, ...params: unknown[]) {
-    this.capture('error', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]) {
-    this.capture('warn', message, params);
-  }
-  debug(message: unknown, ...params: unknown[]) {
-    this.capture('debug', message, params);
-  }
-  verbose(message: unknown, ...params: unknown[]) {
-    this.capture('verbose', message, params);
-  }
-  fatal(message: unknown, ...params: unknown[]) {
-    this.capture('fatal', message, params);
-  }
-}
+import { CapturingLogger } from '../support/capturing-logger';
 
 describe('logging (e2e)', () => {
   it('never writes a plaintext key during a full create / verify / rotate / revoke cycle', async () => {

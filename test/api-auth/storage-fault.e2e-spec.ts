@@ -1,5 +1,5 @@
 import { ApiKeyService, type ApiAuthModuleOptions } from '@gatekeeper/api-auth';
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import {
@@ -10,31 +10,7 @@ import {
   type ServerHandle,
 } from '../harness/servers';
 import { createTestApp, eventually } from './fixtures/api-auth-test-app';
-
-/** Keeps what the app logs, with the logging class (Nest passes it as the last argument). */
-class CapturingLogger implements LoggerService {
-  readonly entries: Array<{ level: string; message: string; context: unknown }> = [];
-
-  private capture(level: string, message: unknown, params: unknown[]): void {
-    this.entries.push({ level, message: String(message), context: params.at(-1) });
-  }
-
-  log(message: unknown, ...params: unknown[]) {
-    this.capture('log', message, params);
-  }
-  error(message: unknown, ...params: unknown[]) {
-    this.capture('error', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]) {
-    this.capture('warn', message, params);
-  }
-
-  from(context: string, level?: string): string[] {
-    return this.entries
-      .filter((entry) => entry.context === context && (!level || entry.level === level))
-      .map((entry) => entry.message);
-  }
-}
+import { CapturingLogger } from '../support/capturing-logger';
 
 const CACHE = 'RedisCacheApiKeyStorage';
 

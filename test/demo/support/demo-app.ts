@@ -2,39 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_KEY_REGEX } from '@gatekeeper/api-auth';
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../../apps/demo/src/app.module';
 import { configureApp } from '../../../apps/demo/src/app.setup';
 import type { DemoBackend, DemoConfig } from '../../../apps/demo/src/config/demo.config';
 import { CONSOLE_OUTPUT } from '../../../apps/demo/src/seed/console-output';
 import { createTestDatabase, testUrls, uniqueName } from '../../harness/servers';
-
-/** Everything Nest's Logger would print, at every level. */
-export class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  private capture(level: string, message: unknown, params: unknown[]): void {
-    this.lines.push(`${level} ${JSON.stringify([message, ...params])}`);
-  }
-  log(message: unknown, ...params: unknown[]) {
-    this.capture('log', message, params);
-  }
-  error(message: unknown, ...params: unknown[]) {
-    this.capture('error', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]) {
-    this.capture('warn', message, params);
-  }
-  debug(message: unknown, ...params: unknown[]) {
-    this.capture('debug', message, params);
-  }
-  verbose(message: unknown, ...params: unknown[]) {
-    this.capture('verbose', message, params);
-  }
-  fatal(message: unknown, ...params: unknown[]) {
-    this.capture('fatal', message, params);
-  }
-}
+import { CapturingLogger } from '../../support/capturing-logger';
 
 export interface RunningDemo {
   app: INestApplication;
