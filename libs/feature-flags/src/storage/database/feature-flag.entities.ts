@@ -1,11 +1,10 @@
 import type { EntitySchema, EntitySchemaColumnOptions, ValueTransformer } from 'typeorm';
 import { requireDriver } from '@gatekeeper/common';
 import type {
-  FlagCondition,
+  FeatureFlag,
   FlagOverride,
-  FlagStatus,
-  FlagType,
-  JsonValue,
+  FlagRule,
+  FlagVariant,
 } from '../../models/feature-flag.model';
 import {
   constraintNames,
@@ -15,52 +14,22 @@ import {
   type SupportedDatabaseType,
 } from './database.dialect';
 
-/** A row of `{prefix}flags`; rules and variants live in their own tables. */
-export interface FlagRow {
-  id: string;
-  key: string;
-  name: string;
-  description: string | null;
-  flagType: FlagType;
-  status: FlagStatus;
-  defaultEnabled: boolean;
-  defaultValue: JsonValue;
-  tags: string[];
-  metadata: Record<string, JsonValue>;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A row of `{prefix}flags`: the model without its rules and variants (their own tables). */
+export type FlagRow = Omit<FeatureFlag, 'rules' | 'variants'>;
 
-/** A row of `{prefix}rules`. `position` keeps the order the rules were given in. */
-export interface RuleRow {
-  id: string;
+/** Where a child row sits: its flag, and `position` for the order the rules/variants were given in. */
+interface ChildRow {
   flagId: string;
   position: number;
-  name: string;
-  description: string | null;
-  priority: number;
-  enabled: boolean;
-  conditions: FlagCondition[];
-  serveEnabled: boolean;
-  serveValue: JsonValue;
-  rolloutPercentage: number | null;
   /** The foreign key's relation; never loaded. */
   flag?: FlagRow;
 }
+
+/** A row of `{prefix}rules`. */
+export type RuleRow = FlagRule & ChildRow;
 
 /** A row of `{prefix}variants`. */
-export interface VariantRow {
-  id: string;
-  flagId: string;
-  position: number;
-  key: string;
-  name: string;
-  description: string | null;
-  value: JsonValue;
-  weight: number;
-  /** The foreign key's relation; never loaded. */
-  flag?: FlagRow;
-}
+export type VariantRow = FlagVariant & ChildRow;
 
 /** A row of `{prefix}overrides`: the model itself. */
 export interface OverrideRow extends FlagOverride {
