@@ -1,23 +1,15 @@
-import { ApiKeyGuard, CurrentApiKey, type ApiKey } from '@gatekeeper/api-auth';
+import { CurrentApiKey, type ApiKey } from '@gatekeeper/api-auth';
 import { FeatureFlagClient } from '@gatekeeper/feature-flags';
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiSecurity,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyView } from '../common/api-key.view';
 import { apiKeyContext } from '../gatekeeper/api-key.context';
-import { API_KEY_SECURITY } from '../openapi/openapi.constants';
+import { ApiKeyProtected } from '../openapi/api-key-protected.decorator';
 import { AccountView } from './account.view';
 
 @ApiTags('account')
-@ApiSecurity(API_KEY_SECURITY)
-@ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' })
+@ApiKeyProtected(false)
 @Controller('me')
-@UseGuards(ApiKeyGuard)
 export class AccountController {
   constructor(private readonly flags: FeatureFlagClient) {}
 

@@ -1,18 +1,15 @@
-import { ApiKeyGuard, CurrentApiKey, RequireScopes } from '@gatekeeper/api-auth';
+import { CurrentApiKey, RequireScopes } from '@gatekeeper/api-auth';
 import { FeatureFlag } from '@gatekeeper/feature-flags';
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { NEW_CHECKOUT_FLAG, Scopes } from '../gatekeeper/demo.constants';
-import { API_KEY_SECURITY } from '../openapi/openapi.constants';
+import { ApiKeyProtected } from '../openapi/api-key-protected.decorator';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { Order } from './order.model';
 import { OrdersService } from './orders.service';
@@ -22,11 +19,8 @@ import { OrdersService } from './orders.service';
  * before the handler's `@FeatureFlag()` guard evaluates the flag for the key's owner.
  */
 @ApiTags('orders')
-@ApiSecurity(API_KEY_SECURITY)
-@ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' })
-@ApiForbiddenResponse({ description: 'The key lacks the scope the route requires' })
+@ApiKeyProtected()
 @Controller('checkout')
-@UseGuards(ApiKeyGuard)
 export class CheckoutController {
   constructor(private readonly orders: OrdersService) {}
 

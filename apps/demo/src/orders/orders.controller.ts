@@ -1,4 +1,4 @@
-import { ApiKeyGuard, CurrentApiKey, RequireScopes } from '@gatekeeper/api-auth';
+import { CurrentApiKey, RequireScopes } from '@gatekeeper/api-auth';
 import {
   Body,
   Controller,
@@ -7,31 +7,24 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Scopes } from '../gatekeeper/demo.constants';
-import { API_KEY_SECURITY } from '../openapi/openapi.constants';
+import { ApiKeyProtected } from '../openapi/api-key-protected.decorator';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { Order } from './order.model';
 import { OrdersService } from './orders.service';
 
 @ApiTags('orders')
-@ApiSecurity(API_KEY_SECURITY)
-@ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' })
-@ApiForbiddenResponse({ description: 'The key lacks the scope the route requires' })
+@ApiKeyProtected()
 @Controller('orders')
-@UseGuards(ApiKeyGuard)
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 

@@ -1,4 +1,4 @@
-import { ApiKeyGuard, RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
+import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { EvaluationDetails, FeatureFlag, FlagOverride } from '@gatekeeper/feature-flags';
 import {
   Body,
@@ -12,23 +12,19 @@ import {
   Post,
   Put,
   Query,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Scopes } from '../../gatekeeper/demo.constants';
-import { API_KEY_SECURITY } from '../../openapi/openapi.constants';
+import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
 import { CreateFlagDto } from './dto/create-flag.dto';
 import { EvaluateQueryDto } from './dto/evaluate-query.dto';
 import { OverrideDto } from './dto/override.dto';
@@ -43,11 +39,8 @@ const READ = 'Scope `flags:read` (or `flags:write`).';
 const WRITE = 'Scope `flags:write`.';
 
 @ApiTags('admin: flags')
-@ApiSecurity(API_KEY_SECURITY)
-@ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' })
-@ApiForbiddenResponse({ description: 'The key lacks the scope the route requires' })
+@ApiKeyProtected()
 @Controller('admin/flags')
-@UseGuards(ApiKeyGuard)
 export class FlagsAdminController {
   constructor(private readonly flags: FlagsAdminService) {}
 

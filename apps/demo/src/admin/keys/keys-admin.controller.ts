@@ -1,5 +1,4 @@
 import {
-  ApiKeyGuard,
   ApiKeyService,
   InjectApiKeyStorage,
   RequireScopes,
@@ -16,23 +15,19 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiSecurity,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ApiKeyView } from '../../common/api-key.view';
 import { Scopes } from '../../gatekeeper/demo.constants';
-import { API_KEY_SECURITY } from '../../openapi/openapi.constants';
+import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
 import { CreateKeyDto } from './dto/create-key.dto';
 import { ListKeysQueryDto } from './dto/list-keys-query.dto';
 import { RotateKeyDto } from './dto/rotate-key.dto';
@@ -40,11 +35,8 @@ import { CreatedKeyView, RotatedKeyView } from './key.view';
 
 /** Key administration; every route needs scope `keys:admin`. */
 @ApiTags('admin: keys')
-@ApiSecurity(API_KEY_SECURITY)
-@ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' })
-@ApiForbiddenResponse({ description: 'The key lacks scope `keys:admin`' })
+@ApiKeyProtected('The key lacks scope `keys:admin`')
 @Controller('admin/keys')
-@UseGuards(ApiKeyGuard)
 @RequireScopes(Scopes.keysAdmin)
 export class KeysAdminController {
   constructor(
