@@ -15,7 +15,13 @@ export {
   type InvalidationBusSource,
   type RedisInvalidationBusOptions,
 } from './invalidation-bus';
-export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from './ttl-cache';
+export {
+  assertInProcessCacheOptions,
+  TtlCache,
+  turnClock,
+  type TtlCacheEntry,
+  type TtlCacheOptions,
+} from './ttl-cache';
 export { LuaScript } from './redis-script';
 export { optionalHealthProviders } from './health-providers';
 export { withSchemaLock } from './schema-lock';

@@ -1,6 +1,6 @@
 import {
+  assertInProcessCacheOptions,
   connectInvalidationBus,
-  GatekeeperConfigError,
   type InvalidationBus,
 } from '@gatekeeper/common';
 import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
@@ -17,16 +17,7 @@ export function keyInvalidationChannel(redisPrefix = DEFAULT_REDIS_PREFIX): stri
 export function validateVerifyCacheOptions(options: ApiAuthModuleOptions): void {
   const { verifyCache } = options;
   if (verifyCache === undefined) return;
-  if (verifyCache === null || typeof verifyCache !== 'object') {
-    throw new GatekeeperConfigError('verifyCache must be an object such as { ttl: 5 }');
-  }
-  const { ttl, maxEntries } = verifyCache;
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
-    throw new GatekeeperConfigError('verifyCache.ttl must be a positive number of seconds');
-  }
-  if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 1)) {
-    throw new GatekeeperConfigError('verifyCache.maxEntries must be a positive integer');
-  }
+  assertInProcessCacheOptions('verifyCache', verifyCache);
 }
 
 /**

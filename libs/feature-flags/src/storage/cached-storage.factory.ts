@@ -1,4 +1,5 @@
 import {
+  assertInProcessCacheOptions,
   connectInvalidationBus,
   GatekeeperConfigError,
   type InvalidationBus,
@@ -17,18 +18,7 @@ export function flagInvalidationChannel(redisPrefix = DEFAULT_REDIS_PREFIX): str
 export function validateCacheOptions(options: FeatureFlagsModuleOptions): void {
   const { cache } = options;
   if (cache === undefined) return;
-  if (cache === null || typeof cache !== 'object') {
-    throw new GatekeeperConfigError('cache must be an object such as { ttl: 30 }');
-  }
-  if (typeof cache.ttl !== 'number' || !Number.isFinite(cache.ttl) || cache.ttl <= 0) {
-    throw new GatekeeperConfigError('cache.ttl must be a positive number of seconds');
-  }
-  if (
-    cache.maxEntries !== undefined &&
-    (!Number.isInteger(cache.maxEntries) || cache.maxEntries < 1)
-  ) {
-    throw new GatekeeperConfigError('cache.maxEntries must be a positive integer');
-  }
+  assertInProcessCacheOptions('cache', cache);
   if (options.redisUrl !== undefined && options.redis !== undefined) {
     throw new GatekeeperConfigError('give either redisUrl or redis, not both');
   }
