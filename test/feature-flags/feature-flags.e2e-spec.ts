@@ -83,6 +83,21 @@ describe('Feature flags over HTTP', () => {
       await request(app.getHttpServer()).get('/beta').expect(404);
       await request(app.getHttpServer()).get('/beta/labs').expect(404);
     });
+
+    it('reads each flag once per request, however the decorators are stacked', async () => {
+      for (const key of ['beta-area', 'labs', 'new_checkout', 'express-lane']) {
+        await storage.createFlag({ key, defaultEnabled: true });
+      }
+      const reads = jest.spyOn(storage, 'getFlag');
+      await request(app.getHttpServer()).get('/beta/labs').expect(200);
+      await request(app.getHttpServer()).get('/checkout/express').expect(200);
+      expect(reads.mock.calls.map(([key]) => key).sort()).toEqual([
+        'beta-area',
+        'express-lane',
+        'labs',
+        'new_checkout',
+      ]);
+    });
   });
 
   describe('targeting through the request context', () => {

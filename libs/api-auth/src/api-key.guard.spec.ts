@@ -7,6 +7,7 @@ import { resolveApiAuthOptions } from './api-auth.options';
 import { ApiKeyGuard, type ApiKeyRequest } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
+import { VerifyCacheApiKeyStorage } from './storage/verify-cache.storage';
 
 function httpContext(
   request: ApiKeyRequest,
@@ -57,6 +58,24 @@ describe('ApiKeyGuard hooks', () => {
     await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toMatchObject({
       status: HttpStatus.I_AM_A_TEAPOT,
     });
+  });
+
+  it('admits a key answered by the verify cache synchronously, and still refuses with a promise', async () => {
+    const storage = new VerifyCacheApiKeyStorage(new MemoryApiKeyStorage(), { ttl: 5 });
+    service = new ApiKeyService(storage, options, clock);
+    const guard = new ApiKeyGuard(service, options, new Reflector());
+    const { key, apiKey } = await service.create({ name: 'n', ownerId: 'o', scopes: [] });
+    const request = (): ApiKeyRequest => ({ headers: { 'x-api-key': key } });
+
+    await expect(guard.canActivate(httpContext(request()))).resolves.toBe(true);
+    const cachedRequest = request();
+    expect(guard.canActivate(httpContext(cachedRequest))).toBe(true);
+    expect(cachedRequest[API_KEY_REQUEST_PROPERTY]).toMatchObject({ id: apiKey.id });
+
+    const refused = guard.canActivate(httpContext({ headers: { 'x-api-key': `${key}x` } }));
+    expect(refused).toBeInstanceOf(Promise);
+    await expect(refused).rejects.toBeInstanceOf(ApiKeyUnauthorizedException);
+    await storage.close();
   });
 
   it('sets WWW-Authenticate on a raw Node response too', async () => {

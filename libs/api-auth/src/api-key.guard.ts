@@ -26,6 +26,7 @@ import { ApiKeyService } from './api-key.service';
 import type { ApiKey } from './models/api-key.model';
 
 type HeaderValue = string | string[] | undefined;
+type HttpHost = ReturnType<ExecutionContext['switchToHttp']>;
 
 /** What the guard needs from a request: Express and Fastify both fit. */
 export interface ApiKeyRequest {
@@ -63,28 +64,33 @@ export class ApiKeyGuard implements CanActivate {
     protected readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * `true` at once when the route is public or the key is answered by the in-process verify
+   * cache (a guard that returns a boolean costs Nest no await); otherwise a promise. A refusal is
+   * always a rejected promise.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.routes.get(context, () => this.readRequirements(context));
     if (route.isPublic) return true;
 
     const http = context.switchToHttp();
     const request = http.getRequest<ApiKeyRequest>();
-    let apiKey: ApiKey;
+    let rawKey: string | undefined;
+    let apiKey: ApiKey | undefined;
     try {
-      const rawKey = this.extractKey(request);
+      rawKey = this.extractKey(request);
       if (rawKey === undefined) throw new ApiKeyUnauthorizedException('missing_api_key');
-      apiKey = await this.apiKeys.verify(rawKey);
+      apiKey = this.apiKeys.verifyCached(rawKey);
+      if (apiKey !== undefined) return this.admit(request, apiKey, route);
     } catch (error) {
-      const exception = this.toHttpException(error);
-      if (exception instanceof ApiKeyUnauthorizedException) {
-        setHeader(http.getResponse(), 'WWW-Authenticate', this.challenge(exception));
-      }
-      throw exception;
+      return Promise.reject(this.refuse(error, http));
     }
-
-    request[API_KEY_REQUEST_PROPERTY] = apiKey;
-    this.assertScopes(apiKey, route);
-    return true;
+    return this.apiKeys.verify(rawKey).then(
+      (verified) => this.admit(request, verified, route),
+      (error: unknown) => {
+        throw this.refuse(error, http);
+      },
+    );
   }
 
   /**
@@ -136,6 +142,22 @@ export class ApiKeyGuard implements CanActivate {
         .getAll<(string[] | undefined)[]>(REQUIRE_ANY_SCOPE_METADATA, classFirst)
         .filter((scopes): scopes is string[] => scopes !== undefined),
     };
+  }
+
+  /** Attaches the verified key to the request once its scopes satisfy the route. */
+  private admit(request: ApiKeyRequest, apiKey: ApiKey, route: ApiKeyRouteRequirements): true {
+    request[API_KEY_REQUEST_PROPERTY] = apiKey;
+    this.assertScopes(apiKey, route);
+    return true;
+  }
+
+  /** The HTTP answer to a failed authentication, with its challenge header on a 401. */
+  private refuse(error: unknown, http: HttpHost): HttpException {
+    const exception = this.toHttpException(error);
+    if (exception instanceof ApiKeyUnauthorizedException) {
+      setHeader(http.getResponse(), 'WWW-Authenticate', this.challenge(exception));
+    }
+    return exception;
   }
 
   protected assertScopes(apiKey: ApiKey, route: ApiKeyRouteRequirements): void {

@@ -14,6 +14,7 @@ import { ApiKeyService } from './api-key.service';
 import type { ApiKey } from './models/api-key.model';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
 import { ApiKeyNotFoundError } from './storage/storage.errors';
+import { VerifyCacheApiKeyStorage } from './storage/verify-cache.storage';
 
 class FakeClock implements ApiAuthClock {
   private current = new Date('2030-01-01T00:00:00Z').getTime();
@@ -141,6 +142,55 @@ describe('ApiKeyService', () => {
       const failure = new Error('connection refused');
       jest.spyOn(storage, 'getByHash').mockRejectedValue(failure);
       await expect(service.verify(key)).rejects.toBe(failure);
+    });
+  });
+
+  describe('verifyCached', () => {
+    let cache: VerifyCacheApiKeyStorage;
+
+    beforeEach(() => {
+      cache = new VerifyCacheApiKeyStorage(storage, { ttl: 5, now: () => 0 });
+      service = new ApiKeyService(cache, resolveApiAuthOptions({}), clock);
+    });
+
+    afterEach(() => cache.close());
+
+    it('answers a verified key from the cache without touching storage', async () => {
+      const { key, apiKey } = await service.create(input);
+      expect(service.verifyCached(key)).toBeUndefined();
+      await service.verify(key);
+      const reads = jest.spyOn(storage, 'getByHash');
+      expect(service.verifyCached(key)).toMatchObject({ id: apiKey.id });
+      expect(reads).not.toHaveBeenCalled();
+    });
+
+    it('refuses a cached key that has expired since, and a revoked one', async () => {
+      const expiring = await service.create({
+        ...input,
+        expiresAt: new Date('2030-01-01T01:00:00Z'),
+      });
+      await service.verify(expiring.key);
+      clock.advance(3600);
+      expect(() => service.verifyCached(expiring.key)).toThrow(ExpiredApiKeyError);
+
+      const { key, apiKey } = await service.create(input);
+      await service.verify(key);
+      await service.revoke(apiKey.id);
+      expect(service.verifyCached(key)).toBeUndefined(); // dropped: only the storage can tell
+      await expect(service.verify(key)).rejects.toBeInstanceOf(RevokedApiKeyError);
+    });
+
+    it('refuses an oversized or foreign-prefix key before hashing it', () => {
+      expect(() => service.verifyCached(`sk_${'a'.repeat(10_000)}`)).toThrow(MalformedApiKeyError);
+      expect(() => service.verifyCached(generateApiKey('pk_'))).toThrow(MalformedApiKeyError);
+    });
+
+    it('always leaves the answer to verify() without a verify cache', async () => {
+      service = build();
+      const { key } = await service.create(input);
+      await service.verify(key);
+      expect(service.verifyCached(key)).toBeUndefined();
+      expect(service.verifyCached('junk')).toBeUndefined();
     });
   });
 

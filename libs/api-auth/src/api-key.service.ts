@@ -11,13 +11,20 @@ import {
   RevokedApiKeyError,
   UnknownApiKeyError,
 } from './api-key.errors';
-import { displayPrefix, generateApiKey, parseApiKey } from './api-key.format';
+import {
+  API_KEY_CHECKSUM_LENGTH,
+  API_KEY_MAX_RANDOM_LENGTH,
+  displayPrefix,
+  generateApiKey,
+  parseApiKey,
+} from './api-key.format';
 import { hashApiKey } from './api-key.hashing';
 import { assertValidScope } from './api-key.scopes';
 import type { ApiKey } from './models/api-key.model';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
 import { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
 import { ApiKeyNotFoundError } from './storage/storage.errors';
+import { isApiKeyCacheReader, type ApiKeyCacheReader } from './storage/verify-cache.storage';
 
 export interface CreateApiKeyInput {
   name: string;
@@ -57,12 +64,19 @@ export class ApiKeyService implements BeforeApplicationShutdown {
   /** When this instance last recorded a use per key id: throttles writes between storage reads. */
   private readonly lastTouched = new Map<string, number>();
   private readonly pendingTouches = new Set<Promise<void>>();
+  /** The storage's in-process cache, when it has one (`verifyCache`). */
+  private readonly cache: ApiKeyCacheReader | undefined;
+  private readonly maxKeyLength: number;
 
   constructor(
     @InjectApiKeyStorage() private readonly storage: ApiKeyStorage,
     @Inject(API_AUTH_OPTIONS) private readonly options: ResolvedApiAuthOptions,
     @Inject(API_AUTH_CLOCK) private readonly clock: ApiAuthClock,
-  ) {}
+  ) {
+    this.cache = isApiKeyCacheReader(storage) ? storage : undefined;
+    this.maxKeyLength =
+      options.keyPrefix.length + API_KEY_MAX_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH;
+  }
 
   async create(input: CreateApiKeyInput): Promise<CreatedApiKey> {
     const now = this.clock.now();
@@ -80,14 +94,31 @@ export class ApiKeyService implements BeforeApplicationShutdown {
    * storage read. Storage failures propagate as they are (the guard answers 503).
    */
   async verify(rawKey: string): Promise<ApiKey> {
-    if (!parseApiKey(rawKey, this.options.keyPrefix)) throw new MalformedApiKeyError();
-    const apiKey = await this.storage.getByHash(hashApiKey(rawKey, this.options.pepper));
+    const apiKey = await this.storage.getByHash(this.hashOf(rawKey));
     if (!apiKey) throw new UnknownApiKeyError();
-    const now = this.clock.now();
-    if (apiKey.revokedAt) throw new RevokedApiKeyError(apiKey.id);
-    if (isExpired(apiKey, now)) throw new ExpiredApiKeyError(apiKey.id);
-    this.recordUse(apiKey, now);
-    return apiKey;
+    return this.accept(apiKey);
+  }
+
+  /**
+   * `verify()` answered from the in-process verify cache (the `verifyCache` option), without I/O:
+   * the key when it is cached, or `undefined` when only the storage can tell (no cache, or the
+   * key is not in it), and the caller should `verify()`. Throws `verify()`'s errors when the
+   * answer is known to be no. For synchronous hot paths; `ApiKeyGuard` tries it first.
+   */
+  verifyCached(rawKey: string): ApiKey | undefined {
+    if (this.cache === undefined) return undefined;
+    // No full parse first: only a well-formed key can hash to a stored one, so a hit proves the
+    // format, and a miss is parsed by verify() before the storage sees it. The length bound
+    // keeps a huge header from costing a long hash.
+    if (
+      typeof rawKey !== 'string' ||
+      rawKey.length > this.maxKeyLength ||
+      !rawKey.startsWith(this.options.keyPrefix)
+    ) {
+      throw new MalformedApiKeyError();
+    }
+    const apiKey = this.cache.peekByHash(hashApiKey(rawKey, this.options.pepper));
+    return apiKey === undefined ? undefined : this.accept(apiKey);
   }
 
   /** Revokes the key for good; revoking a revoked key changes nothing. */
@@ -193,6 +224,21 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     };
   }
 
+  /** The stored hash of a well-formed key; a malformed one is refused before any lookup. */
+  private hashOf(rawKey: string): string {
+    if (!parseApiKey(rawKey, this.options.keyPrefix)) throw new MalformedApiKeyError();
+    return hashApiKey(rawKey, this.options.pepper);
+  }
+
+  /** The found key if it may be used now (recording the use), else why not. */
+  private accept(apiKey: ApiKey): ApiKey {
+    const now = this.clock.now();
+    if (apiKey.revokedAt) throw new RevokedApiKeyError(apiKey.id);
+    if (isExpired(apiKey, now)) throw new ExpiredApiKeyError(apiKey.id);
+    this.recordUse(apiKey, now);
+    return apiKey;
+  }
+
   private async getExisting(id: string): Promise<ApiKey> {
     const apiKey = await this.storage.getById(id);
     if (!apiKey) throw new ApiKeyNotFoundError(id);
@@ -242,5 +288,5 @@ function isExpired(apiKey: ApiKey, now: Date): boolean {
 
 /** Tolerates custom storages that hand back ISO strings instead of Dates. */
 function toTime(value: Date | string): number {
-  return new Date(value).getTime();
+  return value instanceof Date ? value.getTime() : new Date(value).getTime();
 }

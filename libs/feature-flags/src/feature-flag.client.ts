@@ -92,11 +92,26 @@ export class FeatureFlagClient {
     defaultValue: boolean,
     context?: EvaluationContext,
   ): Promise<EvaluationDetails<boolean>> {
-    const toDetails = (evaluation: FlagEvaluation | Failure) =>
-      withValue(evaluation, isFailure(evaluation) ? defaultValue : evaluation.enabled);
+    const cached = this.getCachedEnabledDetails(key, defaultValue, context);
+    if (cached !== undefined) return Promise.resolve(cached);
+    return this.evaluate(key, context).then((evaluation) =>
+      withValue(evaluation, isFailure(evaluation) ? defaultValue : evaluation.enabled),
+    );
+  }
+
+  /**
+   * `getEnabledDetails` answered from the in-process cache (the `cache` option), without I/O, or
+   * `undefined` when the storage must be asked (no cache, or the flag or an override lookup it
+   * needs is not cached and fresh). For synchronous hot paths; `FeatureFlagGuard` tries it first.
+   */
+  getCachedEnabledDetails(
+    key: string,
+    defaultValue: boolean,
+    context?: EvaluationContext,
+  ): EvaluationDetails<boolean> | undefined {
     const cached = this.cache === undefined ? undefined : this.evaluateCached(key, context);
-    if (cached !== undefined) return Promise.resolve(toDetails(cached));
-    return this.evaluate(key, context).then(toDetails);
+    if (cached === undefined) return undefined;
+    return withValue(cached, isFailure(cached) ? defaultValue : cached.enabled);
   }
 
   async getBooleanValue(

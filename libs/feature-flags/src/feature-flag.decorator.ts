@@ -5,6 +5,7 @@ import {
   UseGuards,
   type ExecutionContext,
 } from '@nestjs/common';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { FEATURE_FLAG_METADATA, FEATURE_FLAG_STORAGE } from './feature-flags.constants';
 import { FeatureFlagGuard } from './feature-flag.guard';
 import { FeatureFlagParamPipe, type FeatureFlagParamRequest } from './feature-flag-param.pipe';
@@ -27,7 +28,7 @@ export interface FeatureFlagRequirement extends FeatureFlagOptions {
  * flag, or several `@FeatureFlag()` on one target, must all be on.
  */
 export const FeatureFlag = (key: string, options: FeatureFlagOptions = {}) =>
-  applyDecorators(appendRequirement({ ...options, key }), UseGuards(FeatureFlagGuard));
+  applyDecorators(appendRequirement({ ...options, key }), useFlagGuardOnce());
 
 // Not SetMetadata: a second @FeatureFlag() on the same target must add a requirement, not
 // silently replace the first (which would open the route while that flag is off).
@@ -38,6 +39,39 @@ function appendRequirement(requirement: FeatureFlagRequirement): ClassDecorator 
       []) as FeatureFlagRequirement[];
     Reflect.defineMetadata(FEATURE_FLAG_METADATA, [...existing, requirement], holder);
   };
+}
+
+/**
+ * Binds FeatureFlagGuard once per route. One pass of the guard checks every requirement of the
+ * route, so a second `@FeatureFlag()` on the same target, or handler flags under a flagged
+ * controller, must not bind it again (Nest would run it again, evaluating every flag twice).
+ */
+function useFlagGuardOnce(): ClassDecorator & MethodDecorator {
+  return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) {
+      if (!hasFlagGuard(descriptor.value as object))
+        UseGuards(FeatureFlagGuard)(target, key!, descriptor);
+      return;
+    }
+    if (hasFlagGuard(target)) return;
+    UseGuards(FeatureFlagGuard)(target as new (...args: never[]) => unknown);
+    // Class decorators run after method decorators: the controller's guard now covers the
+    // handlers it declares (inherited ones keep theirs: their base class may stand alone).
+    const prototype = (target as { prototype: object }).prototype;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method: unknown = Object.getOwnPropertyDescriptor(prototype, name)?.value;
+      if (method !== target && typeof method === 'function' && hasFlagGuard(method)) {
+        const guards = Reflect.getMetadata(GUARDS_METADATA, method) as unknown[];
+        const others = guards.filter((guard) => guard !== FeatureFlagGuard);
+        Reflect.defineMetadata(GUARDS_METADATA, others, method);
+      }
+    }
+  };
+}
+
+function hasFlagGuard(target: object): boolean {
+  const guards: unknown = Reflect.getMetadata(GUARDS_METADATA, target);
+  return Array.isArray(guards) && guards.includes(FeatureFlagGuard);
 }
 
 /** Injects the configured `FeatureFlagStorage` (admin code that creates or edits flags). */

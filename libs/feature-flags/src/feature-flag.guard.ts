@@ -17,10 +17,6 @@ import type { FeatureFlagsModuleOptions } from './feature-flags.options';
 import { resolveRequestContext } from './feature-flags.request-context';
 import type { EvaluationContext } from './models/evaluation.model';
 
-// A route flagged on both its controller and its handler gets this guard twice; one pass per
-// request evaluates every requirement, the second has nothing left to do.
-const passed = new WeakSet<object>();
-
 /**
  * Lets a request through only when every `@FeatureFlag()` on its handler and controller is on
  * for the request's context. Applied by `@FeatureFlag()` itself; can also be registered globally.
@@ -39,23 +35,52 @@ export class FeatureFlagGuard implements CanActivate {
     protected readonly options: FeatureFlagsModuleOptions = {},
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * `true` at once when the route has no flag or every flag is answered by the in-process cache
+   * with a synchronous context resolver (a guard that returns a boolean costs Nest no await);
+   * otherwise a promise. A refusal is always a rejected promise.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const requirements = this.routeRequirements.get(context, () => this.getRequirements(context));
     if (requirements.length === 0) return true;
     const request = this.getRequest(context);
-    if (isObject(request) && passed.has(request)) return true;
+    try {
+      const evaluationContext = this.getEvaluationContext(request, context);
+      if (isPromiseLike(evaluationContext)) {
+        return Promise.resolve(evaluationContext).then((resolved) =>
+          this.checkFrom(0, requirements, resolved, context),
+        );
+      }
+      return this.checkFrom(0, requirements, evaluationContext, context);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
 
-    const evaluationContext = await this.getEvaluationContext(request, context);
-    for (const requirement of requirements) {
+  /**
+   * Checks the requirements from `index` on, synchronously while the answers are synchronous.
+   * Throws (or rejects with) the exception of the first flag that is off.
+   */
+  private checkFrom(
+    index: number,
+    requirements: readonly FeatureFlagRequirement[],
+    evaluationContext: EvaluationContext | null,
+    context: ExecutionContext,
+  ): true | Promise<true> {
+    for (let i = index; i < requirements.length; i++) {
+      const requirement = requirements[i];
       const on =
         evaluationContext === null
           ? (requirement.defaultValue ?? false)
-          : await this.isFlagOn(requirement, evaluationContext);
-      if (!on) {
-        throw this.createException(requirement, context);
+          : this.isFlagOn(requirement, evaluationContext);
+      if (isPromiseLike(on)) {
+        return Promise.resolve(on).then((value) => {
+          if (!value) throw this.createException(requirement, context);
+          return this.checkFrom(i + 1, requirements, evaluationContext, context);
+        });
       }
+      if (!on) throw this.createException(requirement, context);
     }
-    if (isObject(request)) passed.add(request);
     return true;
   }
 
@@ -79,29 +104,31 @@ export class FeatureFlagGuard implements CanActivate {
    * The configured `contextResolver` (or the default one), or `null` when it throws: then each
    * flag's `defaultValue` decides, as for any evaluation failure. Evaluating with an empty context
    * instead could match a catch-all rule that a real context would have been excluded from.
+   * May answer synchronously or with a promise.
    */
-  protected async getEvaluationContext(
+  protected getEvaluationContext(
     request: unknown,
     _context: ExecutionContext,
-  ): Promise<EvaluationContext | null> {
-    try {
-      return await resolveRequestContext(request, this.options);
-    } catch (error) {
+  ): EvaluationContext | null | Promise<EvaluationContext | null> {
+    const resolved = resolveRequestContext(request, this.options);
+    if (!isPromiseLike(resolved)) return resolved;
+    return Promise.resolve(resolved).catch((error: unknown) => {
       this.logger.warn(`contextResolver failed, serving flag defaults: ${describeError(error)}`);
       return null;
-    }
+    });
   }
 
-  protected async isFlagOn(
+  /** Whether the flag is on; synchronous when the in-process cache can tell. */
+  protected isFlagOn(
     requirement: FeatureFlagRequirement,
     context: EvaluationContext,
-  ): Promise<boolean> {
-    const details = await this.client.getEnabledDetails(
-      requirement.key,
-      requirement.defaultValue ?? false,
-      context,
-    );
-    return details.value;
+  ): boolean | Promise<boolean> {
+    const defaultValue = requirement.defaultValue ?? false;
+    const cached = this.client.getCachedEnabledDetails(requirement.key, defaultValue, context);
+    if (cached !== undefined) return cached.value;
+    return this.client
+      .getEnabledDetails(requirement.key, defaultValue, context)
+      .then((details) => details.value);
   }
 
   protected createException(
@@ -114,6 +141,6 @@ export class FeatureFlagGuard implements CanActivate {
   }
 }
 
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null;
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }

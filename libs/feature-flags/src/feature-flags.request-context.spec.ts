@@ -55,6 +55,14 @@ describe('resolveRequestContext', () => {
     expect(await resolveRequestContext({}, options)).toEqual({ userId: 'call-2' });
   });
 
+  it('answers synchronously when the resolver is synchronous', () => {
+    const request = { headers: { 'user-agent': 'curl/8.5' } };
+    expect(resolveRequestContext(request, {})).toEqual({ userAgent: 'curl/8.5' });
+    expect(resolveRequestContext(request, { contextResolver: () => ({ userId: 'u' }) })).toEqual({
+      userId: 'u',
+    });
+  });
+
   it('turns a resolver that throws into a rejection', async () => {
     const options = {
       contextResolver: () => {

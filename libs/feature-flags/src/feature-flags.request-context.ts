@@ -1,5 +1,5 @@
 import type { EvaluationContext } from './models/evaluation.model';
-import type { FeatureFlagsModuleOptions } from './feature-flags.options';
+import type { ContextResolver, FeatureFlagsModuleOptions } from './feature-flags.options';
 
 /**
  * The context used when no `contextResolver` is configured (works with Express and Fastify):
@@ -11,56 +11,74 @@ import type { FeatureFlagsModuleOptions } from './feature-flags.options';
  */
 export function defaultContextResolver(request: unknown): EvaluationContext {
   const context: EvaluationContext = {};
-  const userId = toId(prop(prop(request, 'user'), 'id'));
+  if (!isObject(request)) return context;
+  // Named reads, each once: this runs on every flagged request.
+  const { user, headers } = request as RequestLike;
+  const userId = isObject(user) ? toId(user.id) : undefined;
   if (userId !== undefined) {
     context.userId = userId;
     context.targetingKey = userId;
   }
-  const ip = firstForwardedHop(header(request, 'x-forwarded-for')) ?? socketAddress(request);
+  const headerBag = isObject(headers) ? headers : {};
+  const ip = firstForwardedHop(text(headerBag['x-forwarded-for'])) ?? socketAddress(request);
   if (ip) context.ip = ip;
-  const userAgent = header(request, 'user-agent');
+  const userAgent = text(headerBag['user-agent']);
   if (userAgent) context.userAgent = userAgent;
-  const country = header(request, 'cf-ipcountry') ?? header(request, 'x-country-code');
+  const country = text(headerBag['cf-ipcountry']) ?? text(headerBag['x-country-code']);
   if (country) context.country = country.trim().toUpperCase();
   return context;
 }
 
-// The guard and the parameter decorators of one request share a single resolution.
-const resolved = new WeakMap<object, Promise<EvaluationContext>>();
+/** The parts of an Express or Fastify request the default resolver reads. */
+interface RequestLike {
+  user?: { id?: unknown } | null;
+  headers?: Record<string, string | string[] | undefined> | null;
+  socket?: { remoteAddress?: unknown } | null;
+  ip?: unknown;
+}
 
-/** The request's evaluation context from the configured resolver, resolved once per request. */
+type ResolvedContext = EvaluationContext | Promise<EvaluationContext>;
+
+// The guard and the parameter decorators of one request share a single resolution by a configured
+// resolver, which may do I/O. The default resolver only reads the request: running it again costs
+// less than remembering its answer.
+const resolved = new WeakMap<object, ResolvedContext>();
+
+/**
+ * The request's evaluation context from the configured resolver (resolved once per request), or
+ * from the default one: synchronously when the resolver is synchronous (the guard's fast path
+ * needs no tick for it), else a promise. A resolver that throws yields a rejected promise.
+ */
 export function resolveRequestContext(
   request: unknown,
   options: Pick<FeatureFlagsModuleOptions, 'contextResolver'>,
-): Promise<EvaluationContext> {
-  const resolver = options.contextResolver ?? defaultContextResolver;
-  // A resolver that throws synchronously rejects instead; a synchronous one costs no extra tick.
-  const resolve = (): Promise<EvaluationContext> => {
-    try {
-      return Promise.resolve(resolver(request));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  };
-  if (typeof request !== 'object' || request === null) return resolve();
+): ResolvedContext {
+  const resolver = options.contextResolver;
+  if (resolver === undefined) return defaultContextResolver(request);
+  if (!isObject(request)) return resolveWith(resolver, request);
   let context = resolved.get(request);
-  if (!context) {
-    context = resolve();
+  if (context === undefined) {
+    context = resolveWith(resolver, request);
     resolved.set(request, context);
   }
   return context;
 }
 
-function prop(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
+function resolveWith(resolver: ContextResolver, request: unknown): ResolvedContext {
+  try {
+    return resolver(request);
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
-/** Node lower-cases incoming header names; a repeated header arrives as an array. */
-function header(request: unknown, name: string): string | undefined {
-  const value = prop(prop(request, 'headers'), name);
-  const first: unknown = Array.isArray(value) ? value[0] : value;
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A header's value; Node lower-cases incoming names, and a repeated header arrives as an array. */
+function text(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' && first.trim() !== '' ? first : undefined;
 }
 
@@ -69,8 +87,11 @@ function firstForwardedHop(forwardedFor: string | undefined): string | undefined
   return hop ? hop : undefined;
 }
 
-function socketAddress(request: unknown): string | undefined {
-  const address = prop(prop(request, 'socket'), 'remoteAddress') ?? prop(request, 'ip');
+/** The peer address; `request.ip` (an Express getter doing real work) only without a socket one. */
+function socketAddress(request: RequestLike): string | undefined {
+  const { socket } = request;
+  let address = isObject(socket) ? socket.remoteAddress : undefined;
+  address ??= request.ip;
   return typeof address === 'string' && address !== '' ? address : undefined;
 }
 

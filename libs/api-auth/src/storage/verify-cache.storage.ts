@@ -23,6 +23,16 @@ export interface VerifyCacheApiKeyStorageOptions extends ApiKeyVerifyCacheOption
 
 export const DEFAULT_VERIFY_CACHE_MAX_ENTRIES = 10_000;
 
+/** A storage that can answer `getByHash` from process memory, synchronously. */
+export interface ApiKeyCacheReader {
+  /** A copy of the cached key while fresh, else `undefined` (only the storage can tell). No I/O. */
+  peekByHash(keyHash: string): ApiKey | undefined;
+}
+
+export function isApiKeyCacheReader(storage: unknown): storage is ApiKeyCacheReader {
+  return typeof (storage as Partial<ApiKeyCacheReader> | null)?.peekByHash === 'function';
+}
+
 interface KeyInvalidation {
   id: string;
   keyHash?: string;
@@ -36,7 +46,7 @@ interface KeyInvalidation {
  * key is refused everywhere within the bus latency. Expiry needs no invalidation: `verify()`
  * checks `expiresAt` against the clock on every call.
  */
-export class VerifyCacheApiKeyStorage implements ApiKeyStorage {
+export class VerifyCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReader {
   private readonly cache: TtlCache<ApiKey>;
   /** keyHash by id, for invalidations that only know the id (`delete`). */
   private readonly hashById = new Map<string, string>();
@@ -77,9 +87,14 @@ export class VerifyCacheApiKeyStorage implements ApiKeyStorage {
     this.hashById.clear();
   }
 
-  async getByHash(keyHash: string): Promise<ApiKey | null> {
+  peekByHash(keyHash: string): ApiKey | undefined {
     const cached = this.cache.getFresh(keyHash);
-    if (cached !== undefined) return copyApiKey(cached);
+    return cached === undefined ? undefined : copyApiKey(cached);
+  }
+
+  async getByHash(keyHash: string): Promise<ApiKey | null> {
+    const cached = this.peekByHash(keyHash);
+    if (cached !== undefined) return cached;
     const epoch = this.epoch;
     const apiKey = await this.inner.getByHash(keyHash);
     if (apiKey && epoch === this.epoch && apiKey.keyHash === keyHash) {
