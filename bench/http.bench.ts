@@ -17,7 +17,7 @@ const LABELS: Record<Route, string> = {
 // unguarded run of its own round, so drift on a shared machine (other tenants, CPU boost) hits
 // both sides of each ratio, and the median over rounds ignores a round that was disturbed.
 const SECONDS = 2;
-const ROUNDS = 7;
+const ROUNDS = 9;
 
 async function startServer(): Promise<{ port: number; key: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'http-server.js')], {
@@ -88,6 +88,7 @@ export async function runHttp(): Promise<PartResult> {
     // Per round, then the median: see ROUNDS.
     const vsOpen = (route: Route) => median(rps[route].map((value, i) => value / rps.open[i]));
     const guardedVsOpen = vsOpen('guarded');
+    const guardedRounds = rps.guarded.map((value, i) => value / rps.open[i]);
     const guardedVsPassport = median(rps.guarded.map((value, i) => value / rps.passport[i]));
     return {
       part: 'b',
@@ -117,6 +118,7 @@ export async function runHttp(): Promise<PartResult> {
       notes: [
         'Server in its own process (Express, Redis backends, cache: { ttl: 30 }, verifyCache: { ttl: 5 }); autocannon in the bench process.',
         'Passport strategy validates with ApiKeyService.verify, the same lookup ApiKeyGuard makes.',
+        `Guarded / unguarded per round: ${guardedRounds.map((r) => `${fmt(r * 100)}%`).join(', ')} (the spread is the machine's noise; the median is the figure).`,
       ],
     };
   } finally {

@@ -1,3 +1,4 @@
+export { deepCopy } from './deep-copy';
 export { requireDriver, assertDriverInstalled } from './driver';
 export { GatekeeperConfigError, MissingDriverError } from './errors';
 export { describeError, redactSecrets } from './redact';

@@ -5,6 +5,7 @@ import { FeatureFlagClient } from './feature-flag.client';
 import { FeatureFlagGuard } from './feature-flag.guard';
 import type { FeatureFlagsModuleOptions } from './feature-flags.options';
 import { CachedFeatureFlagStorage } from './storage/cached.storage';
+import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 import { MemoryFeatureFlagStorage } from './storage/memory.storage';
 
 class FlaggedController {
@@ -27,7 +28,10 @@ describe('FeatureFlagGuard', () => {
   let memory: MemoryFeatureFlagStorage;
   let cached: CachedFeatureFlagStorage;
 
-  const guardFor = (options: FeatureFlagsModuleOptions = {}, storage = cached) =>
+  const guardFor = (
+    options: FeatureFlagsModuleOptions = {},
+    storage: FeatureFlagStorage = cached,
+  ) =>
     new FeatureFlagGuard(
       new FeatureFlagClient({ storage, logger: false }),
       new Reflector(),

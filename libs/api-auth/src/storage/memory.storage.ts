@@ -1,3 +1,4 @@
+import { deepCopy } from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { ApiKeyNotFoundError, DuplicateApiKeyError } from './storage.errors';
@@ -17,22 +18,22 @@ export class MemoryApiKeyStorage implements ApiKeyStorage {
 
   async getById(id: string): Promise<ApiKey | null> {
     const stored = this.byId.get(id);
-    return stored ? copy(stored) : null;
+    return stored ? deepCopy(stored) : null;
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
     if (this.byId.has(apiKey.id)) throw new DuplicateApiKeyError('id');
     if (this.idByHash.has(apiKey.keyHash)) throw new DuplicateApiKeyError('keyHash');
-    const stored = copy(apiKey);
+    const stored = deepCopy(apiKey);
     this.byId.set(stored.id, stored);
     this.idByHash.set(stored.keyHash, stored.id);
-    return copy(stored);
+    return deepCopy(stored);
   }
 
   async update(apiKey: ApiKey): Promise<ApiKey> {
     const stored = this.byId.get(apiKey.id);
     if (!stored) throw new ApiKeyNotFoundError(apiKey.id);
-    const given = copy(apiKey);
+    const given = deepCopy(apiKey);
     const merged: ApiKey = {
       ...stored,
       name: given.name,
@@ -43,7 +44,7 @@ export class MemoryApiKeyStorage implements ApiKeyStorage {
       lastUsedAt: later(stored.lastUsedAt, given.lastUsedAt),
     };
     this.byId.set(merged.id, merged);
-    return copy(merged);
+    return deepCopy(merged);
   }
 
   async touch(id: string, lastUsedAt: Date): Promise<void> {
@@ -62,7 +63,7 @@ export class MemoryApiKeyStorage implements ApiKeyStorage {
   async *listByOwner(ownerId: string): AsyncIterable<ApiKey> {
     // Snapshot first so a caller deleting while iterating sees a stable list.
     const owned = [...this.byId.values()].filter((apiKey) => apiKey.ownerId === ownerId);
-    for (const apiKey of owned) yield copy(apiKey);
+    for (const apiKey of owned) yield deepCopy(apiKey);
   }
 
   async healthCheck(): Promise<boolean> {
@@ -72,18 +73,6 @@ export class MemoryApiKeyStorage implements ApiKeyStorage {
   async close(): Promise<void> {
     // Nothing to release; keys stay readable so a late request during shutdown still resolves.
   }
-}
-
-function copy(apiKey: ApiKey): ApiKey {
-  return {
-    ...apiKey,
-    scopes: [...apiKey.scopes],
-    metadata: structuredClone(apiKey.metadata),
-    createdAt: new Date(apiKey.createdAt),
-    expiresAt: apiKey.expiresAt && new Date(apiKey.expiresAt),
-    revokedAt: apiKey.revokedAt && new Date(apiKey.revokedAt),
-    lastUsedAt: apiKey.lastUsedAt && new Date(apiKey.lastUsedAt),
-  };
 }
 
 function later(a: Date | null, b: Date | null): Date | null {

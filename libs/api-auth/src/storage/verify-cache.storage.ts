@@ -1,4 +1,4 @@
-import { TtlCache, type InvalidationBus } from '@gatekeeper/common';
+import { deepCopy, TtlCache, type InvalidationBus } from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 
@@ -89,7 +89,7 @@ export class VerifyCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReade
 
   peekByHash(keyHash: string): ApiKey | undefined {
     const cached = this.cache.getFresh(keyHash);
-    return cached === undefined ? undefined : copyApiKey(cached);
+    return cached === undefined ? undefined : deepCopy(cached);
   }
 
   async getByHash(keyHash: string): Promise<ApiKey | null> {
@@ -98,7 +98,7 @@ export class VerifyCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReade
     const epoch = this.epoch;
     const apiKey = await this.inner.getByHash(keyHash);
     if (apiKey && epoch === this.epoch && apiKey.keyHash === keyHash) {
-      this.cache.set(keyHash, copyApiKey(apiKey));
+      this.cache.set(keyHash, deepCopy(apiKey));
       this.hashById.set(apiKey.id, keyHash);
     }
     return apiKey;
@@ -162,26 +162,4 @@ export class VerifyCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReade
     if (typeof keyHash === 'string') this.cache.delete(keyHash);
     this.hashById.delete(id);
   }
-}
-
-/** A copy callers may mutate; cheaper than structuredClone for the common empty metadata. */
-function copyApiKey(apiKey: ApiKey): ApiKey {
-  const copy = Object.assign({}, apiKey);
-  copy.scopes = apiKey.scopes.slice();
-  copy.metadata = hasKeys(apiKey.metadata) ? structuredClone(apiKey.metadata) : {};
-  copy.createdAt = copyDate(apiKey.createdAt)!;
-  copy.expiresAt = copyDate(apiKey.expiresAt);
-  copy.revokedAt = copyDate(apiKey.revokedAt);
-  copy.lastUsedAt = copyDate(apiKey.lastUsedAt);
-  return copy;
-}
-
-function copyDate(value: Date | null): Date | null {
-  return value instanceof Date ? new Date(value.getTime()) : value;
-}
-
-function hasKeys(value: object | null | undefined): boolean {
-  if (!value) return false;
-  for (const _ in value) return true;
-  return false;
 }

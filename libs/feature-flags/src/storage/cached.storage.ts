@@ -1,4 +1,4 @@
-import { TtlCache, type InvalidationBus, type TtlCacheEntry } from '@gatekeeper/common';
+import { deepCopy, TtlCache, type InvalidationBus, type TtlCacheEntry } from '@gatekeeper/common';
 import type {
   CreateFlagInput,
   CreateOverrideInput,
@@ -240,13 +240,13 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
-    return copy((await this.readFlag(key)).value);
+    return deepCopy((await this.readFlag(key)).value);
   }
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
     const found = new Map<string, FeatureFlag>();
     for (const [key, read] of await this.readFlags(keys)) {
-      if (read.value) found.set(key, copy(read.value));
+      if (read.value) found.set(key, deepCopy(read.value));
     }
     return found;
   }
@@ -275,7 +275,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
       false,
       (entry) => this.indexOverride(flagId, entityType, entityId, entry),
     );
-    return copy(read.value as FlagOverride | null);
+    return deepCopy(read.value as FlagOverride | null);
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
@@ -543,8 +543,4 @@ function overrideCacheKey(
   // entityId may hold anything: the first two NULs delimit flagId and entityType.
   if (flagId.includes(NUL) || entityType.includes(NUL)) return undefined;
   return NUL + flagId + NUL + entityType + NUL + entityId;
-}
-
-function copy<T>(value: T): T {
-  return value === null ? value : structuredClone(value);
 }

@@ -1,3 +1,4 @@
+import { deepCopy } from '@gatekeeper/common';
 import {
   buildFlag,
   buildOverride,
@@ -21,14 +22,14 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
     const flag = this.flags.get(key);
-    return flag ? structuredClone(flag) : null;
+    return flag ? deepCopy(flag) : null;
   }
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
     const found = new Map<string, FeatureFlag>();
     for (const key of keys) {
       const flag = this.flags.get(key);
-      if (flag) found.set(key, structuredClone(flag));
+      if (flag) found.set(key, deepCopy(flag));
     }
     return found;
   }
@@ -36,7 +37,7 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
   async getAllActiveFlags(): Promise<FeatureFlag[]> {
     return [...this.flags.values()]
       .filter((flag) => flag.status === 'active')
-      .map((flag) => structuredClone(flag));
+      .map((flag) => deepCopy(flag));
   }
 
   async getOverride(
@@ -52,14 +53,14 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
       this.overrides.delete(key);
       return null;
     }
-    return structuredClone(override);
+    return deepCopy(override);
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
     const flag = buildFlag(input);
     if (this.flags.has(flag.key)) throw new FlagAlreadyExistsError(flag.key);
     this.flags.set(flag.key, flag);
-    return structuredClone(flag);
+    return deepCopy(flag);
   }
 
   async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
@@ -67,7 +68,7 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
     if (!stored) throw new FlagNotFoundError(flag.key);
     const updated = buildFlag({ ...flag, id: stored.id, createdAt: stored.createdAt });
     this.flags.set(updated.key, updated);
-    return structuredClone(updated);
+    return deepCopy(updated);
   }
 
   async deleteFlag(key: string): Promise<boolean> {
@@ -91,7 +92,7 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
       createdAt: existing?.createdAt ?? input.createdAt,
     });
     this.overrides.set(key, override);
-    return structuredClone(override);
+    return deepCopy(override);
   }
 
   async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
