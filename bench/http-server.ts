@@ -66,6 +66,13 @@ class BenchController {
     return BODY;
   }
 
+  /** The server's CPU time so far (µs), so the bench can report CPU per request. */
+  @Get('cpu-usage')
+  cpuUsage() {
+    const { user, system } = process.cpuUsage();
+    return { micros: user + system };
+  }
+
   @Get('passport')
   @UseGuards(AuthGuard('api-key'))
   passport() {

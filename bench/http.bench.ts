@@ -46,24 +46,38 @@ async function startServer(): Promise<{ port: number; key: string; stop: () => P
 }
 
 async function load(
-  url: string,
+  base: string,
+  route: Route,
   key: string,
   seconds: number,
-): Promise<{ rps: number; non2xx: number; p99: number }> {
+): Promise<{ rps: number; non2xx: number; p99: number; cpuMicros: number }> {
+  const cpuBefore = await serverCpu(base);
   const result = await autocannon({
-    url,
+    url: `${base}/${route}`,
     connections: 16,
     duration: seconds,
     headers: { 'x-api-key': key },
   });
-  return { rps: result.requests.average, non2xx: result.non2xx, p99: result.latency.p99 };
+  const cpuMicros = ((await serverCpu(base)) - cpuBefore) / result.requests.total;
+  return {
+    rps: result.requests.average,
+    non2xx: result.non2xx,
+    p99: result.latency.p99,
+    cpuMicros,
+  };
+}
+
+/** The server process's CPU time so far, in µs. */
+async function serverCpu(base: string): Promise<number> {
+  const response = await fetch(`${base}/cpu-usage`);
+  return ((await response.json()) as { micros: number }).micros;
 }
 
 export async function runHttp(): Promise<PartResult> {
   const server = await startServer();
   const base = `http://127.0.0.1:${server.port}`;
   try {
-    for (const route of ROUTES) await load(`${base}/${route}`, server.key, 1); // warm-up
+    for (const route of ROUTES) await load(base, route, server.key, 1); // warm-up
     const rps = Object.fromEntries(ROUTES.map((r) => [r, [] as number[]])) as Record<
       Route,
       number[]
@@ -72,12 +86,17 @@ export async function runHttp(): Promise<PartResult> {
       Route,
       number[]
     >;
+    const cpu = Object.fromEntries(ROUTES.map((r) => [r, [] as number[]])) as Record<
+      Route,
+      number[]
+    >;
     let errors = 0;
     for (let round = 0; round < ROUNDS; round++) {
       for (const route of ROUTES) {
-        const result = await load(`${base}/${route}`, server.key, SECONDS);
+        const result = await load(base, route, server.key, SECONDS);
         rps[route].push(result.rps);
         p99[route].push(result.p99);
+        cpu[route].push(result.cpuMicros);
         errors += result.non2xx;
       }
     }
@@ -93,11 +112,18 @@ export async function runHttp(): Promise<PartResult> {
     return {
       part: 'b',
       title: `b) HTTP, autocannon: 16 connections, ${ROUNDS} rounds of ${SECONDS} s per route, routes interleaved (median requests/s, higher is better)`,
-      headers: ['route', 'req/s', 'vs unguarded (median of rounds)', 'p99 latency ms'],
+      headers: [
+        'route',
+        'req/s',
+        'vs unguarded (median of rounds)',
+        'server CPU µs/req',
+        'p99 latency ms',
+      ],
       rows: ROUTES.map((route) => [
         LABELS[route],
         fmt(rate[route]),
         ratio(vsOpen(route)),
+        fmt(median(cpu[route]), 1),
         fmt(Math.max(...p99[route]), 1),
       ]),
       targets: [
@@ -118,6 +144,7 @@ export async function runHttp(): Promise<PartResult> {
       notes: [
         'Server in its own process (Express, Redis backends, cache: { ttl: 30 }, verifyCache: { ttl: 5 }); autocannon in the bench process.',
         'Passport strategy validates with ApiKeyService.verify, the same lookup ApiKeyGuard makes.',
+        'Server CPU µs/req: user + system time of the server process per request (median of rounds); the server is CPU-bound, so req/s follows it.',
         `Guarded / unguarded per round: ${guardedRounds.map((r) => `${fmt(r * 100)}%`).join(', ')} (the spread is the machine's noise; the median is the figure).`,
       ],
     };
