@@ -90,9 +90,16 @@ export function apiKeyChecksum(random: string): string {
   return encodeBase62(crc32(random)).padStart(API_KEY_CHECKSUM_LENGTH, BASE62_ALPHABET[0]);
 }
 
-/** What `ApiKey.prefix` keeps of a key: the key prefix and a few random characters. */
+/**
+ * What `ApiKey.prefix` keeps of a key: the key prefix and a few random characters, as a string of
+ * its own. A plain `slice` of 13 characters or more is a view into the whole key on V8, so every
+ * record holding the prefix (the memory storage, the verify cache) would keep the plaintext key
+ * alive in the heap.
+ */
 export function displayPrefix(key: string, keyPrefix: string = DEFAULT_KEY_PREFIX): string {
-  return key.slice(0, keyPrefix.length + DISPLAY_RANDOM_CHARS);
+  const prefix = key.slice(0, keyPrefix.length + DISPLAY_RANDOM_CHARS);
+  // Keys are ASCII (prefix pattern, base62): latin1 round-trips them exactly.
+  return Buffer.from(prefix, 'latin1').toString('latin1');
 }
 
 export function assertValidKeyPrefix(keyPrefix: unknown): asserts keyPrefix is string {

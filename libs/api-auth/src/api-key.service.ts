@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { types } from 'node:util';
-import { describeError } from '@gatekeeper/common';
+import { describeError, newId } from '@gatekeeper/common';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { ApiAuthClock } from './api-auth.clock';
 import { API_AUTH_CLOCK, API_AUTH_OPTIONS } from './api-auth.constants';
@@ -210,7 +209,7 @@ export class ApiKeyService implements BeforeApplicationShutdown {
       throw new TypeError('metadata must be a plain object');
     }
     return {
-      id: randomUUID(),
+      id: newId(),
       name,
       ownerId,
       prefix: '',

@@ -1,6 +1,7 @@
 export { deepCopy } from './deep-copy';
 export { requireDriver, assertDriverInstalled } from './driver';
 export { GatekeeperConfigError, MissingDriverError } from './errors';
+export { newId } from './new-id';
 export { describeError, redactSecrets } from './redact';
 export { connectRedis, parseRedisUrl, type ConnectRedisOptions } from './redis-connection';
 export {

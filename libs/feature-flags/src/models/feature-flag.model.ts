@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '@gatekeeper/common';
 import { InvalidFlagError } from '../storage/storage.errors';
 
 /**
@@ -143,7 +143,7 @@ export function buildFlag(input: CreateFlagInput, now: Date = new Date()): Featu
     throw new InvalidFlagError(`flag "${key}": status must be one of ${FLAG_STATUSES.join(', ')}`);
   }
   return {
-    id: input.id ?? randomUUID(),
+    id: input.id ?? newId(),
     key,
     name: input.name ?? key,
     description: input.description ?? null,
@@ -172,7 +172,7 @@ export function buildOverride(input: CreateOverrideInput, now: Date = new Date()
     throw new InvalidFlagError('override expiresAt must be a valid Date or null');
   }
   return {
-    id: input.id ?? randomUUID(),
+    id: input.id ?? newId(),
     flagId: input.flagId,
     entityType: input.entityType,
     entityId: input.entityId,
@@ -195,7 +195,7 @@ function buildRule(flagKey: string, rule: CreateRuleInput, index: number): FlagR
     throw new InvalidFlagError(`flag "${flagKey}": rolloutPercentage must be 0–100 or null`);
   }
   return {
-    id: rule.id ?? randomUUID(),
+    id: rule.id ?? newId(),
     name: rule.name ?? `rule-${index + 1}`,
     description: rule.description ?? null,
     priority: rule.priority ?? index,
@@ -215,7 +215,7 @@ function buildVariant(flagKey: string, variant: CreateVariantInput): FlagVariant
     throw new InvalidFlagError(`flag "${flagKey}": variant "${variant.key}" weight must be 0–100`);
   }
   return {
-    id: variant.id ?? randomUUID(),
+    id: variant.id ?? newId(),
     key: variant.key,
     name: variant.name ?? variant.key,
     description: variant.description ?? null,
