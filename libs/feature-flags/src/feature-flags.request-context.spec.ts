@@ -63,6 +63,15 @@ describe('resolveRequestContext', () => {
     });
   });
 
+  it('turns a request the default resolver cannot read into a rejection, not a throw', async () => {
+    const request = {
+      get headers(): never {
+        throw new Error('headers unavailable');
+      },
+    };
+    await expect(resolveRequestContext(request, {})).rejects.toThrow('headers unavailable');
+  });
+
   it('turns a resolver that throws into a rejection', async () => {
     const options = {
       contextResolver: () => {

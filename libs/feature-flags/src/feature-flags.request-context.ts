@@ -54,8 +54,9 @@ export function resolveRequestContext(
   options: Pick<FeatureFlagsModuleOptions, 'contextResolver'>,
 ): ResolvedContext {
   const resolver = options.contextResolver;
-  if (resolver === undefined) return defaultContextResolver(request);
-  if (!isObject(request)) return resolveWith(resolver, request);
+  if (resolver === undefined || !isObject(request)) {
+    return resolveWith(resolver ?? defaultContextResolver, request);
+  }
   let context = resolved.get(request);
   if (context === undefined) {
     context = resolveWith(resolver, request);
