@@ -18,7 +18,11 @@ import {
   type CacheFreshness,
   type FeatureFlagCacheReader,
 } from './storage/cached.storage';
-import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
+import {
+  hasSynchronousLookup,
+  type FeatureFlagStorage,
+  type SynchronousFlagLookup,
+} from './storage/feature-flag-storage.interface';
 
 export interface FeatureFlagClientOptions {
   storage: FeatureFlagStorage;
@@ -54,13 +58,16 @@ interface FlagRead {
  * because a flag lookup must never take a request down with it.
  *
  * With a caching storage (the `cache` module option) a flag whose entries are cached and fresh is
- * evaluated synchronously, without I/O; while the storage is failing, cached flags are still
- * served, with reason CACHED (within the ttl) or STALE (past it).
+ * evaluated synchronously, without I/O, and so is every flag of the memory storage; while the
+ * storage is failing, cached flags are still served, with reason CACHED (within the ttl) or
+ * STALE (past it).
  */
 export class FeatureFlagClient {
   private readonly storage: FeatureFlagStorage;
   /** The storage's in-process cache, when it has one. */
   private readonly cache: FeatureFlagCacheReader | undefined;
+  /** Synchronous lookups (the cache, or the memory storage itself), for the no-promise path. */
+  private readonly lookup: SynchronousFlagLookup | undefined;
   private readonly defaultContext: EvaluationContext;
   /** Whether there is a default context to merge; without one a caller's context can be used as is. */
   private readonly mergesDefaults: boolean;
@@ -69,6 +76,7 @@ export class FeatureFlagClient {
   constructor(options: FeatureFlagClientOptions) {
     this.storage = options.storage;
     this.cache = isFeatureFlagCacheReader(options.storage) ? options.storage : undefined;
+    this.lookup = hasSynchronousLookup(options.storage) ? options.storage : undefined;
     this.defaultContext = options.defaultContext ?? {};
     this.mergesDefaults = Object.keys(this.defaultContext).length > 0;
     this.logger =
@@ -81,7 +89,7 @@ export class FeatureFlagClient {
    */
   isEnabled(key: string, context?: EvaluationContext): Promise<boolean> {
     // Hot path (profiled, docs/performance.md): no async function, no await when the flag is cached.
-    const cached = this.cache === undefined ? undefined : this.evaluateCached(key, context);
+    const cached = this.lookup === undefined ? undefined : this.evaluateCached(key, context);
     if (cached !== undefined) return Promise.resolve(isFailure(cached) ? false : cached.enabled);
     return this.evaluate(key, context).then(enabledOf);
   }
@@ -100,16 +108,17 @@ export class FeatureFlagClient {
   }
 
   /**
-   * `getEnabledDetails` answered from the in-process cache (the `cache` option), without I/O, or
-   * `undefined` when the storage must be asked (no cache, or the flag or an override lookup it
-   * needs is not cached and fresh). For synchronous hot paths; `FeatureFlagGuard` tries it first.
+   * `getEnabledDetails` answered in process, without I/O (from the `cache` option's cache, or by
+   * the memory storage), or `undefined` when the storage must be asked (the flag or an override
+   * lookup it needs is not cached and fresh). For synchronous hot paths; `FeatureFlagGuard`
+   * tries it first.
    */
   getCachedEnabledDetails(
     key: string,
     defaultValue: boolean,
     context?: EvaluationContext,
   ): EvaluationDetails<boolean> | undefined {
-    const cached = this.cache === undefined ? undefined : this.evaluateCached(key, context);
+    const cached = this.lookup === undefined ? undefined : this.evaluateCached(key, context);
     if (cached === undefined) return undefined;
     return withValue(cached, isFailure(cached) ? defaultValue : cached.enabled);
   }
@@ -232,7 +241,7 @@ export class FeatureFlagClient {
     kind: ValueKind,
     context: EvaluationContext | undefined,
   ): Promise<EvaluationDetails<T>> {
-    const cached = this.cache === undefined ? undefined : this.evaluateCached(key, context);
+    const cached = this.lookup === undefined ? undefined : this.evaluateCached(key, context);
     if (cached !== undefined) return Promise.resolve(typedDetails(cached, defaultValue, kind));
     return this.evaluate(key, context).then((evaluation) =>
       typedDetails(evaluation, defaultValue, kind),
@@ -240,17 +249,18 @@ export class FeatureFlagClient {
   }
 
   /**
-   * The evaluation when the flag and every override lookup it needs are cached and fresh, else
-   * `undefined` (the caller takes the async path). Synchronous; allocates the result and little
-   * else: a context that needs no merging is used as it is, override lookups are cache peeks.
+   * The evaluation when the flag and every override lookup it needs are answered in process (the
+   * cache, fresh; or the memory storage), else `undefined` (the caller takes the async path).
+   * Synchronous; allocates the result and little else: a context that needs no merging is used
+   * as it is, override lookups are peeks.
    */
   private evaluateCached(
     key: string,
     context: EvaluationContext | undefined,
   ): FlagEvaluation | Failure | undefined {
-    const cache = this.cache!;
+    const lookup = this.lookup!;
     try {
-      const flag = cache.peekFlag(key);
+      const flag = lookup.peekFlag(key);
       if (flag === undefined) return undefined;
       // Evaluation finishes before this returns, so the caller's object cannot change under it.
       const resolved = this.mergeContext(context, key, true);
@@ -260,13 +270,13 @@ export class FeatureFlagClient {
       if (flag.status === 'active') {
         // OVERRIDE_SOURCES unrolled, in its order: named reads stay monomorphic, no array
         // is allocated unless an override exists.
-        const user = peekOverride(cache, flag.id, 'user', resolved.userId);
+        const user = peekOverride(lookup, flag.id, 'user', resolved.userId);
         if (user === undefined) return undefined;
-        const organization = peekOverride(cache, flag.id, 'organization', resolved.organizationId);
+        const organization = peekOverride(lookup, flag.id, 'organization', resolved.organizationId);
         if (organization === undefined) return undefined;
-        const tenant = peekOverride(cache, flag.id, 'tenant', resolved.tenantId);
+        const tenant = peekOverride(lookup, flag.id, 'tenant', resolved.tenantId);
         if (tenant === undefined) return undefined;
-        const targeting = peekOverride(cache, flag.id, 'targeting_key', resolved.targetingKey);
+        const targeting = peekOverride(lookup, flag.id, 'targeting_key', resolved.targetingKey);
         if (targeting === undefined) return undefined;
         if (user || organization || tenant || targeting) {
           overrides = [user, organization, tenant, targeting].filter(
@@ -275,7 +285,7 @@ export class FeatureFlagClient {
         }
       }
       const evaluation = evaluateFlag(flag, resolved, overrides);
-      return cache.degraded ? withFreshness(evaluation, 'cached') : evaluation;
+      return lookup.degraded ? withFreshness(evaluation, 'cached') : evaluation;
     } catch {
       // Whatever went wrong, the async path knows how to report it.
       return undefined;
@@ -419,13 +429,13 @@ export class FeatureFlagClient {
 
 /** A cached override lookup: `null` for none (or no id to look up), `undefined` when not cached. */
 function peekOverride(
-  cache: FeatureFlagCacheReader,
+  lookup: SynchronousFlagLookup,
   flagId: string,
   entityType: (typeof OVERRIDE_SOURCES)[number]['entityType'],
   entityId: string | undefined,
 ): FlagOverride | null | undefined {
   if (typeof entityId !== 'string' || entityId === '') return null;
-  return cache.peekOverride(flagId, entityType, entityId);
+  return lookup.peekOverride(flagId, entityType, entityId);
 }
 
 function enabledOf(evaluation: FlagEvaluation | Failure): boolean {

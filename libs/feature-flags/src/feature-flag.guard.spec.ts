@@ -1,4 +1,5 @@
 import { NotFoundException, type ExecutionContext } from '@nestjs/common';
+import { OutageStorage } from '../../../test/feature-flags/support/outage.storage';
 import { Reflector } from '@nestjs/core';
 import { FeatureFlag } from './feature-flag.decorator';
 import { FeatureFlagClient } from './feature-flag.client';
@@ -72,9 +73,18 @@ describe('FeatureFlagGuard', () => {
     expect(pending).toBeInstanceOf(Promise);
     await expect(pending).resolves.toBe(true);
 
-    const uncached = guardFor({}, memory);
+    const uncached = guardFor({}, new OutageStorage(memory));
     const read = uncached.canActivate(httpContext({ headers: {} }));
     expect(read).toBeInstanceOf(Promise);
     await expect(read).resolves.toBe(true);
+  });
+
+  it('answers synchronously over the memory storage, which needs no cache', async () => {
+    const guard = guardFor({}, memory);
+    expect(guard.canActivate(httpContext({ headers: {} }))).toBe(true);
+    await memory.updateFlag({ ...(await memory.getFlag('new_checkout'))!, defaultEnabled: false });
+    await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
   });
 });

@@ -5,7 +5,11 @@ import type {
   FeatureFlag,
   FlagOverride,
 } from '../models/feature-flag.model';
-import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import {
+  hasSynchronousLookup,
+  type FeatureFlagStorage,
+  type SynchronousFlagLookup,
+} from './feature-flag-storage.interface';
 
 /** The `cache` module option. */
 export interface FeatureFlagCacheOptions {
@@ -47,17 +51,7 @@ export interface CachedRead<T> {
  * reads that say how fresh their answer is. Values handed out here are the cache's own objects
  * and must never be mutated.
  */
-export interface FeatureFlagCacheReader {
-  /** `true` while the wrapped storage is failing (its last read failed or it reported unhealthy). */
-  readonly degraded: boolean;
-  /** The flag (`null`: known not to exist) while fresh, else `undefined`. No I/O. */
-  peekFlag(key: string): FeatureFlag | null | undefined;
-  /** The override (`null`: none) while fresh, else `undefined`. No I/O. */
-  peekOverride(
-    flagId: string,
-    entityType: string,
-    entityId: string,
-  ): FlagOverride | null | undefined;
+export interface FeatureFlagCacheReader extends SynchronousFlagLookup {
   readFlag(key: string): Promise<CachedRead<FeatureFlag | null>>;
   readFlags(keys: readonly string[]): Promise<Map<string, CachedRead<FeatureFlag | null>>>;
   /** While the storage fails, an uncached lookup is answered as "no override", `stale`. */
@@ -71,9 +65,8 @@ export interface FeatureFlagCacheReader {
 export function isFeatureFlagCacheReader(storage: unknown): storage is FeatureFlagCacheReader {
   const candidate = storage as Partial<FeatureFlagCacheReader> | null;
   return (
-    typeof candidate?.peekFlag === 'function' &&
-    typeof candidate.peekOverride === 'function' &&
-    typeof candidate.readFlag === 'function' &&
+    hasSynchronousLookup(storage) &&
+    typeof candidate?.readFlag === 'function' &&
     typeof candidate.readFlags === 'function' &&
     typeof candidate.readOverride === 'function'
   );

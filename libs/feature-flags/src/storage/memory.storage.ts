@@ -8,21 +8,42 @@ import {
   type FeatureFlag,
   type FlagOverride,
 } from '../models/feature-flag.model';
-import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import type { FeatureFlagStorage, SynchronousFlagLookup } from './feature-flag-storage.interface';
 import { FlagAlreadyExistsError, FlagNotFoundError } from './storage.errors';
 
 /**
  * Process-local storage for development, tests and single-instance services. Nothing survives a
  * restart and instances do not share state.
  */
-export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
+export class MemoryFeatureFlagStorage implements FeatureFlagStorage, SynchronousFlagLookup {
   private readonly flags = new Map<string, FeatureFlag>();
   /** Keyed by `overrideKey(flagId, entityType, entityId)`. */
   private readonly overrides = new Map<string, FlagOverride>();
 
+  /** Process memory cannot fail. */
+  readonly degraded = false;
+
+  /** The stored flag itself, for the client's synchronous evaluation (which never mutates it). */
+  peekFlag(key: string): FeatureFlag | null {
+    return this.flags.get(key) ?? null;
+  }
+
+  /** The stored live override itself, for the client's synchronous evaluation. */
+  peekOverride(flagId: string, entityType: string, entityId: string): FlagOverride | null {
+    const key = overrideKey(flagId, entityType, entityId);
+    const override = this.overrides.get(key);
+    if (!override) return null;
+    if (isOverrideExpired(override)) {
+      // Expired entries are dead weight; dropping them on read keeps the map from growing.
+      this.overrides.delete(key);
+      return null;
+    }
+    return override;
+  }
+
   async getFlag(key: string): Promise<FeatureFlag | null> {
-    const flag = this.flags.get(key);
-    return flag ? deepCopy(flag) : null;
+    const flag = this.peekFlag(key);
+    return flag && deepCopy(flag);
   }
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
@@ -45,15 +66,8 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
     entityType: string,
     entityId: string,
   ): Promise<FlagOverride | null> {
-    const key = overrideKey(flagId, entityType, entityId);
-    const override = this.overrides.get(key);
-    if (!override) return null;
-    if (isOverrideExpired(override)) {
-      // Expired entries are dead weight; dropping them on read keeps the map from growing.
-      this.overrides.delete(key);
-      return null;
-    }
-    return deepCopy(override);
+    const override = this.peekOverride(flagId, entityType, entityId);
+    return override && deepCopy(override);
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
