@@ -17,8 +17,8 @@ import { FlagAlreadyExistsError, FlagNotFoundError } from './storage.errors';
  */
 export class MemoryFeatureFlagStorage implements FeatureFlagStorage, SynchronousFlagLookup {
   private readonly flags = new Map<string, FeatureFlag>();
-  /** Keyed by `overrideKey(flagId, entityType, entityId)`. */
-  private readonly overrides = new Map<string, FlagOverride>();
+  /** flagId → entityType → entityId → override: lookups build no key string. */
+  private readonly overrides = new Map<string, Map<string, Map<string, FlagOverride>>>();
 
   /** Process memory cannot fail. */
   readonly degraded = false;
@@ -30,12 +30,11 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
 
   /** The stored live override itself, for the client's synchronous evaluation. */
   peekOverride(flagId: string, entityType: string, entityId: string): FlagOverride | null {
-    const key = overrideKey(flagId, entityType, entityId);
-    const override = this.overrides.get(key);
+    const override = this.overrides.get(flagId)?.get(entityType)?.get(entityId);
     if (!override) return null;
     if (isOverrideExpired(override)) {
-      // Expired entries are dead weight; dropping them on read keeps the map from growing.
-      this.overrides.delete(key);
+      // Expired entries are dead weight; dropping them on read keeps the maps from growing.
+      this.removeOverride(flagId, entityType, entityId);
       return null;
     }
     return override;
@@ -89,28 +88,30 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
     const flag = this.flags.get(key);
     if (!flag) return false;
     this.flags.delete(key);
-    for (const [overrideId, override] of this.overrides) {
-      if (override.flagId === flag.id) this.overrides.delete(overrideId);
-    }
+    this.overrides.delete(flag.id);
     return true;
   }
 
   async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
-    const key = overrideKey(input.flagId, input.entityType, input.entityId);
-    const stored = this.overrides.get(key);
-    const existing = stored && !isOverrideExpired(stored) ? stored : undefined;
+    const existing = this.peekOverride(input.flagId, input.entityType, input.entityId) ?? undefined;
     // An upsert keeps the identity of the live override it replaces.
     const override = buildOverride({
       ...input,
       id: existing?.id ?? input.id,
       createdAt: existing?.createdAt ?? input.createdAt,
     });
-    this.overrides.set(key, override);
+    const byType = getOrAdd(
+      this.overrides,
+      override.flagId,
+      () => new Map<string, Map<string, FlagOverride>>(),
+    );
+    const byId = getOrAdd(byType, override.entityType, () => new Map<string, FlagOverride>());
+    byId.set(override.entityId, override);
     return deepCopy(override);
   }
 
   async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
-    return this.overrides.delete(overrideKey(flagId, entityType, entityId));
+    return this.removeOverride(flagId, entityType, entityId);
   }
 
   async healthCheck(): Promise<boolean> {
@@ -120,9 +121,22 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
   async close(): Promise<void> {
     // Nothing to release; the data stays readable, like a pool that was never opened.
   }
+
+  private removeOverride(flagId: string, entityType: string, entityId: string): boolean {
+    const byType = this.overrides.get(flagId);
+    const byId = byType?.get(entityType);
+    if (!byType || !byId?.delete(entityId)) return false;
+    if (byId.size === 0) byType.delete(entityType);
+    if (byType.size === 0) this.overrides.delete(flagId);
+    return true;
+  }
 }
 
-function overrideKey(flagId: string, entityType: string, entityId: string): string {
-  // JSON keeps ids containing separators from colliding ("a:b" + "c" vs "a" + "b:c").
-  return JSON.stringify([flagId, entityType, entityId]);
+function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
 }
