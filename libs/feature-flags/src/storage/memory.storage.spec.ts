@@ -1,3 +1,4 @@
+import { FeatureFlagClient } from '../feature-flag.client';
 import { MemoryFeatureFlagStorage } from './memory.storage';
 import { FlagAlreadyExistsError, FlagNotFoundError, InvalidFlagError } from './storage.errors';
 
@@ -83,6 +84,27 @@ describe('MemoryFeatureFlagStorage', () => {
   it('refuses to update a flag that does not exist', async () => {
     const ghost = await new MemoryFeatureFlagStorage().createFlag({ key: 'ghost' });
     await expect(storage.updateFlag(ghost)).rejects.toBeInstanceOf(FlagNotFoundError);
+  });
+
+  it('lets the client evaluate from its records, unless a subclass reads differently', async () => {
+    await storage.createFlag({ key: 'beta', defaultEnabled: true });
+    const client = new FeatureFlagClient({ storage, logger: false });
+    const reads = jest.spyOn(storage, 'getFlag');
+    expect(client.getCachedEnabledDetails('beta', false)).toMatchObject({ value: true });
+    await storage.updateFlag({ ...(await storage.getFlag('beta'))!, defaultEnabled: false });
+    expect(client.getCachedEnabledDetails('beta', true)).toMatchObject({ value: false });
+    expect(reads).toHaveBeenCalledTimes(1); // only the test's own read
+
+    class ReadOnlyStorage extends MemoryFeatureFlagStorage {
+      override async getFlag(key: string) {
+        return key === 'beta' ? super.getFlag(key) : null;
+      }
+    }
+    const readOnly = new ReadOnlyStorage();
+    await readOnly.createFlag({ key: 'beta', defaultEnabled: true });
+    const viaSubclass = new FeatureFlagClient({ storage: readOnly, logger: false });
+    expect(viaSubclass.getCachedEnabledDetails('beta', false)).toBeUndefined();
+    expect(await viaSubclass.isEnabled('beta')).toBe(true);
   });
 
   it('deletes a flag together with its overrides', async () => {

@@ -22,27 +22,30 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
 
   /** Process memory cannot fail. */
   readonly degraded = false;
+  /** A subclass that reads differently (overrides getFlag / getOverride) is asked through them. */
+  private readonly peekable =
+    this.getFlag === MemoryFeatureFlagStorage.prototype.getFlag &&
+    this.getOverride === MemoryFeatureFlagStorage.prototype.getOverride;
 
   /** The stored flag itself, for the client's synchronous evaluation (which never mutates it). */
-  peekFlag(key: string): FeatureFlag | null {
+  peekFlag(key: string): FeatureFlag | null | undefined {
+    if (!this.peekable) return undefined;
     return this.flags.get(key) ?? null;
   }
 
   /** The stored live override itself, for the client's synchronous evaluation. */
-  peekOverride(flagId: string, entityType: string, entityId: string): FlagOverride | null {
-    const override = this.overrides.get(flagId)?.get(entityType)?.get(entityId);
-    if (!override) return null;
-    if (isOverrideExpired(override)) {
-      // Expired entries are dead weight; dropping them on read keeps the maps from growing.
-      this.removeOverride(flagId, entityType, entityId);
-      return null;
-    }
-    return override;
+  peekOverride(
+    flagId: string,
+    entityType: string,
+    entityId: string,
+  ): FlagOverride | null | undefined {
+    if (!this.peekable) return undefined;
+    return this.liveOverride(flagId, entityType, entityId);
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
-    const flag = this.peekFlag(key);
-    return flag && deepCopy(flag);
+    const flag = this.flags.get(key);
+    return flag ? deepCopy(flag) : null;
   }
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
@@ -65,7 +68,7 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
     entityType: string,
     entityId: string,
   ): Promise<FlagOverride | null> {
-    const override = this.peekOverride(flagId, entityType, entityId);
+    const override = this.liveOverride(flagId, entityType, entityId);
     return override && deepCopy(override);
   }
 
@@ -93,7 +96,7 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
   }
 
   async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
-    const existing = this.peekOverride(input.flagId, input.entityType, input.entityId) ?? undefined;
+    const existing = this.liveOverride(input.flagId, input.entityType, input.entityId) ?? undefined;
     // An upsert keeps the identity of the live override it replaces.
     const override = buildOverride({
       ...input,
@@ -120,6 +123,17 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
 
   async close(): Promise<void> {
     // Nothing to release; the data stays readable, like a pool that was never opened.
+  }
+
+  private liveOverride(flagId: string, entityType: string, entityId: string): FlagOverride | null {
+    const override = this.overrides.get(flagId)?.get(entityType)?.get(entityId);
+    if (!override) return null;
+    if (isOverrideExpired(override)) {
+      // Expired entries are dead weight; dropping them on read keeps the maps from growing.
+      this.removeOverride(flagId, entityType, entityId);
+      return null;
+    }
+    return override;
   }
 
   private removeOverride(flagId: string, entityType: string, entityId: string): boolean {
