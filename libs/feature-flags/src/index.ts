@@ -70,7 +70,10 @@ export {
 } from './models/feature-flag.model';
 
 // Storage
-export type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
+export type {
+  FeatureFlagStorage,
+  SynchronousFlagLookup,
+} from './storage/feature-flag-storage.interface';
 export { MemoryFeatureFlagStorage } from './storage/memory.storage';
 export {
   FeatureFlagStorageError,
