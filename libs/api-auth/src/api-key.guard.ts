@@ -56,7 +56,7 @@ const REALM = 'api';
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   protected readonly logger = new Logger(ApiKeyGuard.name);
-  private readonly routes = new RouteMetadataCache<ApiKeyRouteRequirements>();
+  private readonly routes = new RouteMetadataCache((context) => this.readRequirements(context));
 
   constructor(
     protected readonly apiKeys: ApiKeyService,
@@ -70,7 +70,7 @@ export class ApiKeyGuard implements CanActivate {
    * always a rejected promise.
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const route = this.routes.get(context, () => this.readRequirements(context));
+    const route = this.routes.get(context);
     if (route.isPublic) return true;
 
     const http = context.switchToHttp();

@@ -7,7 +7,10 @@ import type { ExecutionContext } from '@nestjs/common';
 export class RouteMetadataCache<T> {
   private readonly byHandler = new WeakMap<object, WeakMap<object, T>>();
 
-  get(context: ExecutionContext, read: () => T): T {
+  /** `read` runs once per (controller, handler), on its first request. */
+  constructor(private readonly read: (context: ExecutionContext) => T) {}
+
+  get(context: ExecutionContext): T {
     const handler = context.getHandler();
     let byClass = this.byHandler.get(handler);
     if (!byClass) {
@@ -17,7 +20,7 @@ export class RouteMetadataCache<T> {
     const controller = context.getClass();
     let value = byClass.get(controller);
     if (value === undefined) {
-      value = read();
+      value = this.read(context);
       byClass.set(controller, value);
     }
     return value;

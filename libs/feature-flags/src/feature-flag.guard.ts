@@ -25,7 +25,9 @@ import type { EvaluationContext } from './models/evaluation.model';
 @Injectable()
 export class FeatureFlagGuard implements CanActivate {
   protected readonly logger = new Logger(FeatureFlagGuard.name);
-  private readonly routeRequirements = new RouteMetadataCache<FeatureFlagRequirement[]>();
+  private readonly routeRequirements = new RouteMetadataCache((context) =>
+    this.getRequirements(context),
+  );
 
   constructor(
     protected readonly client: FeatureFlagClient,
@@ -41,7 +43,7 @@ export class FeatureFlagGuard implements CanActivate {
    * otherwise a promise. A refusal is always a rejected promise.
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const requirements = this.routeRequirements.get(context, () => this.getRequirements(context));
+    const requirements = this.routeRequirements.get(context);
     if (requirements.length === 0) return true;
     const request = this.getRequest(context);
     try {
