@@ -19,7 +19,8 @@ import type { EvaluationContext } from './models/evaluation.model';
 
 /**
  * Lets a request through only when every `@FeatureFlag()` on its handler and controller is on
- * for the request's context. Applied by `@FeatureFlag()` itself; can also be registered globally.
+ * for the request's context. Bound by `@FeatureFlag()` itself, once per route: registering it
+ * globally as well would run it twice on flagged routes.
  * Subclass and override the protected hooks to change where the context or the error comes from.
  */
 @Injectable()
