@@ -11,7 +11,16 @@ const swc = {
 };
 
 /** Dependencies published as ES modules only (Nest 12 and what it imports). */
-const esmOnlyPackages = ['@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit', 'load-esm'];
+const esmOnlyPackages = [
+  '@nestjs',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  'uint8array-extras',
+  '@borewit',
+  'load-esm',
+];
 
 module.exports = {
   rootDir: __dirname,

@@ -3,7 +3,7 @@ import { basicLogger, init as initLaunchDarkly, integrations } from '@launchdark
 import { GrowthBookClient } from '@growthbook/growthbook';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 import {
-  CachedFeatureFlagStorage,
+  LocalCacheFeatureFlagStorage,
   FeatureFlagClient,
   MemoryFeatureFlagStorage,
   RedisFeatureFlagStorage,
@@ -57,7 +57,7 @@ const OURS: CreateFlagInput[] = [
 type Evaluate = (flag: FlagKey, user: number) => unknown;
 
 async function ours(
-  storage: CachedFeatureFlagStorage | MemoryFeatureFlagStorage,
+  storage: LocalCacheFeatureFlagStorage | MemoryFeatureFlagStorage,
 ): Promise<Evaluate> {
   const client = new FeatureFlagClient({ storage, logger: false });
   // What the default request resolver builds for a signed-in user, plus a country header.
@@ -222,7 +222,7 @@ export async function runEvaluation(): Promise<PartResult> {
     await redisStorage.deleteFlag(flag.key);
     await redisStorage.createFlag(flag);
   }
-  const cached = new CachedFeatureFlagStorage(redisStorage, { ttl: 3600, maxEntries: 10_000 });
+  const cached = new LocalCacheFeatureFlagStorage(redisStorage, { ttl: 3600, maxEntries: 10_000 });
   const memory = new MemoryFeatureFlagStorage();
   for (const flag of OURS) await memory.createFlag(flag);
 
@@ -313,7 +313,7 @@ export async function runEvaluation(): Promise<PartResult> {
     targets,
     notes: [
       'Each call awaited when the API is async (ours, OpenFeature, LaunchDarkly); 1,000 users cycled; best of 3 interleaved 250 ms rounds.',
-      'Ours: FeatureFlagClient.isEnabled over RedisFeatureFlagStorage with cache: { ttl } (warm: no I/O).',
+      'Ours: FeatureFlagClient.isEnabled over RedisFeatureFlagStorage with localCache: { ttl } (warm: no I/O).',
     ],
   };
 }

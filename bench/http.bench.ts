@@ -142,7 +142,7 @@ export async function runHttp(): Promise<PartResult> {
           : []),
       ],
       notes: [
-        'Server in its own process (Express, Redis backends, cache: { ttl: 30 }, verifyCache: { ttl: 5 }); autocannon in the bench process.',
+        'Server in its own process (Express, Redis backends, localCache: { ttl: 30 } for flags and { ttl: 5 } for keys); autocannon in the bench process.',
         'Passport strategy validates with ApiKeyService.verify, the same lookup ApiKeyGuard makes.',
         'Server CPU µs/req: user + system time of the server process per request (median of rounds); the server is CPU-bound, so req/s follows it.',
         `Guarded / unguarded per round: ${guardedRounds.map((r) => `${fmt(r * 100)}%`).join(', ')} (the spread is the machine's noise; the median is the figure).`,

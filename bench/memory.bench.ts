@@ -1,5 +1,5 @@
 import {
-  CachedFeatureFlagStorage,
+  LocalCacheFeatureFlagStorage,
   MemoryFeatureFlagStorage,
   type CreateFlagInput,
 } from '@gatekeeper/feature-flags';
@@ -36,7 +36,7 @@ export async function runMemory(): Promise<PartResult> {
   for (let i = 0; i < COUNT; i++) await storage.createFlag(flag(i));
   const stored = heapUsed();
 
-  const cache = new CachedFeatureFlagStorage(storage, { ttl: 3600, maxEntries: COUNT });
+  const cache = new LocalCacheFeatureFlagStorage(storage, { ttl: 3600, maxEntries: COUNT });
   for (let i = 0; i < COUNT; i++) await cache.readFlag(`feature-${i}`);
   const cached = heapUsed();
   if (cache.size !== COUNT) throw new Error(`expected ${COUNT} cached flags, got ${cache.size}`);
@@ -51,7 +51,7 @@ export async function runMemory(): Promise<PartResult> {
     rows: [
       ['MemoryFeatureFlagStorage', fmt(inMemory), `${fmt((inMemory * COUNT) / 2 ** 20, 1)} MiB`],
       [
-        'CachedFeatureFlagStorage (entry + flag)',
+        'LocalCacheFeatureFlagStorage (entry + flag)',
         fmt(inCache),
         `${fmt((inCache * COUNT) / 2 ** 20, 1)} MiB`,
       ],

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  ApiKeyAlreadyExistsError,
   ApiKeyNotFoundError,
   DatabaseApiKeyStorage,
-  DuplicateApiKeyError,
   MemoryApiKeyStorage,
   RedisApiKeyStorage,
   RedisCacheApiKeyStorage,
@@ -181,7 +181,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
     it('refuses a second key with the same id, keeping the first', async () => {
       const first = await storage.create(newKey());
       const clash = newKey({ id: first.id });
-      await expect(storage.create(clash)).rejects.toThrow(DuplicateApiKeyError);
+      await expect(storage.create(clash)).rejects.toThrow(ApiKeyAlreadyExistsError);
       await expect(storage.create(clash)).rejects.toMatchObject({ field: 'id' });
       expect(await storage.getById(first.id)).toEqual(first);
       expect(await storage.getByHash(clash.keyHash)).toBeNull();
@@ -192,7 +192,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
       const first = await storage.create(newKey());
       const clash = newKey({ keyHash: first.keyHash });
       const error = await storage.create(clash).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(DuplicateApiKeyError);
+      expect(error).toBeInstanceOf(ApiKeyAlreadyExistsError);
       expect(error).toMatchObject({ field: 'keyHash' });
       expect((error as Error).message).not.toContain(first.keyHash);
       expect(await storage.getByHash(first.keyHash)).toEqual(first);

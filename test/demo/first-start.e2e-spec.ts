@@ -17,6 +17,11 @@ describe('demo: first start (sqlite)', () => {
     const printed = banner.match(new RegExp(API_KEY_REGEX.source, 'g')) ?? [];
     expect(printed).toHaveLength(1);
     expect(banner).toContain(`export ADMIN_KEY=${printed[0]}`);
+    // The way to another admin key, with what the CLI needs to find this store.
+    expect(banner).toContain(
+      `  DATABASE_URL=${store.config.databaseUrl} npm run keys -- create --owner-id gatekeeper-admin ` +
+        '--scopes keys:admin,flags:write,flags:read\n',
+    );
     const adminKey = printed[0];
 
     const http = jsonClient(first.baseUrl);
@@ -46,11 +51,30 @@ describe('demo: first start (sqlite)', () => {
       const after = await again('GET', '/admin/flags', { key: adminKey });
       expect(after.status).toBe(200);
       expect(after.body.map((flag: { key: string }) => flag.key)).toEqual(['new_checkout']);
-      const admins = await again('GET', '/admin/keys?owner=gatekeeper-admin', { key: adminKey });
-      expect(admins.body).toHaveLength(1);
+      const admins = await again('GET', '/admin/keys?ownerId=gatekeeper-admin', { key: adminKey });
+      expect(admins.body.items).toHaveLength(1);
     } finally {
       await second.close();
     }
     expect(second.logger.lines.join('\n')).not.toMatch(new RegExp(API_KEY_REGEX.source));
+  });
+});
+
+describe('demo: first start on the memory backend', () => {
+  it('prints an admin key at every start, and no CLI command that could not reach it', async () => {
+    const config = { port: 0, backend: 'memory' as const, redisPrefix: '' };
+    for (let start = 0; start < 2; start++) {
+      const demo = await startDemo(config);
+      try {
+        const banner = demo.console.join('');
+        expect(banner).toMatch(new RegExp(`export ADMIN_KEY=${API_KEY_REGEX.source}`));
+        expect(banner).toContain(
+          'Lost it? Restart the server: with GATEKEEPER_BACKEND=memory every start begins empty',
+        );
+        expect(banner).not.toContain('npm run keys --');
+      } finally {
+        await demo.close();
+      }
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { API_KEY_REGEX } from '@gatekeeper/api-auth';
+import { runKeysCli } from '../../apps/demo/src/cli/keys.cli';
 import {
   createTestStore,
   startDemo,
@@ -10,20 +11,27 @@ import {
   containsPair,
   documentedPairs,
   readTour,
+  readTourKeysCommands,
   runCurl,
+  shellWords,
   type TourResponse,
 } from './support/readme-tour';
+import { jsonClient } from './support/http';
 
 const tour = readTour();
+const keysCommands = readTourKeysCommands();
 
 describe('README five-minute tour', () => {
   it('covers the story: keys, scopes, a flag-gated route appearing and disappearing, revocation', () => {
     const statuses = (fragment: string) =>
       tour.filter((step) => step.command.includes(fragment)).map((s) => s.documentedStatus);
     expect(statuses('localhost:3000/admin/keys -H')).toEqual([201]);
+    expect(statuses('localhost:3000/admin/keys?')).toEqual([200, 200]);
     expect(statuses('localhost:3000/checkout')).toEqual([404, 201, 404]);
     expect(statuses('/revoke')).toEqual([200]);
     expect(tour.at(-1)!.documentedStatus).toBe(401);
+    const verbs = keysCommands.map((line) => line.split(' ')[4]);
+    expect(verbs).toEqual(['create', 'list', 'list', 'rotate', 'revoke']);
   });
 
   describe.each(STORE_BACKENDS)('on %s', (backend) => {
@@ -63,6 +71,26 @@ describe('README five-minute tour', () => {
           env.KEY_ID = response.body.apiKey.id;
           expect(env.KEY).toMatch(API_KEY_REGEX);
         }
+      }
+    });
+
+    it('runs its npm run keys lines as written, on the same store', async () => {
+      const http = jsonClient(demo.baseUrl);
+      const issued = await http('POST', '/admin/keys', {
+        key: demo.adminKey,
+        body: { name: 'cli tour', ownerId: 'acme', scopes: ['orders:read'] },
+      });
+      for (const line of keysCommands) {
+        const words = shellWords(line.replace('<key-id>', issued.body.apiKey.id), {});
+        let stdout = '';
+        let stderr = '';
+        const code = await runKeysCli(words.slice(4), store.config, {
+          stdout: (text) => (stdout += text),
+          stderr: (text) => (stderr += text),
+        });
+        expect({ line, code, stderr }).toEqual({ line, code: 0, stderr: expect.any(String) });
+        if (words[4] === 'create') expect(stdout.trim()).toMatch(API_KEY_REGEX);
+        if (words[4] === 'list') expect(stdout).toContain('acme');
       }
     });
   });

@@ -50,7 +50,7 @@ describe('demo: routes, guards and OpenAPI (sqlite)', () => {
     expect((await http('POST', '/checkout', { key: bluthToo.key, body: order })).status).toBe(201);
     expect((await http('POST', '/checkout', { key: umbrella.key, body: order })).status).toBe(404);
 
-    const evaluation = await http('GET', '/admin/flags/new_checkout/evaluation?owner=bluth', {
+    const evaluation = await http('GET', '/admin/flags/new_checkout/evaluation?ownerId=bluth', {
       key: admin,
     });
     expect(evaluation.body).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
@@ -157,8 +157,8 @@ describe('demo: routes, guards and OpenAPI (sqlite)', () => {
   });
 
   it('never returns key hashes', async () => {
-    const listed = await http('GET', '/admin/keys?owner=gatekeeper-admin', { key: admin });
-    expect(listed.body).toHaveLength(1);
+    const listed = await http('GET', '/admin/keys?ownerId=gatekeeper-admin', { key: admin });
+    expect(listed.body.items).toHaveLength(1);
     expect(JSON.stringify(listed.body)).not.toContain('keyHash');
     const me = await http('GET', '/me', { key: admin });
     expect(me.body.apiKey).not.toHaveProperty('keyHash');
@@ -183,9 +183,12 @@ describe('demo: routes, guards and OpenAPI (sqlite)', () => {
       expect(await page.text()).toContain('swagger');
     });
 
-    it('declares the x-api-key scheme on exactly the routes that answer 401 without a key', async () => {
+    it('declares the x-api-key and Bearer schemes, either one, on exactly the routes that answer 401 without a key', async () => {
       expect(document.components.securitySchemes['api-key']).toEqual(
         expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-api-key' }),
+      );
+      expect(document.components.securitySchemes.bearer).toEqual(
+        expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'API key' }),
       );
       const sample: Record<string, string> = {
         key: 'new_checkout',
@@ -199,18 +202,26 @@ describe('demo: routes, guards and OpenAPI (sqlite)', () => {
       for (const [path, operations] of Object.entries(document.paths)) {
         const url = path.replace(/\{(\w+)\}/g, (_, name: string) => sample[name]);
         for (const [method, operation] of Object.entries(operations)) {
-          const declared = (operation.security ?? []).some((requirement) =>
-            Object.hasOwn(requirement as object, 'api-key'),
+          // Two requirement objects, each naming one scheme: OpenAPI reads them as alternatives.
+          const declared = (operation.security ?? []).map((requirement) =>
+            Object.keys(requirement as object),
           );
           const response = await fetch(`${demo.baseUrl}${url}`, { method: method.toUpperCase() });
           expect({ route: `${method} ${path}`, declared }).toEqual({
             route: `${method} ${path}`,
-            declared: response.status === 401,
+            declared: response.status === 401 ? [['api-key'], ['bearer']] : [],
           });
           checked++;
         }
       }
       expect(checked).toBeGreaterThan(20);
+    });
+
+    it('is right about Bearer: the key works as Authorization: Bearer too', async () => {
+      const response = await fetch(`${demo.baseUrl}/admin/keys?ownerId=gatekeeper-admin`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(response.status).toBe(200);
     });
 
     it('says that POST /checkout hides behind the new_checkout flag', () => {

@@ -150,19 +150,21 @@ describe('demo: invalid requests (sqlite)', () => {
     expect(missingOwner.status).toBe(400);
     expect(messages(missingOwner.body)[0]).toMatch(/^ownerId must be/);
 
-    const listed = await http('GET', '/admin/keys?owner=globex', { key: admin });
-    expect(listed).toMatchObject({ status: 200, body: [] });
+    const listed = await http('GET', '/admin/keys?ownerId=globex', { key: admin });
+    expect(listed).toMatchObject({ status: 200, body: { items: [], nextCursor: null } });
   });
 
   it('refuses a rotation with a bad grace period and keeps the single key', async () => {
-    const keys = await http('GET', '/admin/keys?owner=acme', { key: admin });
-    const rotated = await http('POST', `/admin/keys/${keys.body[0].id}/rotate`, {
+    const keys = await http('GET', '/admin/keys?ownerId=acme', { key: admin });
+    const rotated = await http('POST', `/admin/keys/${keys.body.items[0].id}/rotate`, {
       key: admin,
       body: { gracePeriodSeconds: -5 },
     });
     expect(rotated.status).toBe(400);
     expect(messages(rotated.body)).toEqual(['gracePeriodSeconds must not be less than 0']);
-    expect((await http('GET', '/admin/keys?owner=acme', { key: admin })).body).toHaveLength(1);
+    expect((await http('GET', '/admin/keys?ownerId=acme', { key: admin })).body.items).toHaveLength(
+      1,
+    );
     expect((await http('GET', '/orders', { key: customer })).status).toBe(200);
   });
 

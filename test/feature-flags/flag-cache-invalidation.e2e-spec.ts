@@ -1,12 +1,13 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
-  CachedFeatureFlagStorage,
+  LocalCacheFeatureFlagStorage,
   EvaluationReason,
   FEATURE_FLAG_STORAGE,
   FeatureFlagClient,
   FeatureFlagsHealthIndicator,
   FeatureFlagsModule,
+  GatekeeperConfigError,
   type FeatureFlagStorage,
   type FeatureFlagsModuleOptions,
 } from '@gatekeeper/feature-flags';
@@ -59,7 +60,7 @@ describe('Flag cache across instances (real Redis pub/sub)', () => {
         backend: 'redis',
         redisUrl: testUrls().redis,
         redisPrefix: uniqueName('ffc:') + ':',
-        cache: { ttl: LONG_TTL },
+        localCache: { ttl: LONG_TTL },
       }),
     ],
     [
@@ -70,14 +71,14 @@ describe('Flag cache across instances (real Redis pub/sub)', () => {
         tablePrefix: uniqueName('ffc_') + '_',
         redisUrl: testUrls().redis,
         redisPrefix: uniqueName('ffc:') + ':',
-        cache: { ttl: LONG_TTL, maxEntries: 100 },
+        localCache: { ttl: LONG_TTL, maxEntries: 100 },
       }),
     ],
   ])(
     'shows a change made on one instance on the other before the ttl, with %s',
     async (_name, options) => {
       const { storageA, storageB, clientB } = await pair(await options());
-      expect(storageB).toBeInstanceOf(CachedFeatureFlagStorage);
+      expect(storageB).toBeInstanceOf(LocalCacheFeatureFlagStorage);
 
       // B caches "no such flag", then the flag, then an override lookup.
       expect(await clientB.isEnabled('beta', { userId: 'u1' })).toBe(false);
@@ -112,7 +113,7 @@ describe('Flag cache across instances (real Redis pub/sub)', () => {
       storage: outage,
       redisUrl: testUrls().redis,
       redisPrefix: uniqueName('ffc:') + ':',
-      cache: { ttl: LONG_TTL },
+      localCache: { ttl: LONG_TTL },
     });
     instances.push(instance);
     const storage = instance.get<FeatureFlagStorage>(FEATURE_FLAG_STORAGE);
@@ -142,12 +143,20 @@ describe('Flag cache across instances (real Redis pub/sub)', () => {
     expect(outage.closed).toBe(false);
   });
 
-  it('refuses a cache on the memory backend and a ttl that cannot work', async () => {
-    await expect(startInstance({ cache: { ttl: 5 } })).rejects.toThrow(
-      /cache applies to the 'database' and 'redis' backends/,
+  it('refuses a localCache on the memory backend and a ttl that cannot work', async () => {
+    await expect(startInstance({ localCache: { ttl: 5 } })).rejects.toThrow(
+      /localCache applies to the 'database' and 'redis' backends/,
     );
     await expect(
-      startInstance({ backend: 'redis', redisUrl: testUrls().redis, cache: { ttl: 0 } }),
-    ).rejects.toThrow(/cache.ttl must be a positive number of seconds/);
+      startInstance({ backend: 'redis', redisUrl: testUrls().redis, localCache: { ttl: 0 } }),
+    ).rejects.toThrow(/localCache.ttl must be a positive number of seconds/);
+  });
+
+  it('fails startup on the option name of 0.1, naming the new one', async () => {
+    // What a JavaScript caller (no compiler to tell them) still passing `cache` gets.
+    const legacy = { backend: 'redis', redisUrl: testUrls().redis, cache: { ttl: 30 } };
+    const failure = startInstance(legacy as FeatureFlagsModuleOptions);
+    await expect(failure).rejects.toBeInstanceOf(GatekeeperConfigError);
+    await expect(failure).rejects.toThrow('`cache` was renamed `localCache` in 0.2.0');
   });
 });

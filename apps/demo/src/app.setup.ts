@@ -4,7 +4,5 @@ import { setupOpenApi } from './openapi/openapi.setup';
 /** What main.ts and the e2e tests both do to the app before it listens. */
 export function configureApp(app: INestApplication): INestApplication {
   setupOpenApi(app);
-  // Storages close their connections on shutdown; SIGTERM/SIGINT must reach them.
-  app.enableShutdownHooks();
   return app;
 }

@@ -12,9 +12,18 @@ async function bootstrap(): Promise<void> {
   const app = configureApp(
     await NestFactory.create(AppModule.forRoot(config), { abortOnError: false }),
   );
+  // SIGTERM/SIGINT: close the HTTP server and every storage connection, then exit 0. A second
+  // signal during that (npm forwards Ctrl-C on top of the terminal's) does not cut it short.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => logger.log(`${signal}: closing connections, then exiting`));
+  }
   await app.listen(config.port);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
-  logger.log(`Listening on ${url}: API docs at ${url}/docs, health at ${url}/health`);
+  logger.log(
+    `Listening on ${url}: API docs at ${url}/docs (OpenAPI JSON at ${url}/docs-json), ` +
+      `health at ${url}/health`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

@@ -3,4 +3,5 @@ export interface ApiAuthClock {
   now(): Date;
 }
 
+/** Internal: the clock the module binds by default. */
 export const systemClock: ApiAuthClock = { now: () => new Date() };

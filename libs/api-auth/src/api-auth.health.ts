@@ -2,7 +2,7 @@ import { describeError, TimeoutError, withTimeout } from '@gatekeeper/common';
 import { Inject, Injectable } from '@nestjs/common';
 // Type-only: @nestjs/terminus is an optional peer; the module provides the service when installed.
 import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { HEALTH_INDICATOR_SERVICE } from './api-auth.constants';
+import { DEFAULT_API_AUTH_HEALTH_KEY, HEALTH_INDICATOR_SERVICE } from './api-auth.constants';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
 import { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
 
@@ -27,8 +27,8 @@ export class ApiAuthHealthIndicator {
     private readonly healthIndicatorService: HealthIndicatorService,
   ) {}
 
-  async isHealthy<const Key extends string = 'api_auth'>(
-    key: Key = 'api_auth' as Key,
+  async isHealthy<const Key extends string = typeof DEFAULT_API_AUTH_HEALTH_KEY>(
+    key: Key = DEFAULT_API_AUTH_HEALTH_KEY as Key,
     options: ApiAuthHealthCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.healthIndicatorService.check(key);

@@ -4,7 +4,6 @@ import { ModuleRef } from '@nestjs/core';
 import { systemClock } from './api-auth.clock';
 import {
   API_AUTH_CLOCK,
-  API_AUTH_OPTIONS,
   API_KEY_STORAGE,
   API_KEY_STORAGE_HANDLE,
   HEALTH_INDICATOR_SERVICE,
@@ -27,16 +26,13 @@ const health = optionalHealthProviders(HEALTH_INDICATOR_SERVICE, ApiAuthHealthIn
 @Module({
   providers: [
     {
-      provide: API_AUTH_OPTIONS,
-      useFactory: resolveApiAuthOptions,
-      inject: [API_AUTH_MODULE_OPTIONS],
-    },
-    {
       provide: API_KEY_STORAGE_HANDLE,
-      // Depending on API_AUTH_OPTIONS makes every option fail fast before any connection opens.
-      useFactory: (options: ApiAuthModuleOptions, moduleRef: ModuleRef) =>
-        createApiKeyStorage(options, moduleRef),
-      inject: [API_AUTH_MODULE_OPTIONS, ModuleRef, API_AUTH_OPTIONS],
+      useFactory: (options: ApiAuthModuleOptions, moduleRef: ModuleRef) => {
+        // Every option, not only the storage's, fails startup before any connection opens.
+        resolveApiAuthOptions(options);
+        return createApiKeyStorage(options, moduleRef);
+      },
+      inject: [API_AUTH_MODULE_OPTIONS, ModuleRef],
     },
     {
       provide: API_KEY_STORAGE,
@@ -48,8 +44,9 @@ const health = optionalHealthProviders(HEALTH_INDICATOR_SERVICE, ApiAuthHealthIn
     ApiKeyGuard,
     ...health,
   ],
+  // The options are exported because guards are instantiated in the importing module.
   exports: [
-    API_AUTH_OPTIONS,
+    API_AUTH_MODULE_OPTIONS,
     API_KEY_STORAGE,
     API_AUTH_CLOCK,
     ApiKeyService,

@@ -1,19 +1,23 @@
-import { GatekeeperConfigError } from '@gatekeeper/common';
+import {
+  assertNoRenamedOptions,
+  GatekeeperConfigError,
+  type LocalCacheOptions,
+} from '@gatekeeper/common';
 import type { Type } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import {
   DEFAULT_API_KEY_HEADER,
-  DEFAULT_KEY_PREFIX,
+  DEFAULT_API_KEY_PREFIX,
   DEFAULT_LAST_USED_INTERVAL_SECONDS,
 } from './api-auth.constants';
 import { assertValidKeyPrefix } from './api-key.format';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
-import type { ApiKeyVerifyCacheOptions } from './storage/verify-cache.storage';
 
 export type ApiAuthBackend = 'memory' | 'database' | 'redis';
 
-export interface ApiAuthCacheOptions {
+/** The `cache` option: a Redis cache in front of the primary storage. */
+export interface RedisCacheOptions {
   /** Seconds a key stays cached in Redis in front of the primary storage. */
   ttl: number;
 }
@@ -39,7 +43,7 @@ export interface ApiAuthModuleOptions {
   redisPrefix?: string;
 
   /** Wraps the primary storage in a Redis read-through cache. */
-  cache?: ApiAuthCacheOptions;
+  cache?: RedisCacheOptions;
 
   /**
    * Keeps verified keys in process memory for `ttl` seconds (off by default), so most requests
@@ -47,7 +51,7 @@ export interface ApiAuthModuleOptions {
    * reach the others over Redis pub/sub when `redisUrl` or `redis` is set (the ttl bounds the
    * delay otherwise).
    */
-  verifyCache?: ApiKeyVerifyCacheOptions;
+  localCache?: LocalCacheOptions;
 
   /** A custom storage, instance (yours to close) or class (built with DI, closed on shutdown). Wins over `backend`. */
   storage?: ApiKeyStorage | Type<ApiKeyStorage>;
@@ -62,7 +66,7 @@ export interface ApiAuthModuleOptions {
   lastUsedInterval?: number;
 }
 
-/** The options the service and guard read, validated and with defaults applied. */
+/** Internal: the options the service reads, validated and with defaults applied. */
 export interface ResolvedApiAuthOptions {
   keyPrefix: string;
   /** Lower-case, as Node stores incoming header names. */
@@ -78,7 +82,8 @@ export function resolveApiAuthOptions(options: ApiAuthModuleOptions): ResolvedAp
   if (typeof options !== 'object' || options === null) {
     throw new GatekeeperConfigError('ApiAuthModule options must be an object');
   }
-  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  assertNoRenamedOptions(options, { verifyCache: 'localCache' }, '0.2.0');
+  const keyPrefix = options.keyPrefix ?? DEFAULT_API_KEY_PREFIX;
   try {
     assertValidKeyPrefix(keyPrefix);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { DEFAULT_KEY_PREFIX } from './api-auth.constants';
+import { DEFAULT_API_KEY_PREFIX } from './api-auth.constants';
 
 /**
  * Key format: `{keyPrefix}{random}{checksum}`
@@ -27,7 +27,7 @@ const KEY_PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
  * and log scrubbers. Unanchored and without flags; add `g` yourself to find every match
  * (`new RegExp(apiKeyRegex('sk_').source, 'g')`). Confirm a hit with `isWellFormedApiKey()`.
  */
-export function apiKeyRegex(keyPrefix: string = DEFAULT_KEY_PREFIX): RegExp {
+export function apiKeyRegex(keyPrefix: string = DEFAULT_API_KEY_PREFIX): RegExp {
   // Valid prefixes hold no regex metacharacters, so they can be embedded as they are.
   assertValidKeyPrefix(keyPrefix);
   const body = `[0-9A-Za-z]{${API_KEY_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH},${API_KEY_MAX_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH}}`;
@@ -35,7 +35,7 @@ export function apiKeyRegex(keyPrefix: string = DEFAULT_KEY_PREFIX): RegExp {
 }
 
 /** Matches keys with the default `sk_` prefix: `/(?<![A-Za-z0-9_-])sk_[0-9A-Za-z]{38,70}(?![0-9A-Za-z])/`. */
-export const API_KEY_REGEX: RegExp = apiKeyRegex(DEFAULT_KEY_PREFIX);
+export const API_KEY_REGEX: RegExp = apiKeyRegex(DEFAULT_API_KEY_PREFIX);
 
 /** The parts of a well-formed key. */
 export interface ParsedApiKey {
@@ -45,7 +45,7 @@ export interface ParsedApiKey {
 }
 
 /** A fresh crypto-random key. */
-export function generateApiKey(keyPrefix: string = DEFAULT_KEY_PREFIX): string {
+export function generateApiKey(keyPrefix: string = DEFAULT_API_KEY_PREFIX): string {
   const random = randomBase62(API_KEY_RANDOM_LENGTH);
   return `${keyPrefix}${random}${apiKeyChecksum(random)}`;
 }
@@ -57,7 +57,7 @@ export function generateApiKey(keyPrefix: string = DEFAULT_KEY_PREFIX): string {
  */
 export function parseApiKey(
   candidate: unknown,
-  keyPrefix: string = DEFAULT_KEY_PREFIX,
+  keyPrefix: string = DEFAULT_API_KEY_PREFIX,
 ): ParsedApiKey | null {
   if (typeof candidate !== 'string') return null;
   const bodyLength = candidate.length - keyPrefix.length;
@@ -79,7 +79,7 @@ export function parseApiKey(
 
 export function isWellFormedApiKey(
   candidate: unknown,
-  keyPrefix: string = DEFAULT_KEY_PREFIX,
+  keyPrefix: string = DEFAULT_API_KEY_PREFIX,
 ): boolean {
   return parseApiKey(candidate, keyPrefix) !== null;
 }
@@ -92,10 +92,10 @@ export function apiKeyChecksum(random: string): string {
 /**
  * What `ApiKey.prefix` keeps of a key: the key prefix and a few random characters, as a string of
  * its own. A plain `slice` of 13 characters or more is a view into the whole key on V8, so every
- * record holding the prefix (the memory storage, the verify cache) would keep the plaintext key
+ * record holding the prefix (the memory storage, the local cache) would keep the plaintext key
  * alive in the heap.
  */
-export function displayPrefix(key: string, keyPrefix: string = DEFAULT_KEY_PREFIX): string {
+export function displayPrefix(key: string, keyPrefix: string = DEFAULT_API_KEY_PREFIX): string {
   const prefix = key.slice(0, keyPrefix.length + DISPLAY_RANDOM_CHARS);
   // Keys are ASCII (prefix pattern, base62): latin1 round-trips them exactly.
   return Buffer.from(prefix, 'latin1').toString('latin1');

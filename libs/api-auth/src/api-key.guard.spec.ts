@@ -3,11 +3,11 @@ import { Reflector } from '@nestjs/core';
 import type { ApiAuthClock } from './api-auth.clock';
 import { API_KEY_REQUEST_PROPERTY } from './api-auth.constants';
 import { ApiKeyUnauthorizedException } from './api-auth.exceptions';
-import { resolveApiAuthOptions } from './api-auth.options';
+import type { ApiAuthModuleOptions } from './api-auth.options';
 import { ApiKeyGuard, type ApiKeyRequest } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
-import { VerifyCacheApiKeyStorage } from './storage/verify-cache.storage';
+import { LocalCacheApiKeyStorage } from './storage/local-cache.storage';
 
 function httpContext(
   request: ApiKeyRequest,
@@ -25,7 +25,7 @@ function httpContext(
 
 describe('ApiKeyGuard hooks', () => {
   const clock: ApiAuthClock = { now: () => new Date('2030-01-01T00:00:00Z') };
-  const options = resolveApiAuthOptions({ lastUsedInterval: 3600 });
+  const options: ApiAuthModuleOptions = { lastUsedInterval: 3600 };
   let service: ApiKeyService;
 
   afterEach(() => jest.restoreAllMocks());
@@ -60,8 +60,8 @@ describe('ApiKeyGuard hooks', () => {
     });
   });
 
-  it('admits a key answered by the verify cache synchronously, and still refuses with a promise', async () => {
-    const storage = new VerifyCacheApiKeyStorage(new MemoryApiKeyStorage(), { ttl: 5 });
+  it('admits a key answered by the local cache synchronously, and still refuses with a promise', async () => {
+    const storage = new LocalCacheApiKeyStorage(new MemoryApiKeyStorage(), { ttl: 5 });
     service = new ApiKeyService(storage, options, clock);
     const guard = new ApiKeyGuard(service, options, new Reflector());
     const { key, apiKey } = await service.create({ name: 'n', ownerId: 'o', scopes: [] });

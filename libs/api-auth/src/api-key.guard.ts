@@ -8,7 +8,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { API_AUTH_OPTIONS, API_KEY_REQUEST_PROPERTY } from './api-auth.constants';
+import { API_KEY_REQUEST_PROPERTY, DEFAULT_API_KEY_HEADER } from './api-auth.constants';
 import {
   PUBLIC_METADATA,
   REQUIRE_ANY_SCOPE_METADATA,
@@ -19,7 +19,8 @@ import {
   ApiKeyUnauthorizedException,
   InsufficientScopeException,
 } from './api-auth.exceptions';
-import type { ResolvedApiAuthOptions } from './api-auth.options';
+import { API_AUTH_MODULE_OPTIONS } from './api-auth.module-definition';
+import type { ApiAuthModuleOptions } from './api-auth.options';
 import { ApiKeyVerificationError } from './api-key.errors';
 import { grantsAllScopes, grantsAnyScope } from './api-key.scopes';
 import { ApiKeyService } from './api-key.service';
@@ -55,18 +56,23 @@ const REALM = 'api';
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   protected readonly logger = new Logger(ApiKeyGuard.name);
+  /** The configured key header, lower-case as Node stores incoming header names. */
+  protected readonly header: string;
   private readonly routes = new RouteMetadataCache((context) => this.readRequirements(context));
 
   constructor(
     protected readonly apiKeys: ApiKeyService,
-    @Inject(API_AUTH_OPTIONS) protected readonly options: ResolvedApiAuthOptions,
+    @Inject(API_AUTH_MODULE_OPTIONS) protected readonly options: ApiAuthModuleOptions,
     protected readonly reflector: Reflector,
-  ) {}
+  ) {
+    // Validated at startup, before any guard exists (the module's storage factory depends on it).
+    this.header = (options.header ?? DEFAULT_API_KEY_HEADER).toLowerCase();
+  }
 
   /**
-   * `true` at once when the route is public or the key is answered by the in-process verify
-   * cache (a guard that returns a boolean costs Nest no await); otherwise a promise. A refusal is
-   * always a rejected promise.
+   * `true` at once when the route is public or the key is answered by the in-process
+   * `localCache` (a guard that returns a boolean costs Nest no await); otherwise a promise. A
+   * refusal is always a rejected promise.
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.routes.get(context);
@@ -98,7 +104,7 @@ export class ApiKeyGuard implements CanActivate {
    */
   protected extractKey(request: ApiKeyRequest): string | undefined {
     const headers = request.headers ?? {};
-    const custom = single(headers[this.options.header])?.trim();
+    const custom = single(headers[this.header])?.trim();
     if (custom) return custom;
 
     const authorization = single(headers.authorization)?.trim();
@@ -120,7 +126,7 @@ export class ApiKeyGuard implements CanActivate {
       exception.code === 'missing_api_key'
         ? `Bearer realm="${REALM}"`
         : `Bearer realm="${REALM}", error="invalid_token"`;
-    return `${bearer}, ApiKey realm="${REALM}", header="${this.options.header}"`;
+    return `${bearer}, ApiKey realm="${REALM}", header="${this.header}"`;
   }
 
   /** Requirements on the controller and on the handler both apply. */

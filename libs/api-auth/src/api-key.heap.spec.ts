@@ -1,9 +1,9 @@
 import { getHeapSnapshot } from 'node:v8';
 import { Logger } from '@nestjs/common';
-import { resolveApiAuthOptions } from './api-auth.options';
+import type { ApiAuthModuleOptions } from './api-auth.options';
 import { ApiKeyService } from './api-key.service';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
-import { VerifyCacheApiKeyStorage } from './storage/verify-cache.storage';
+import { LocalCacheApiKeyStorage } from './storage/local-cache.storage';
 
 /**
  * Which of `needles` occur in a heap snapshot's text. Needles are Buffers, whose bytes are not part
@@ -26,13 +26,13 @@ describe('API keys in process memory', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('are not kept once created and verified: the records hold hashes and a display prefix', async () => {
-    const options = resolveApiAuthOptions({ keyPrefix: 'acme_live_' }); // display prefix: 16 chars
-    const storage = new VerifyCacheApiKeyStorage(new MemoryApiKeyStorage(), { ttl: 60 });
+    const options: ApiAuthModuleOptions = { keyPrefix: 'acme_live_' }; // display prefix: 16 chars
+    const storage = new LocalCacheApiKeyStorage(new MemoryApiKeyStorage(), { ttl: 60 });
     const service = new ApiKeyService(storage, options, { now: () => new Date() });
 
     const { prefix, rest } = await (async () => {
       const { key, apiKey } = await service.create({ name: 'ci', ownerId: 'acme', scopes: [] });
-      await service.verify(key); // now in the memory storage and the verify cache
+      await service.verify(key); // now in the memory storage and the local cache
       expect(service.verifyCached(key)).toMatchObject({ id: apiKey.id });
       return { prefix: Buffer.from(apiKey.prefix), rest: Buffer.from(key.slice(16)) };
     })();

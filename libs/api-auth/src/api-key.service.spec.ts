@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ApiAuthClock } from './api-auth.clock';
-import { resolveApiAuthOptions, type ApiAuthModuleOptions } from './api-auth.options';
+import type { ApiAuthModuleOptions } from './api-auth.options';
 import {
   ExpiredApiKeyError,
   InvalidApiKeyError,
@@ -14,7 +14,7 @@ import { ApiKeyService } from './api-key.service';
 import type { ApiKey } from './models/api-key.model';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
 import { ApiKeyNotFoundError } from './storage/storage.errors';
-import { VerifyCacheApiKeyStorage } from './storage/verify-cache.storage';
+import { LocalCacheApiKeyStorage } from './storage/local-cache.storage';
 
 class FakeClock implements ApiAuthClock {
   private current = new Date('2030-01-01T00:00:00Z').getTime();
@@ -34,7 +34,7 @@ describe('ApiKeyService', () => {
   let service: ApiKeyService;
 
   function build(options: ApiAuthModuleOptions = {}): ApiKeyService {
-    return new ApiKeyService(storage, resolveApiAuthOptions(options), clock);
+    return new ApiKeyService(storage, options, clock);
   }
 
   /** Lets the background lastUsedAt write finish (the service awaits it on shutdown). */
@@ -146,11 +146,11 @@ describe('ApiKeyService', () => {
   });
 
   describe('verifyCached', () => {
-    let cache: VerifyCacheApiKeyStorage;
+    let cache: LocalCacheApiKeyStorage;
 
     beforeEach(() => {
-      cache = new VerifyCacheApiKeyStorage(storage, { ttl: 5, now: () => 0 });
-      service = new ApiKeyService(cache, resolveApiAuthOptions({}), clock);
+      cache = new LocalCacheApiKeyStorage(storage, { ttl: 5, now: () => 0 });
+      service = new ApiKeyService(cache, {}, clock);
     });
 
     afterEach(() => cache.close());
@@ -185,7 +185,7 @@ describe('ApiKeyService', () => {
       expect(() => service.verifyCached(generateApiKey('pk_'))).toThrow(MalformedApiKeyError);
     });
 
-    it('always leaves the answer to verify() without a verify cache', async () => {
+    it('always leaves the answer to verify() without a local cache', async () => {
       service = build();
       const { key } = await service.create(input);
       await service.verify(key);

@@ -2,8 +2,13 @@ import { types } from 'node:util';
 import { describeError, newId } from '@gatekeeper/common';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { ApiAuthClock } from './api-auth.clock';
-import { API_AUTH_CLOCK, API_AUTH_OPTIONS } from './api-auth.constants';
-import type { ResolvedApiAuthOptions } from './api-auth.options';
+import { API_AUTH_CLOCK } from './api-auth.constants';
+import { API_AUTH_MODULE_OPTIONS } from './api-auth.module-definition';
+import {
+  resolveApiAuthOptions,
+  type ApiAuthModuleOptions,
+  type ResolvedApiAuthOptions,
+} from './api-auth.options';
 import {
   ExpiredApiKeyError,
   MalformedApiKeyError,
@@ -23,7 +28,7 @@ import type { ApiKey } from './models/api-key.model';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
 import { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
 import { ApiKeyNotFoundError } from './storage/storage.errors';
-import { isApiKeyCacheReader, type ApiKeyCacheReader } from './storage/verify-cache.storage';
+import { isApiKeyCacheReader, type ApiKeyCacheReader } from './storage/local-cache.storage';
 
 export interface CreateApiKeyInput {
   name: string;
@@ -63,18 +68,20 @@ export class ApiKeyService implements BeforeApplicationShutdown {
   /** When this instance last recorded a use per key id: throttles writes between storage reads. */
   private readonly lastTouched = new Map<string, number>();
   private readonly pendingTouches = new Set<Promise<void>>();
-  /** The storage's in-process cache, when it has one (`verifyCache`). */
+  /** The storage's in-process cache, when it has one (`localCache`). */
   private readonly cache: ApiKeyCacheReader | undefined;
   private readonly maxKeyLength: number;
+  private readonly options: ResolvedApiAuthOptions;
 
   constructor(
     @InjectApiKeyStorage() private readonly storage: ApiKeyStorage,
-    @Inject(API_AUTH_OPTIONS) private readonly options: ResolvedApiAuthOptions,
+    @Inject(API_AUTH_MODULE_OPTIONS) options: ApiAuthModuleOptions,
     @Inject(API_AUTH_CLOCK) private readonly clock: ApiAuthClock,
   ) {
+    this.options = resolveApiAuthOptions(options);
     this.cache = isApiKeyCacheReader(storage) ? storage : undefined;
     this.maxKeyLength =
-      options.keyPrefix.length + API_KEY_MAX_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH;
+      this.options.keyPrefix.length + API_KEY_MAX_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH;
   }
 
   async create(input: CreateApiKeyInput): Promise<CreatedApiKey> {
@@ -99,7 +106,7 @@ export class ApiKeyService implements BeforeApplicationShutdown {
   }
 
   /**
-   * `verify()` answered from the in-process verify cache (the `verifyCache` option), without I/O:
+   * `verify()` answered from the in-process cache (the `localCache` option), without I/O:
    * the key when it is cached, or `undefined` when only the storage can tell (no cache, or the
    * key is not in it), and the caller should `verify()`. Throws `verify()`'s errors when the
    * answer is known to be no. For synchronous hot paths; `ApiKeyGuard` tries it first.

@@ -1,36 +1,42 @@
 export { ApiAuthModule } from './api-auth.module';
-export type {
-  ApiAuthModuleAsyncOptions,
-  ApiAuthModuleExtras,
-  ApiAuthModuleForRootOptions,
+export {
+  API_AUTH_MODULE_OPTIONS,
+  type ApiAuthModuleAsyncOptions,
+  type ApiAuthModuleExtras,
+  type ApiAuthModuleForRootOptions,
 } from './api-auth.module-definition';
-export type {
-  ApiAuthBackend,
-  ApiAuthCacheOptions,
-  ApiAuthModuleOptions,
-  ResolvedApiAuthOptions,
-} from './api-auth.options';
+export type { ApiAuthBackend, ApiAuthModuleOptions, RedisCacheOptions } from './api-auth.options';
 export {
   API_AUTH_CLOCK,
-  API_AUTH_OPTIONS,
   API_KEY_REQUEST_PROPERTY,
   API_KEY_STORAGE,
+  DEFAULT_API_AUTH_HEALTH_KEY,
+  DEFAULT_API_AUTH_REDIS_PREFIX,
+  DEFAULT_API_AUTH_TABLE_PREFIX,
   DEFAULT_API_KEY_HEADER,
-  DEFAULT_KEY_PREFIX,
+  DEFAULT_API_KEY_PREFIX,
   DEFAULT_LAST_USED_INTERVAL_SECONDS,
-  DEFAULT_REDIS_PREFIX,
-  DEFAULT_TABLE_PREFIX,
 } from './api-auth.constants';
-export { systemClock, type ApiAuthClock } from './api-auth.clock';
+export type { ApiAuthClock } from './api-auth.clock';
+// Shared with @gatekeeper/feature-flags: the same classes and types under the same names, so the
+// two packages can be imported side by side (`instanceof` works across their copies).
+export {
+  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
+  GatekeeperConfigError,
+  MissingDriverError,
+  type InvalidationBus,
+  type LocalCacheOptions,
+  type SupportedDatabaseType,
+} from '@gatekeeper/common';
 
 export type { ApiKey } from './models/api-key.model';
 export type { ApiKeyStorage } from './storage/api-key-storage.interface';
 export { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
 export { MemoryApiKeyStorage } from './storage/memory.storage';
 export {
+  ApiKeyAlreadyExistsError,
   ApiKeyNotFoundError,
   ApiKeyStorageError,
-  DuplicateApiKeyError,
 } from './storage/storage.errors';
 
 export {
@@ -49,19 +55,7 @@ export {
   UnknownApiKeyError,
   type ApiKeyRejectionCode,
 } from './api-key.errors';
-export {
-  API_KEY_CHECKSUM_LENGTH,
-  API_KEY_MAX_RANDOM_LENGTH,
-  API_KEY_RANDOM_LENGTH,
-  API_KEY_REGEX,
-  BASE62_ALPHABET,
-  apiKeyChecksum,
-  apiKeyRegex,
-  generateApiKey,
-  isWellFormedApiKey,
-  parseApiKey,
-  type ParsedApiKey,
-} from './api-key.format';
+export { API_KEY_REGEX, apiKeyRegex, generateApiKey, isWellFormedApiKey } from './api-key.format';
 export { hashApiKey } from './api-key.hashing';
 export { grantsAllScopes, grantsAnyScope, grantsScope } from './api-key.scopes';
 
@@ -96,6 +90,7 @@ export {
   type CreateDatabaseApiKeyStorageOptions,
   type DatabaseApiKeyStorageOptions,
 } from './storage/database/database.storage';
+export { apiKeyEntities, type ApiKeyEntities } from './storage/database/api-key.entities';
 export {
   apiKeyMigrations,
   CreateApiKeysTable1767225600000,
@@ -105,9 +100,8 @@ export {
   RedisCacheApiKeyStorage,
   type RedisCacheApiKeyStorageOptions,
 } from './storage/redis-cache.storage';
+// In-process cache (the `localCache` option)
 export {
-  DEFAULT_VERIFY_CACHE_MAX_ENTRIES,
-  VerifyCacheApiKeyStorage,
-  type ApiKeyVerifyCacheOptions,
-  type VerifyCacheApiKeyStorageOptions,
-} from './storage/verify-cache.storage';
+  LocalCacheApiKeyStorage,
+  type LocalCacheApiKeyStorageOptions,
+} from './storage/local-cache.storage';

@@ -1,6 +1,6 @@
 export { deepCopy } from './deep-copy';
 export { requireDriver, assertDriverInstalled } from './driver';
-export { GatekeeperConfigError, MissingDriverError } from './errors';
+export { assertNoRenamedOptions, GatekeeperConfigError, MissingDriverError } from './errors';
 export { newId } from './new-id';
 export { describeError, redactSecrets } from './redact';
 export { connectRedis, parseRedisUrl, type ConnectRedisOptions } from './redis-connection';
@@ -8,6 +8,7 @@ export {
   createDataSource,
   parseConnectionString,
   type CreateDataSourceOptions,
+  type SupportedDatabaseType,
 } from './sql-connection';
 export { TimeoutError, withTimeout } from './timeout';
 export {
@@ -18,12 +19,11 @@ export {
   type RedisInvalidationBusOptions,
 } from './invalidation-bus';
 export {
-  assertInProcessCacheOptions,
-  TtlCache,
-  turnClock,
-  type TtlCacheEntry,
-  type TtlCacheOptions,
-} from './ttl-cache';
+  assertLocalCacheOptions,
+  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
+  type LocalCacheOptions,
+} from './local-cache';
+export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from './ttl-cache';
 export { LuaScript } from './redis-script';
 export { optionalHealthProviders } from './health-providers';
 export { withSchemaLock } from './schema-lock';

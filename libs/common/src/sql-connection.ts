@@ -5,6 +5,9 @@ import { assertDriverInstalled, requireDriver } from './driver';
 import { GatekeeperConfigError } from './errors';
 import { describeError, redactSecrets } from './redact';
 
+/** The TypeORM `type` values (DataSource options) the database backends support. */
+export type SupportedDatabaseType = 'postgres' | 'mysql' | 'mariadb' | 'better-sqlite3';
+
 const EXPECTED =
   'expected postgres://user:password@host:5432/db, mysql://user:password@host:3306/db, ' +
   'sqlite:<file> or sqlite::memory:';

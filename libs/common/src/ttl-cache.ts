@@ -1,5 +1,3 @@
-import { GatekeeperConfigError } from './errors';
-
 /** One cached value and when it stops being fresh (epoch milliseconds of the cache's clock). */
 export interface TtlCacheEntry<V> {
   value: V;
@@ -144,22 +142,5 @@ export class TtlCache<V> {
       entry.used = false;
       this.entries.set(key, entry);
     }
-  }
-}
-
-/**
- * Checks a module's in-process cache option at startup.
- * @throws GatekeeperConfigError naming `optionName` and what to change.
- */
-export function assertInProcessCacheOptions(optionName: string, value: unknown): void {
-  if (value === null || typeof value !== 'object') {
-    throw new GatekeeperConfigError(`${optionName} must be an object such as { ttl: 30 }`);
-  }
-  const { ttl, maxEntries } = value as { ttl?: unknown; maxEntries?: unknown };
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
-    throw new GatekeeperConfigError(`${optionName}.ttl must be a positive number of seconds`);
-  }
-  if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || (maxEntries as number) < 1)) {
-    throw new GatekeeperConfigError(`${optionName}.maxEntries must be a positive integer`);
   }
 }

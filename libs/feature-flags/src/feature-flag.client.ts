@@ -17,7 +17,7 @@ import {
   isFeatureFlagCacheReader,
   type CacheFreshness,
   type FeatureFlagCacheReader,
-} from './storage/cached.storage';
+} from './storage/local-cache.storage';
 import {
   hasSynchronousLookup,
   type FeatureFlagStorage,
@@ -57,9 +57,9 @@ interface FlagRead {
  * the wrong type or a storage failure yields the caller's default with a reason and error code,
  * because a flag lookup must never take a request down with it.
  *
- * With a caching storage (the `cache` module option) a flag whose entries are cached and fresh is
- * evaluated synchronously, without I/O, and so is every flag of the memory storage; while the
- * storage is failing, cached flags are still served, with reason CACHED (within the ttl) or
+ * With a caching storage (the `localCache` module option) a flag whose entries are cached and
+ * fresh is evaluated synchronously, without I/O, and so is every flag of the memory storage; while
+ * the storage is failing, cached flags are still served, with reason CACHED (within the ttl) or
  * STALE (past it).
  */
 export class FeatureFlagClient {
@@ -108,10 +108,9 @@ export class FeatureFlagClient {
   }
 
   /**
-   * `getEnabledDetails` answered in process, without I/O (from the `cache` option's cache, or by
-   * the memory storage), or `undefined` when the storage must be asked (the flag or an override
-   * lookup it needs is not cached and fresh). For synchronous hot paths; `FeatureFlagGuard`
-   * tries it first.
+   * `getEnabledDetails` answered in process, without I/O (from the `localCache`, or by the memory
+   * storage), or `undefined` when the storage must be asked (the flag or an override lookup it
+   * needs is not cached and fresh). For synchronous hot paths; `FeatureFlagGuard` tries it first.
    */
   getCachedEnabledDetails(
     key: string,

@@ -5,7 +5,7 @@ import { FeatureFlag } from './feature-flag.decorator';
 import { FeatureFlagClient } from './feature-flag.client';
 import { FeatureFlagGuard } from './feature-flag.guard';
 import type { FeatureFlagsModuleOptions } from './feature-flags.options';
-import { CachedFeatureFlagStorage } from './storage/cached.storage';
+import { LocalCacheFeatureFlagStorage } from './storage/local-cache.storage';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 import { MemoryFeatureFlagStorage } from './storage/memory.storage';
 
@@ -27,7 +27,7 @@ function httpContext(request: object): ExecutionContext {
 
 describe('FeatureFlagGuard', () => {
   let memory: MemoryFeatureFlagStorage;
-  let cached: CachedFeatureFlagStorage;
+  let cached: LocalCacheFeatureFlagStorage;
 
   const guardFor = (
     options: FeatureFlagsModuleOptions = {},
@@ -41,7 +41,7 @@ describe('FeatureFlagGuard', () => {
 
   beforeEach(async () => {
     memory = new MemoryFeatureFlagStorage();
-    cached = new CachedFeatureFlagStorage(memory, { ttl: 30 });
+    cached = new LocalCacheFeatureFlagStorage(memory, { ttl: 30 });
     await memory.createFlag({ key: 'new_checkout', defaultEnabled: true });
   });
 

@@ -16,7 +16,11 @@ export const FEATURE_FLAGS_HEALTH_INDICATOR_SERVICE =
 /** Metadata key written by `@FeatureFlag()`. */
 export const FEATURE_FLAG_METADATA = 'gatekeeper:feature-flag';
 
-export const DEFAULT_TABLE_PREFIX = 'ff_';
-export const DEFAULT_REDIS_PREFIX = 'feature_flags:';
-export const DEFAULT_HEALTH_KEY = 'feature_flags';
+/** The `tablePrefix` default. */
+export const DEFAULT_FEATURE_FLAGS_TABLE_PREFIX = 'ff_';
+/** The `redisPrefix` default, litestar-flags' own. */
+export const DEFAULT_FEATURE_FLAGS_REDIS_PREFIX = 'feature_flags:';
+/** The key `FeatureFlagsHealthIndicator.isHealthy()` reports under by default. */
+export const DEFAULT_FEATURE_FLAGS_HEALTH_KEY = 'feature_flags';
+/** Internal: how long the health indicator waits for the storage. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 1000;

@@ -3,14 +3,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { describeError, withTimeout } from '@gatekeeper/common';
 import {
-  DEFAULT_HEALTH_KEY,
+  DEFAULT_FEATURE_FLAGS_HEALTH_KEY,
   DEFAULT_HEALTH_TIMEOUT_MS,
   FEATURE_FLAGS_HEALTH_INDICATOR_SERVICE,
 } from './feature-flags.constants';
 import { InjectFeatureFlagStorage } from './feature-flag.decorator';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 
-export interface FeatureFlagsHealthOptions {
+export interface FeatureFlagsHealthCheckOptions {
   /** A storage slower than this is reported down. Default 1000 ms. */
   timeout?: number;
 }
@@ -29,9 +29,9 @@ export class FeatureFlagsHealthIndicator {
     private readonly healthIndicatorService: HealthIndicatorService,
   ) {}
 
-  async isHealthy<const Key extends string = typeof DEFAULT_HEALTH_KEY>(
-    key: Key = DEFAULT_HEALTH_KEY as Key,
-    options: FeatureFlagsHealthOptions = {},
+  async isHealthy<const Key extends string = typeof DEFAULT_FEATURE_FLAGS_HEALTH_KEY>(
+    key: Key = DEFAULT_FEATURE_FLAGS_HEALTH_KEY as Key,
+    options: FeatureFlagsHealthCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.healthIndicatorService.check(key);
     const timeout = options.timeout ?? DEFAULT_HEALTH_TIMEOUT_MS;

@@ -1,8 +1,8 @@
 import type { Type } from '@nestjs/common';
+import type { LocalCacheOptions } from '@gatekeeper/common';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { EvaluationContext } from './models/evaluation.model';
-import type { FeatureFlagCacheOptions } from './storage/cached.storage';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 
 export type FeatureFlagsBackend = 'memory' | 'database' | 'redis';
@@ -44,7 +44,7 @@ export interface FeatureFlagsModuleOptions {
    * pub/sub — with the redis backend, or with `redisUrl`/`redis` next to the database backend;
    * `ttl` (seconds) bounds staleness otherwise. Off by default.
    */
-  cache?: FeatureFlagCacheOptions;
+  localCache?: LocalCacheOptions;
 
   /**
    * A custom storage: an instance (you keep ownership: the module never closes it) or a class

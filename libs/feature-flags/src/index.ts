@@ -12,25 +12,28 @@ export type {
   FeatureFlagsModuleOptions,
 } from './feature-flags.options';
 export {
-  DEFAULT_HEALTH_KEY,
-  DEFAULT_HEALTH_TIMEOUT_MS,
-  DEFAULT_REDIS_PREFIX,
-  DEFAULT_TABLE_PREFIX,
+  DEFAULT_FEATURE_FLAGS_HEALTH_KEY,
+  DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
+  DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
   FEATURE_FLAG_METADATA,
   FEATURE_FLAG_STORAGE,
 } from './feature-flags.constants';
+// Shared with @gatekeeper/api-auth: the same classes and types under the same names, so the two
+// packages can be imported side by side (`instanceof` works across their copies).
+export {
+  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
+  GatekeeperConfigError,
+  MissingDriverError,
+  type InvalidationBus,
+  type LocalCacheOptions,
+  type SupportedDatabaseType,
+} from '@gatekeeper/common';
 
 // Evaluation
 export { FeatureFlagClient, type FeatureFlagClientOptions } from './feature-flag.client';
-export {
-  evaluateFlag,
-  getContextAttribute,
-  overrideLookups,
-  type FlagEvaluation,
-} from './evaluation/evaluation.engine';
-export { isInRollout, rolloutBucket, selectVariant, variantBucket } from './evaluation/bucketing';
+// Bucketing, so that other services (litestar-flags, Unleash for ASCII ids) can agree on rollouts.
+export { isInRollout, rolloutBucket, selectVariant } from './evaluation/bucketing';
 export { murmur3 } from './evaluation/murmur3';
-export { evaluateOperator } from './evaluation/operators';
 
 // `FeatureFlag` is both the data model (a type) and the route decorator (a value); TypeScript keeps
 // the two apart, so `import { FeatureFlag }` serves either use.
@@ -101,41 +104,31 @@ export { defaultContextResolver } from './feature-flags.request-context';
 // Health (needs @nestjs/terminus)
 export {
   FeatureFlagsHealthIndicator,
-  type FeatureFlagsHealthOptions,
+  type FeatureFlagsHealthCheckOptions,
 } from './feature-flags.health';
 
 // Storage backends (typeorm and ioredis are optional peers, loaded only when these are used)
 export {
   DatabaseFeatureFlagStorage,
-  type DatabaseFeatureFlagStorageDataSourceOptions,
+  type CreateDatabaseFeatureFlagStorageOptions,
   type DatabaseFeatureFlagStorageOptions,
 } from './storage/database/database.storage';
-export type { SupportedDatabaseType } from './storage/database/database.dialect';
 export {
   featureFlagEntities,
   type FeatureFlagEntities,
-  type FlagRow,
-  type OverrideRow,
-  type RuleRow,
-  type VariantRow,
 } from './storage/database/feature-flag.entities';
 export {
   CreateFeatureFlagTables1767225600000,
   featureFlagMigrations,
-  type FeatureFlagMigrationClass,
 } from './storage/database/migrations/create-feature-flag-tables.migration';
 export {
   RedisFeatureFlagStorage,
+  type CreateRedisFeatureFlagStorageOptions,
   type RedisFeatureFlagStorageOptions,
 } from './storage/redis.storage';
 
-// In-process cache (the `cache` option)
+// In-process cache (the `localCache` option)
 export {
-  CachedFeatureFlagStorage,
-  DEFAULT_CACHE_MAX_ENTRIES,
-  type CachedFeatureFlagStorageOptions,
-  type CachedRead,
-  type CacheFreshness,
-  type FeatureFlagCacheOptions,
-  type FeatureFlagCacheReader,
-} from './storage/cached.storage';
+  LocalCacheFeatureFlagStorage,
+  type LocalCacheFeatureFlagStorageOptions,
+} from './storage/local-cache.storage';

@@ -18,17 +18,29 @@ export interface TourResponse {
 
 const README = join(__dirname, '../../../README.md');
 
-/** The `curl` commands of the README's "Five-minute tour" section, in order. */
-export function readTour(): TourStep[] {
+/** The shell lines of the README's "Five-minute tour" section, continuation lines joined. */
+function tourLines(): string[][] {
   const readme = readFileSync(README, 'utf8');
   const start = readme.indexOf('\n## Five-minute tour');
   if (start === -1) throw new Error('README.md has no "## Five-minute tour" section');
   const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end === -1 ? undefined : end);
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map(([, block]) =>
+    block.replace(/\\\n\s*/g, '').split('\n'),
+  );
+}
 
+/** The `npm run keys -- …` lines of the tour, in order. */
+export function readTourKeysCommands(): string[] {
+  return tourLines()
+    .flat()
+    .filter((line) => line.startsWith('npm run keys -- '));
+}
+
+/** The `curl` commands of the README's "Five-minute tour" section, in order. */
+export function readTour(): TourStep[] {
   const steps: TourStep[] = [];
-  for (const [, block] of section.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    const lines = block.replace(/\\\n\s*/g, '').split('\n');
+  for (const lines of tourLines()) {
     lines.forEach((line, index) => {
       if (!line.startsWith('curl ')) return;
       const promise = lines.slice(index + 1).find((next) => next.trim() !== '');

@@ -1,11 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { DemoConfig } from '../config/demo.config';
 import { GatekeeperModule } from '../gatekeeper/gatekeeper.module';
+import { KeyListingModule } from '../key-listing/key-listing.module';
 
 /** The keys CLI: the same storage wiring as the HTTP app, without HTTP, seeding or health. */
 @Module({})
 export class CliModule {
   static forRoot(config: DemoConfig): DynamicModule {
-    return { module: CliModule, imports: [GatekeeperModule.forRoot(config)] };
+    return {
+      module: CliModule,
+      // The CLI creates no tables: a database the server never started on stays untouched.
+      imports: [GatekeeperModule.forRoot(config, { createTables: false }), KeyListingModule],
+    };
   }
 }

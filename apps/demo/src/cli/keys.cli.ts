@@ -1,21 +1,28 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ApiKeyService, type ApiKey } from '@gatekeeper/api-auth';
+import { ApiKeyService } from '@gatekeeper/api-auth';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { keyStatus } from '../common/api-key.view';
 import type { DemoConfig } from '../config/demo.config';
+import { DEFAULT_PAGE_SIZE, KeyListing, MAX_PAGE_SIZE } from '../key-listing/key-listing';
 import { CliModule } from './cli.module';
+import { refuseAfterConnecting, refuseBeforeConnecting } from './demo-store';
 
 export const USAGE = `Usage: npm run keys -- <command> [options]
 
-  create --owner <id> --scopes <scope,scope> [--name <label>] [--expires-in-days <n>]
-  list   --owner <id>
+  create --owner-id <id> --scopes <scope,scope> [--name <label>] [--expires-at <date-time>]
+  list   [--owner-id <id>] [--limit <n>] [--cursor <cursor>]
   revoke <key-id>
-  rotate <key-id> [--grace-seconds <n>]
+  rotate <key-id> [--grace-period-seconds <n>]
 
-Works on the storage npm start uses (GATEKEEPER_BACKEND, DATABASE_URL, REDIS_URL,
-GATEKEEPER_PEPPER). A new key goes to stdout, alone, exactly once; everything else to stderr,
-so KEY=$(npm run -s keys -- create --owner acme --scopes orders:read) captures just the key.
+The options are the field names of the HTTP API (ownerId, scopes, name, expiresAt, limit, cursor,
+gracePeriodSeconds). list without --owner-id lists every key, ${DEFAULT_PAGE_SIZE} a page by default;
+when there are more it prints the command for the next page.
+
+Works on the store of the server, so give it the server's variables (GATEKEEPER_BACKEND,
+DATABASE_URL, REDIS_URL, GATEKEEPER_REDIS_PREFIX, GATEKEEPER_PEPPER): the server's first start
+prints the command line. A new key goes to stdout, alone, exactly once; everything else to
+stderr, so KEY=$(npm run -s keys -- create --owner-id acme --scopes orders:read) captures just the key.
 `;
 
 export interface CliStreams {
@@ -26,10 +33,16 @@ export interface CliStreams {
 /** A mistake in the command line: print it with the usage, exit 2. */
 class UsageError extends Error {}
 
-/** A command parses its arguments before any connection opens, then runs on the service. */
+/** What a command works with. */
+interface Services {
+  apiKeys: ApiKeyService;
+  listing: KeyListing;
+}
+
+/** A command parses its arguments before any connection opens, then runs on the services. */
 interface Command<Input> {
   parse(args: string[]): Input;
-  run(apiKeys: ApiKeyService, input: Input, io: CliStreams): Promise<void>;
+  run(services: Services, input: Input, io: CliStreams): Promise<void>;
 }
 
 const command = <Input>(definition: Command<Input>) => definition as Command<unknown>;
@@ -39,6 +52,13 @@ const COMMANDS: Record<string, Command<unknown>> = {
   list: command({ parse: parseList, run: list }),
   revoke: command({ parse: (args) => parseId(args, {}).id, run: revoke }),
   rotate: command({ parse: parseRotate, run: rotate }),
+};
+
+/** Options that were renamed to the HTTP API's names, and what they are called now. */
+const RENAMED_OPTIONS: Record<string, string> = {
+  '--owner': '--owner-id',
+  '--grace-seconds': '--grace-period-seconds',
+  '--expires-in-days': '--expires-at <date-time>',
 };
 
 /** Runs one CLI command; resolves to the process exit code. */
@@ -66,11 +86,9 @@ export async function runKeysCli(
     return 2;
   }
 
-  if (config.backend === 'memory') {
-    io.stderr(
-      'GATEKEEPER_BACKEND=memory keeps keys inside the server process, out of reach of this CLI: ' +
-        'use the HTTP admin routes (/admin/keys), or a sqlite, postgres, mysql or redis backend.\n',
-    );
+  const refused = refuseBeforeConnecting(config);
+  if (refused !== undefined) {
+    io.stderr(`${refused}\n`);
     return 2;
   }
 
@@ -81,7 +99,13 @@ export async function runKeysCli(
       logger: false,
       abortOnError: false,
     });
-    await selected.run(app.get(ApiKeyService), input, io);
+    const apiKeys = app.get(ApiKeyService);
+    const refusedStore = await refuseAfterConnecting(config, apiKeys);
+    if (refusedStore !== undefined) {
+      io.stderr(`${refusedStore}\n`);
+      return 2;
+    }
+    await selected.run({ apiKeys, listing: app.get(KeyListing) }, input, io);
     return 0;
   } catch (error) {
     io.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -94,6 +118,12 @@ export async function runKeysCli(
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 function parse<const T extends Options>(args: string[], options: T) {
+  for (const arg of args) {
+    const renamed = RENAMED_OPTIONS[arg.split('=')[0]];
+    if (renamed !== undefined) {
+      throw new UsageError(`${arg.split('=')[0]} is now ${renamed}, like the HTTP API's field.`);
+    }
+  }
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -103,34 +133,44 @@ function parse<const T extends Options>(args: string[], options: T) {
 
 function parseCreate(args: string[]) {
   const { values, positionals } = parse(args, {
-    owner: { type: 'string' },
+    'owner-id': { type: 'string' },
     scopes: { type: 'string' },
     name: { type: 'string' },
-    'expires-in-days': { type: 'string' },
+    'expires-at': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`);
-  if (!values.owner) throw new UsageError('create needs --owner <id>.');
+  const ownerId = values['owner-id'];
+  if (!ownerId) throw new UsageError('create needs --owner-id <id>.');
   if (values.scopes === undefined) throw new UsageError('create needs --scopes <scope,scope>.');
   const scopes = values.scopes
     .split(',')
     .map((scope) => scope.trim())
     .filter(Boolean);
   let expiresAt: Date | undefined;
-  if (values['expires-in-days'] !== undefined) {
-    const days = Number(values['expires-in-days']);
-    if (!Number.isFinite(days) || days <= 0) {
-      throw new UsageError('--expires-in-days must be a positive number.');
+  if (values['expires-at'] !== undefined) {
+    expiresAt = new Date(values['expires-at']);
+    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()) {
+      throw new UsageError(
+        '--expires-at must be a future ISO 8601 date or date-time, e.g. 2030-01-31 or 2030-01-31T12:00:00Z.',
+      );
     }
-    expiresAt = new Date(Date.now() + days * 24 * 3600 * 1000);
   }
-  return { ownerId: values.owner, scopes, name: values.name ?? `${values.owner} (cli)`, expiresAt };
+  return { ownerId, scopes, name: values.name ?? `${ownerId} (cli)`, expiresAt };
 }
 
 function parseList(args: string[]) {
-  const { values, positionals } = parse(args, { owner: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    'owner-id': { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  });
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".`);
-  if (!values.owner) throw new UsageError('list needs --owner <id>.');
-  return values.owner;
+  if (values['owner-id'] === '') throw new UsageError('--owner-id needs an owner id.');
+  const limit = values.limit === undefined ? DEFAULT_PAGE_SIZE : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new UsageError(`--limit must be a whole number from 1 to ${MAX_PAGE_SIZE}.`);
+  }
+  return { ownerId: values['owner-id'], limit, cursor: values.cursor };
 }
 
 function parseId<const T extends Options>(args: string[], options: T) {
@@ -140,60 +180,73 @@ function parseId<const T extends Options>(args: string[], options: T) {
 }
 
 function parseRotate(args: string[]) {
-  const { id, values } = parseId(args, { 'grace-seconds': { type: 'string' } });
-  const grace = values['grace-seconds'];
+  const { id, values } = parseId(args, { 'grace-period-seconds': { type: 'string' } });
+  const grace = values['grace-period-seconds'];
   const gracePeriodSeconds = grace === undefined ? 0 : Number(grace);
   if (
     typeof grace === 'boolean' ||
     !Number.isInteger(gracePeriodSeconds) ||
     gracePeriodSeconds < 0
   ) {
-    throw new UsageError('--grace-seconds must be a whole number of seconds, 0 or more.');
+    throw new UsageError('--grace-period-seconds must be a whole number of seconds, 0 or more.');
   }
   return { id, gracePeriodSeconds };
 }
 
 async function create(
-  apiKeys: ApiKeyService,
+  { apiKeys }: Services,
   input: ReturnType<typeof parseCreate>,
   io: CliStreams,
 ): Promise<void> {
   const { key, apiKey } = await apiKeys.create(input);
   io.stderr(
     `Created key ${apiKey.id} (${apiKey.prefix}…) for owner ${apiKey.ownerId}, ` +
-      `scopes: ${apiKey.scopes.join(', ') || '(none)'}.\n` +
+      `scopes: ${apiKey.scopes.join(', ') || '(none)'}` +
+      (apiKey.expiresAt ? `, expires at ${isoDate(apiKey.expiresAt)}.\n` : '.\n') +
       'The key is printed below this once; only its hash is stored:\n',
   );
   io.stdout(`${key}\n`);
 }
 
-async function list(apiKeys: ApiKeyService, ownerId: string, io: CliStreams): Promise<void> {
-  const keys: ApiKey[] = [];
-  for await (const apiKey of apiKeys.listByOwner(ownerId)) keys.push(apiKey);
-  if (keys.length === 0) {
-    io.stderr(`No keys for owner ${ownerId}.\n`);
-    return;
+async function list(
+  { listing }: Services,
+  request: ReturnType<typeof parseList>,
+  io: CliStreams,
+): Promise<void> {
+  const { items, nextCursor } = await listing.page(request);
+  if (items.length === 0) {
+    io.stderr(
+      request.ownerId === undefined ? 'No keys.\n' : `No keys for owner ${request.ownerId}.\n`,
+    );
+  } else {
+    const rows = items.map((apiKey) => [
+      apiKey.id,
+      `${apiKey.prefix}…`,
+      apiKey.ownerId,
+      keyStatus(apiKey),
+      apiKey.scopes.join(',') || '-',
+      isoDate(apiKey.createdAt),
+      apiKey.expiresAt ? isoDate(apiKey.expiresAt) : '-',
+      apiKey.lastUsedAt ? isoDate(apiKey.lastUsedAt) : '-',
+      apiKey.name,
+    ]);
+    const header = ['ID', 'PREFIX', 'OWNER', 'STATUS', 'SCOPES', 'CREATED', 'EXPIRES', 'LAST USED'];
+    io.stdout(table([...header, 'NAME'], rows));
   }
-  keys.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
-  const rows = keys.map((apiKey) => [
-    apiKey.id,
-    `${apiKey.prefix}…`,
-    keyStatus(apiKey),
-    apiKey.scopes.join(',') || '-',
-    isoDate(apiKey.createdAt),
-    apiKey.lastUsedAt ? isoDate(apiKey.lastUsedAt) : '-',
-    apiKey.name,
-  ]);
-  io.stdout(table(['ID', 'PREFIX', 'STATUS', 'SCOPES', 'CREATED', 'LAST USED', 'NAME'], rows));
+  if (nextCursor !== null) {
+    const owner = request.ownerId === undefined ? '' : ` --owner-id ${request.ownerId}`;
+    const limit = request.limit === DEFAULT_PAGE_SIZE ? '' : ` --limit ${request.limit}`;
+    io.stderr(`More keys: npm run keys -- list${owner}${limit} --cursor ${nextCursor}\n`);
+  }
 }
 
-async function revoke(apiKeys: ApiKeyService, id: string, io: CliStreams): Promise<void> {
+async function revoke({ apiKeys }: Services, id: string, io: CliStreams): Promise<void> {
   const apiKey = await apiKeys.revoke(id);
   io.stderr(`Revoked key ${apiKey.id} (${apiKey.prefix}…) of owner ${apiKey.ownerId}.\n`);
 }
 
 async function rotate(
-  apiKeys: ApiKeyService,
+  { apiKeys }: Services,
   { id, gracePeriodSeconds }: ReturnType<typeof parseRotate>,
   io: CliStreams,
 ): Promise<void> {

@@ -11,13 +11,16 @@ import { apiAuthOptions, featureFlagsOptions } from './gatekeeper.options';
  */
 @Module({})
 export class GatekeeperModule {
-  static forRoot(config: DemoConfig): DynamicModule {
+  static forRoot(config: DemoConfig, { createTables = true } = {}): DynamicModule {
+    // `createTables` only means something to the SQL backends (the others refuse the option).
+    const tables =
+      config.backend === 'redis' || config.backend === 'memory' ? {} : { createTables };
     return {
       module: GatekeeperModule,
       global: true,
       imports: [
-        FeatureFlagsModule.forRoot({ ...featureFlagsOptions(config), isGlobal: true }),
-        ApiAuthModule.forRoot({ ...apiAuthOptions(config), isGlobal: true }),
+        FeatureFlagsModule.forRoot({ ...featureFlagsOptions(config), ...tables, isGlobal: true }),
+        ApiAuthModule.forRoot({ ...apiAuthOptions(config), ...tables, isGlobal: true }),
       ],
       providers: [{ provide: DEMO_CONFIG, useValue: config }],
       exports: [DEMO_CONFIG],

@@ -1,9 +1,6 @@
+import { DEFAULT_API_AUTH_REDIS_PREFIX, type ApiAuthModuleOptions } from '@gatekeeper/api-auth';
 import {
-  DEFAULT_REDIS_PREFIX as API_KEY_REDIS_PREFIX,
-  type ApiAuthModuleOptions,
-} from '@gatekeeper/api-auth';
-import {
-  DEFAULT_REDIS_PREFIX as FLAGS_REDIS_PREFIX,
+  DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
   type FeatureFlagsModuleOptions,
 } from '@gatekeeper/feature-flags';
 import type { DemoConfig } from '../config/demo.config';
@@ -32,14 +29,14 @@ function storageOptions(config: DemoConfig, redisPrefix: string): StorageOptions
 
 export function featureFlagsOptions(config: DemoConfig): FeatureFlagsModuleOptions {
   return {
-    ...storageOptions(config, FLAGS_REDIS_PREFIX),
+    ...storageOptions(config, DEFAULT_FEATURE_FLAGS_REDIS_PREFIX),
     contextResolver: apiKeyContextResolver,
   };
 }
 
 export function apiAuthOptions(config: DemoConfig): ApiAuthModuleOptions {
   return {
-    ...storageOptions(config, API_KEY_REDIS_PREFIX),
+    ...storageOptions(config, DEFAULT_API_AUTH_REDIS_PREFIX),
     ...(config.pepper === undefined ? {} : { pepper: config.pepper }),
   };
 }

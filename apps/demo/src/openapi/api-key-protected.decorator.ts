@@ -1,10 +1,16 @@
 import { ApiKeyGuard } from '@gatekeeper/api-auth';
 import { applyDecorators, UseGuards } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { API_KEY_SECURITY } from './openapi.constants';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiSecurity,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { API_KEY_SECURITY, BEARER_SECURITY } from './openapi.constants';
 
 /**
- * A controller behind `ApiKeyGuard`, documented as such: the OpenAPI security scheme and its 401
+ * A controller behind `ApiKeyGuard`, documented as such: its two OpenAPI security schemes (the
+ * `x-api-key` header or `Authorization: Bearer`, either one will do) and its 401
  * (and, for scoped routes, 403) answers. On the controller, the key is checked before any
  * handler-level `@FeatureFlag()`, so an anonymous caller gets 401, not the flag's 404.
  */
@@ -13,7 +19,9 @@ export function ApiKeyProtected(
 ): ClassDecorator {
   return applyDecorators(
     UseGuards(ApiKeyGuard),
+    // Two requirement objects: OpenAPI reads them as alternatives.
     ApiSecurity(API_KEY_SECURITY),
+    ApiBearerAuth(BEARER_SECURITY),
     ApiUnauthorizedResponse({ description: 'Missing, unknown, expired or revoked API key' }),
     ...(forbidden === false ? [] : [ApiForbiddenResponse({ description: forbidden })]),
   );

@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { API_KEY_SECURITY } from './openapi.constants';
+import { API_KEY_SECURITY, BEARER_SECURITY } from './openapi.constants';
 
-/** Swagger UI at /docs, the document at /docs-json. */
+/** Swagger UI at /docs, the OpenAPI document (JSON) at /docs-json. */
 export function setupOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Gatekeeper demo: orders API')
@@ -15,6 +15,16 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     .addApiKey(
       { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key, e.g. sk_…' },
       API_KEY_SECURITY,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        // Not a JWT (the default hint): the same opaque API key as in x-api-key.
+        bearerFormat: 'API key',
+        description: 'The same API key, as Authorization: Bearer sk_…',
+      },
+      BEARER_SECURITY,
     )
     .build();
   const document = SwaggerModule.createDocument(app, config);

@@ -5,7 +5,9 @@ import {
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { ADMIN_KEY_SCOPES, ADMIN_OWNER_ID } from '../gatekeeper/demo.constants';
+import { keysCliCommand } from '../cli/keys-cli.command';
+import type { DemoConfig } from '../config/demo.config';
+import { ADMIN_KEY_SCOPES, ADMIN_OWNER_ID, DEMO_CONFIG } from '../gatekeeper/demo.constants';
 import { CONSOLE_OUTPUT, type ConsoleOutput } from './console-output';
 import { EXAMPLE_FLAGS } from './example-flags';
 
@@ -22,6 +24,7 @@ export class SeedService implements OnApplicationBootstrap {
     @InjectFeatureFlagStorage() private readonly flags: FeatureFlagStorage,
     private readonly apiKeys: ApiKeyService,
     @Inject(CONSOLE_OUTPUT) private readonly output: ConsoleOutput,
+    @Inject(DEMO_CONFIG) private readonly config: DemoConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -45,7 +48,7 @@ export class SeedService implements OnApplicationBootstrap {
       ownerId: ADMIN_OWNER_ID,
       scopes: ADMIN_KEY_SCOPES,
     });
-    this.output.write(adminKeyBanner(key, apiKey.id));
+    this.output.write(adminKeyBanner(key, apiKey.id, this.config));
   }
 
   private async alreadySeeded(): Promise<boolean> {
@@ -54,7 +57,7 @@ export class SeedService implements OnApplicationBootstrap {
   }
 }
 
-function adminKeyBanner(key: string, id: string): string {
+function adminKeyBanner(key: string, id: string, config: DemoConfig): string {
   const rule = '-'.repeat(78);
   return [
     rule,
@@ -63,8 +66,30 @@ function adminKeyBanner(key: string, id: string): string {
     '',
     `  export ADMIN_KEY=${key}`,
     '',
-    `Lost it? npm run keys -- create --owner ${ADMIN_OWNER_ID} --scopes ${ADMIN_KEY_SCOPES.join(',')}`,
+    ...lostKeyHint(config),
     rule,
     '',
   ].join('\n');
+}
+
+/** How to get another admin key: the CLI command for this very store, or why there is none. */
+function lostKeyHint(config: DemoConfig): string[] {
+  const cli = keysCliCommand(config, [
+    'create',
+    '--owner-id',
+    ADMIN_OWNER_ID,
+    '--scopes',
+    ADMIN_KEY_SCOPES.join(','),
+  ]);
+  if (!cli.reachable) {
+    return [
+      `Lost it? Restart the server: with ${cli.setting} every start begins empty and prints a`,
+      "new admin key (npm run keys cannot reach keys kept in the server's memory).",
+    ];
+  }
+  return [
+    'Lost it? Issue another from a second terminal:',
+    `  ${cli.command}`,
+    ...(cli.redacted ? ['(*** stands for a secret left out here: put it back.)'] : []),
+  ];
 }

@@ -16,7 +16,7 @@ export interface ApiKeyStorage {
 
   /**
    * Stores a new key and returns the stored copy.
-   * @throws DuplicateApiKeyError when `id` or `keyHash` is already stored.
+   * @throws ApiKeyAlreadyExistsError when `id` or `keyHash` is already stored.
    */
   create(apiKey: ApiKey): Promise<ApiKey>;
 

@@ -1,6 +1,6 @@
 import type { ApiKey } from '../models/api-key.model';
 import { MemoryApiKeyStorage } from './memory.storage';
-import { ApiKeyNotFoundError, DuplicateApiKeyError } from './storage.errors';
+import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from './storage.errors';
 
 function apiKey(overrides: Partial<ApiKey> = {}): ApiKey {
   return {
@@ -52,11 +52,11 @@ describe('MemoryApiKeyStorage', () => {
   it('refuses a duplicate id or hash with a typed error', async () => {
     await storage.create(apiKey());
     await expect(storage.create(apiKey({ keyHash: 'other' }))).rejects.toMatchObject({
-      constructor: DuplicateApiKeyError,
+      constructor: ApiKeyAlreadyExistsError,
       field: 'id',
     });
     await expect(storage.create(apiKey({ id: 'k2' }))).rejects.toMatchObject({
-      constructor: DuplicateApiKeyError,
+      constructor: ApiKeyAlreadyExistsError,
       field: 'keyHash',
     });
   });

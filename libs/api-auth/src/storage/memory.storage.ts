@@ -1,7 +1,7 @@
 import { deepCopy } from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
-import { ApiKeyNotFoundError, DuplicateApiKeyError } from './storage.errors';
+import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from './storage.errors';
 
 /**
  * Keeps keys in process memory. For development and tests: keys vanish on restart and are not
@@ -22,8 +22,8 @@ export class MemoryApiKeyStorage implements ApiKeyStorage {
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
-    if (this.byId.has(apiKey.id)) throw new DuplicateApiKeyError('id');
-    if (this.idByHash.has(apiKey.keyHash)) throw new DuplicateApiKeyError('keyHash');
+    if (this.byId.has(apiKey.id)) throw new ApiKeyAlreadyExistsError('id');
+    if (this.idByHash.has(apiKey.keyHash)) throw new ApiKeyAlreadyExistsError('keyHash');
     const stored = deepCopy(apiKey);
     this.byId.set(stored.id, stored);
     this.idByHash.set(stored.keyHash, stored.id);

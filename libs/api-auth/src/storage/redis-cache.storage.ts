@@ -1,7 +1,7 @@
 import { describeError, GatekeeperConfigError, LuaScript, withTimeout } from '@gatekeeper/common';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
+import { DEFAULT_API_AUTH_REDIS_PREFIX } from '../api-auth.constants';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { deserializeApiKey, serializeApiKey } from './redis.serialization';
@@ -115,7 +115,7 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     }
     this.redis = redis;
     this.primary = primary;
-    this.prefix = options.prefix ?? `${DEFAULT_REDIS_PREFIX}cache:`;
+    this.prefix = options.prefix ?? `${DEFAULT_API_AUTH_REDIS_PREFIX}cache:`;
     this.ttlMs = Math.max(1, Math.round(ttl * 1000));
     this.negativeTtlMs = Math.max(1, Math.round(Math.min(negativeTtl, ttl) * 1000));
     // A generation must outlive any reader between its read and its fill; expiring sooner could

@@ -1,6 +1,6 @@
 import { GatekeeperConfigError, withTimeout } from '@gatekeeper/common';
 import type { Redis } from 'ioredis';
-import { DEFAULT_REDIS_PREFIX } from '../api-auth.constants';
+import { DEFAULT_API_AUTH_REDIS_PREFIX } from '../api-auth.constants';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import {
@@ -10,7 +10,7 @@ import {
   timestampJson,
 } from './redis.serialization';
 import { CREATE_SCRIPT, DELETE_SCRIPT, FETCH_BY_IDS_SCRIPT, MERGE_SCRIPT } from './redis.scripts';
-import { ApiKeyNotFoundError, DuplicateApiKeyError } from './storage.errors';
+import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from './storage.errors';
 
 export interface RedisApiKeyStorageOptions {
   /** Key namespace. Default `'api_key:'`. */
@@ -39,7 +39,7 @@ export class RedisApiKeyStorage implements ApiKeyStorage {
     private readonly redis: Redis,
     options: RedisApiKeyStorageOptions = {},
   ) {
-    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.prefix = options.prefix ?? DEFAULT_API_AUTH_REDIS_PREFIX;
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (typeof this.prefix !== 'string') {
       throw new GatekeeperConfigError("prefix must be a string such as 'api_key:'");
@@ -66,7 +66,7 @@ export class RedisApiKeyStorage implements ApiKeyStorage {
       [this.recordKey(apiKey.keyHash), this.idKey(apiKey.id), this.ownerKey(apiKey.ownerId)],
       [json, apiKey.id, apiKey.keyHash],
     );
-    if (outcome === 'id' || outcome === 'keyHash') throw new DuplicateApiKeyError(outcome);
+    if (outcome === 'id' || outcome === 'keyHash') throw new ApiKeyAlreadyExistsError(outcome);
     return deserializeApiKey(json);
   }
 

@@ -7,7 +7,7 @@ export class ApiKeyStorageError extends Error {
 }
 
 /** `create()` was given an id or key hash that is already stored. */
-export class DuplicateApiKeyError extends ApiKeyStorageError {
+export class ApiKeyAlreadyExistsError extends ApiKeyStorageError {
   constructor(
     /** Which unique field collided. */
     readonly field: 'id' | 'keyHash',

@@ -1,14 +1,17 @@
 import { connectRedis, GatekeeperConfigError } from '@gatekeeper/common';
 import type { ModuleRef } from '@nestjs/core';
 import type { Redis } from 'ioredis';
-import { DEFAULT_REDIS_PREFIX, DEFAULT_TABLE_PREFIX } from '../api-auth.constants';
+import {
+  DEFAULT_API_AUTH_REDIS_PREFIX,
+  DEFAULT_API_AUTH_TABLE_PREFIX,
+} from '../api-auth.constants';
 import type { ApiAuthBackend, ApiAuthModuleOptions } from '../api-auth.options';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { DatabaseApiKeyStorage } from './database/database.storage';
 import { MemoryApiKeyStorage } from './memory.storage';
 import { RedisCacheApiKeyStorage } from './redis-cache.storage';
 import { RedisApiKeyStorage } from './redis.storage';
-import { validateVerifyCacheOptions, withVerifyCache } from './verify-cache.factory';
+import { validateLocalCacheOptions, withLocalCache } from './local-cache.factory';
 
 /** The storage the module binds, and how to release whatever the module created for it. */
 export interface ApiKeyStorageHandle {
@@ -35,9 +38,9 @@ export async function createApiKeyStorage(
   moduleRef: ModuleRef,
 ): Promise<ApiKeyStorageHandle> {
   validateStorageOptions(options);
-  validateVerifyCacheOptions(options);
-  // Last step: the optional in-process verify cache (`verifyCache` option) around the rest.
-  return withVerifyCache(await createCachingStorage(options, moduleRef), options);
+  validateLocalCacheOptions(options);
+  // Last step: the optional in-process cache (`localCache` option) around the rest.
+  return withLocalCache(await createCachingStorage(options, moduleRef), options);
 }
 
 async function createCachingStorage(
@@ -59,7 +62,7 @@ async function createCachingStorage(
     primary: primary.storage,
     ttl: options.cache.ttl,
     // Beside the redis backend's own keys when both share a server and a prefix.
-    prefix: `${options.redisPrefix ?? DEFAULT_REDIS_PREFIX}cache:`,
+    prefix: `${options.redisPrefix ?? DEFAULT_API_AUTH_REDIS_PREFIX}cache:`,
   });
   return {
     storage,
@@ -93,7 +96,7 @@ async function createPrimaryStorage(
     case 'redis': {
       const redis = await openRedis(options, 'redis');
       const storage = new RedisApiKeyStorage(redis.client, {
-        prefix: options.redisPrefix ?? DEFAULT_REDIS_PREFIX,
+        prefix: options.redisPrefix ?? DEFAULT_API_AUTH_REDIS_PREFIX,
       });
       return { storage, close: () => redis.close() };
     }
@@ -101,7 +104,7 @@ async function createPrimaryStorage(
 }
 
 async function createDatabaseStorage(options: ApiAuthModuleOptions): Promise<ApiKeyStorageHandle> {
-  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const tablePrefix = options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX;
   const createTables = options.createTables ?? true;
   const { dataSource } = options;
   if (!dataSource) {

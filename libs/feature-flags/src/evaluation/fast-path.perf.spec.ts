@@ -1,7 +1,7 @@
 import { FeatureFlagClient } from '../feature-flag.client';
 import type { EvaluationContext } from '../models/evaluation.model';
 import type { CreateFlagInput } from '../models/feature-flag.model';
-import { CachedFeatureFlagStorage } from '../storage/cached.storage';
+import { LocalCacheFeatureFlagStorage } from '../storage/local-cache.storage';
 import { MemoryFeatureFlagStorage } from '../storage/memory.storage';
 import { murmur3, murmur3Joined } from './murmur3';
 
@@ -73,7 +73,7 @@ describe('evaluation fast path', () => {
         entityId: 'o1',
         enabled: false,
       });
-      const cached = new CachedFeatureFlagStorage(plain, { ttl: 60 });
+      const cached = new LocalCacheFeatureFlagStorage(plain, { ttl: 60 });
       const reference = new FeatureFlagClient({ storage: plain, defaultContext, logger: false });
       const fast = new FeatureFlagClient({ storage: cached, defaultContext, logger: false });
 

@@ -34,7 +34,7 @@ export const EvaluationReason = {
   ERROR: 'ERROR',
   /**
    * The storage is failing and the flag was evaluated from the in-process cache within its ttl
-   * (the `cache` option). `variant` still names the matching rule or variant.
+   * (the `localCache` option). `variant` still names the matching rule or variant.
    */
   CACHED: 'CACHED',
   /** As CACHED, from entries past their ttl (or without an override lookup the storage could not answer). */

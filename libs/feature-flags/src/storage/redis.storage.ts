@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { connectRedis, LuaScript } from '@gatekeeper/common';
-import { DEFAULT_REDIS_PREFIX } from '../feature-flags.constants';
+import { DEFAULT_FEATURE_FLAGS_REDIS_PREFIX } from '../feature-flags.constants';
 import {
   buildFlag,
   buildOverride,
@@ -18,11 +18,16 @@ import {
   FlagNotFoundError,
 } from './storage.errors';
 
+/** Options of `new RedisFeatureFlagStorage(redis, options)`. */
 export interface RedisFeatureFlagStorageOptions {
-  /** `redis://[user:password@]host[:port][/db]`, `rediss://…` or `redis+sentinel://h1:26379,h2:26379/<master>[/<db>]`. */
-  url: string;
   /** Prepended to every key. Default `'feature_flags:'`. */
   prefix?: string;
+}
+
+/** Options of `RedisFeatureFlagStorage.create()`. */
+export interface CreateRedisFeatureFlagStorageOptions extends RedisFeatureFlagStorageOptions {
+  /** `redis://[user:password@]host[:port][/db]`, `rediss://…` or `redis+sentinel://h1:26379,h2:26379/<master>[/<db>]`. */
+  url: string;
 }
 
 /*
@@ -108,13 +113,15 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   constructor(
     private readonly redis: Redis,
-    options: { prefix?: string } = {},
+    options: RedisFeatureFlagStorageOptions = {},
   ) {
-    this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.prefix = options.prefix ?? DEFAULT_FEATURE_FLAGS_REDIS_PREFIX;
   }
 
   /** Connects to `url` (failing fast when the server does not answer). */
-  static async create(options: RedisFeatureFlagStorageOptions): Promise<RedisFeatureFlagStorage> {
+  static async create(
+    options: CreateRedisFeatureFlagStorageOptions,
+  ): Promise<RedisFeatureFlagStorage> {
     const redis = await connectRedis(options.url, {
       connectionName: 'gatekeeper-feature-flags',
       optionName: 'url',

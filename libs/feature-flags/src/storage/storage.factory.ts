@@ -1,10 +1,13 @@
 import type { ModuleRef } from '@nestjs/core';
-import { GatekeeperConfigError, parseRedisUrl } from '@gatekeeper/common';
-import { DEFAULT_REDIS_PREFIX, DEFAULT_TABLE_PREFIX } from '../feature-flags.constants';
+import { assertNoRenamedOptions, GatekeeperConfigError, parseRedisUrl } from '@gatekeeper/common';
+import {
+  DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
+  DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
+} from '../feature-flags.constants';
 import type { FeatureFlagsBackend, FeatureFlagsModuleOptions } from '../feature-flags.options';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import { DatabaseFeatureFlagStorage } from './database/database.storage';
-import { validateCacheOptions, withFlagCache } from './cached-storage.factory';
+import { validateLocalCacheOptions, withLocalCache } from './local-cache.factory';
 import { MemoryFeatureFlagStorage } from './memory.storage';
 import { RedisFeatureFlagStorage } from './redis.storage';
 
@@ -44,8 +47,8 @@ export async function createFeatureFlagStorage(
   moduleRef: ModuleRef,
 ): Promise<FeatureFlagStorageHandle> {
   validateOptions(options);
-  // Last step: the optional in-process cache (`cache` option) around whatever was built.
-  return withFlagCache(await createUncachedStorage(options, moduleRef), options);
+  // Last step: the optional in-process cache (`localCache` option) around whatever was built.
+  return withLocalCache(await createUncachedStorage(options, moduleRef), options);
 }
 
 async function createUncachedStorage(
@@ -79,7 +82,7 @@ async function createUncachedStorage(
 async function createDatabaseStorage(
   options: FeatureFlagsModuleOptions,
 ): Promise<FeatureFlagStorageHandle> {
-  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  const tablePrefix = options.tablePrefix ?? DEFAULT_FEATURE_FLAGS_TABLE_PREFIX;
   const createTables = options.createTables ?? true;
   if (options.dataSource) {
     // The application's DataSource: shared, never destroyed by the module.
@@ -98,7 +101,7 @@ async function createDatabaseStorage(
 async function createRedisStorage(
   options: FeatureFlagsModuleOptions,
 ): Promise<FeatureFlagStorageHandle> {
-  const prefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  const prefix = options.redisPrefix ?? DEFAULT_FEATURE_FLAGS_REDIS_PREFIX;
   if (options.redis) {
     // The application's client: shared, never closed by the module.
     return { storage: new RedisFeatureFlagStorage(options.redis, { prefix }), owned: false };
@@ -114,6 +117,7 @@ export function validateOptions(options: FeatureFlagsModuleOptions): void {
   if (options === null || typeof options !== 'object') {
     throw new GatekeeperConfigError('FeatureFlagsModule options must be an object');
   }
+  assertNoRenamedOptions(options, { cache: 'localCache' }, '0.2.0');
   const { backend, storage } = options;
   if (backend !== undefined && !BACKENDS.includes(backend)) {
     throw new GatekeeperConfigError(
@@ -129,15 +133,15 @@ export function validateOptions(options: FeatureFlagsModuleOptions): void {
   ) {
     throw new GatekeeperConfigError('defaultContext must be an EvaluationContext object');
   }
-  validateCacheOptions(options);
+  validateLocalCacheOptions(options);
   // A custom storage makes every backend option irrelevant.
   if (storage !== undefined) return;
 
   const selected = backend ?? 'memory';
   for (const [other, names] of Object.entries(BACKEND_OPTIONS)) {
     if (other === selected) continue;
-    // With a cache, a Redis next to the database carries the invalidations between instances.
-    if (other === 'redis' && selected === 'database' && options.cache !== undefined) continue;
+    // With a local cache, a Redis next to the database carries the invalidations between instances.
+    if (other === 'redis' && selected === 'database' && options.localCache !== undefined) continue;
     const stray = names.find(
       (name) => options[name as keyof FeatureFlagsModuleOptions] !== undefined,
     );

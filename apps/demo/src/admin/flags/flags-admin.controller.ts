@@ -180,6 +180,6 @@ export class FlagsAdminController {
     @Param('key') key: string,
     @Query() query: EvaluateQueryDto,
   ): Promise<EvaluationDetails> {
-    return this.flags.evaluate(key, query.owner);
+    return this.flags.evaluate(key, query.ownerId);
   }
 }

@@ -19,3 +19,15 @@ export class RotatedKeyView extends CreatedKeyView {
   })
   previous!: ApiKeyView;
 }
+
+export class KeyPageView {
+  @ApiProperty({ type: [ApiKeyView] })
+  items!: ApiKeyView[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass it as `cursor` for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
+}

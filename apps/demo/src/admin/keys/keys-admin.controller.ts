@@ -5,12 +5,14 @@ import {
   type ApiKeyStorage,
 } from '@gatekeeper/api-auth';
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
   HttpCode,
   HttpStatus,
   NotFoundException,
+  NotImplementedException,
   Param,
   ParseUUIDPipe,
   Post,
@@ -27,11 +29,16 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyView } from '../../common/api-key.view';
 import { Scopes } from '../../gatekeeper/demo.constants';
+import {
+  InvalidCursorError,
+  KeyListing,
+  KeyListingUnavailableError,
+} from '../../key-listing/key-listing';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
 import { CreateKeyDto } from './dto/create-key.dto';
 import { ListKeysQueryDto } from './dto/list-keys-query.dto';
 import { RotateKeyDto } from './dto/rotate-key.dto';
-import { CreatedKeyView, RotatedKeyView } from './key.view';
+import { CreatedKeyView, KeyPageView, RotatedKeyView } from './key.view';
 
 /** Key administration; every route needs scope `keys:admin`. */
 @ApiTags('admin: keys')
@@ -41,6 +48,7 @@ import { CreatedKeyView, RotatedKeyView } from './key.view';
 export class KeysAdminController {
   constructor(
     private readonly apiKeys: ApiKeyService,
+    private readonly listing: KeyListing,
     @InjectApiKeyStorage() private readonly storage: ApiKeyStorage,
   ) {}
 
@@ -58,16 +66,25 @@ export class KeysAdminController {
 
   @Get()
   @ApiOperation({
-    summary: "An owner's keys",
-    description: 'Scope `keys:admin`. Revoked and expired keys included.',
+    summary: 'Every key, or one owner’s, a page at a time',
+    description:
+      'Scope `keys:admin`. Revoked and expired keys included, ordered by owner, then creation ' +
+      'time. When `nextCursor` is not null, pass it as `cursor` (with the same `ownerId`) for ' +
+      'the next page.',
   })
-  @ApiOkResponse({ type: [ApiKeyView] })
-  async list(@Query() query: ListKeysQueryDto): Promise<ApiKeyView[]> {
-    const keys: ApiKeyView[] = [];
-    for await (const apiKey of this.apiKeys.listByOwner(query.owner)) {
-      keys.push(ApiKeyView.from(apiKey));
+  @ApiOkResponse({ type: KeyPageView })
+  @ApiBadRequestResponse({ description: 'Bad query, e.g. `owner` (now `ownerId`) or a cursor' })
+  async list(@Query() query: ListKeysQueryDto): Promise<KeyPageView> {
+    try {
+      const { items, nextCursor } = await this.listing.page(query);
+      return { items: items.map((apiKey) => ApiKeyView.from(apiKey)), nextCursor };
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new BadRequestException([error.message]);
+      if (error instanceof KeyListingUnavailableError) {
+        throw new NotImplementedException(error.message);
+      }
+      throw error;
     }
-    return keys.sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
   }
 
   @Get(':id')

@@ -1,5 +1,6 @@
 import { GatekeeperConfigError, requireDriver } from '@gatekeeper/common';
 import type { DataSourceOptions, MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { DEFAULT_API_AUTH_TABLE_PREFIX } from '../../api-auth.constants';
 
 const TABLE_PREFIX = /^[A-Za-z0-9_]{0,32}$/;
 
@@ -68,7 +69,8 @@ function apiKeysTable(tablePrefix: string, driver: DataSourceOptions['type']): T
   });
 }
 
-const MYSQL_EXACT_TEXT = { charset: 'utf8mb4', collation: 'utf8mb4_bin' };
+/** MySQL/MariaDB text columns that compare byte for byte, as text does on the other databases. */
+export const MYSQL_EXACT_TEXT = { charset: 'utf8mb4', collation: 'utf8mb4_bin' };
 
 /** Shipped migration for the default table name `api_keys`. */
 export class CreateApiKeysTable1767225600000 implements MigrationInterface {
@@ -91,9 +93,11 @@ export class CreateApiKeysTable1767225600000 implements MigrationInterface {
  * The migrations that create the API-key table for `tablePrefix`, for a DataSource's
  * `migrations` option: `migrations: [...apiKeyMigrations('myapp_')]`.
  */
-export function apiKeyMigrations(tablePrefix = ''): Array<new () => MigrationInterface> {
+export function apiKeyMigrations(
+  tablePrefix: string = DEFAULT_API_AUTH_TABLE_PREFIX,
+): Array<new () => MigrationInterface> {
   apiKeysTableName(tablePrefix);
-  if (tablePrefix === '') return [CreateApiKeysTable1767225600000];
+  if (tablePrefix === DEFAULT_API_AUTH_TABLE_PREFIX) return [CreateApiKeysTable1767225600000];
   // Named per prefix, so two prefixes in one database are two distinct migrations.
   class CreatePrefixedApiKeysTable extends CreateApiKeysTable1767225600000 {
     override readonly name = `CreateApiKeysTable_${tablePrefix}1767225600000`;

@@ -1,9 +1,17 @@
-import { createDataSource, GatekeeperConfigError, withSchemaLock } from '@gatekeeper/common';
-import type { DataSource, QueryResult } from 'typeorm';
+import {
+  createDataSource,
+  GatekeeperConfigError,
+  parseConnectionString,
+  withSchemaLock,
+  type SupportedDatabaseType,
+} from '@gatekeeper/common';
+import type { DataSource, EntitySchema, QueryResult, ValueTransformer } from 'typeorm';
+import { DEFAULT_API_AUTH_TABLE_PREFIX } from '../../api-auth.constants';
 import type { ApiKey } from '../../models/api-key.model';
 import type { ApiKeyStorage } from '../api-key-storage.interface';
-import { ApiKeyNotFoundError, DuplicateApiKeyError } from '../storage.errors';
-import { apiKeyMigrations, apiKeysTableName } from './api-keys.table';
+import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from '../storage.errors';
+import { apiKeyEntities } from './api-key.entities';
+import { apiKeyMigrations } from './api-keys.table';
 
 export interface DatabaseApiKeyStorageOptions {
   /** The table is `{tablePrefix}api_keys`. Default `''`. */
@@ -28,23 +36,8 @@ const DIALECTS: Partial<Record<DataSource['options']['type'], Dialect>> = {
   'better-sqlite3': 'sqlite',
 };
 
-const COLUMNS =
-  'id, name, owner_id, prefix, key_hash, scopes, metadata, created_at, expires_at, revoked_at, last_used_at';
-
-/** A row as the drivers return it: BIGINT arrives as a string from pg, as a number elsewhere. */
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  owner_id: string;
-  prefix: string;
-  key_hash: string;
-  scopes: string;
-  metadata: string;
-  created_at: number | string;
-  expires_at: number | string | null;
-  revoked_at: number | string | null;
-  last_used_at: number | string | null;
-}
+/** A row as the driver returns it, by column name. */
+type Row = Record<string, unknown>;
 
 const DEFAULT_PAGE_SIZE = 500;
 
@@ -52,14 +45,18 @@ const DEFAULT_PAGE_SIZE = 500;
  * Keeps API keys in a SQL table (`{tablePrefix}api_keys`) through a TypeORM DataSource:
  * PostgreSQL, MySQL/MariaDB (mysql2) or SQLite (better-sqlite3).
  *
- * It speaks plain parameterised SQL, so any initialized DataSource works — including the one
- * `TypeOrmModule` gives you — without registering an entity. A DataSource handed to the
- * constructor stays yours: `close()` only destroys one opened by `DatabaseApiKeyStorage.create()`.
+ * Columns, their names and their conversions come from `apiKeyEntities()`, the schema you can also
+ * register to query the table through a repository. The statements themselves are plain
+ * parameterised SQL (an update merges in the database, in one statement), so any initialized
+ * DataSource works — including the one `TypeOrmModule` gives you — whether or not the entity is
+ * registered on it. A DataSource handed to the constructor stays yours: `close()` only destroys
+ * one opened by `DatabaseApiKeyStorage.create()`.
  */
 export class DatabaseApiKeyStorage implements ApiKeyStorage {
   private readonly dialect: Dialect;
   private readonly tablePrefix: string;
   private readonly pageSize: number;
+  private readonly columns: ApiKeyColumns;
   private readonly sql: ReturnType<typeof statements>;
   private ownsDataSource = false;
 
@@ -78,10 +75,16 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
       throw new GatekeeperConfigError('pageSize must be a positive integer');
     }
     this.dialect = dialect;
-    this.tablePrefix = options.tablePrefix ?? '';
+    this.tablePrefix = options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX;
     this.pageSize = pageSize;
+    const schema = apiKeyEntities(
+      dataSource.options.type as SupportedDatabaseType,
+      this.tablePrefix,
+    ).apiKey;
+    this.columns = new ApiKeyColumns(schema);
     this.sql = statements(
-      dataSource.driver.escape(apiKeysTableName(this.tablePrefix)),
+      dataSource.driver.escape(schema.options.tableName!),
+      this.columns,
       dialect,
       pageSize,
     );
@@ -89,7 +92,15 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
 
   /** Opens a DataSource for `connectionString` (destroyed again by `close()`) and creates the table. */
   static async create(options: CreateDatabaseApiKeyStorageOptions): Promise<DatabaseApiKeyStorage> {
-    const dataSource = await createDataSource(options.connectionString, { entities: [] });
+    // Parsed first for the database type: the entity schema depends on the dialect.
+    const { type } = parseConnectionString(options.connectionString);
+    const entities = apiKeyEntities(
+      type as SupportedDatabaseType,
+      options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX,
+    );
+    const dataSource = await createDataSource(options.connectionString, {
+      entities: Object.values(entities),
+    });
     try {
       const storage = new DatabaseApiKeyStorage(dataSource, options);
       storage.ownsDataSource = true;
@@ -128,37 +139,28 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
 
   async getByHash(keyHash: string): Promise<ApiKey | null> {
     const { records } = await this.query(this.sql.selectByHash, [keyHash]);
-    return records.length > 0 ? fromRow(records[0] as ApiKeyRow) : null;
+    return records.length > 0 ? this.columns.fromRow(records[0] as Row) : null;
   }
 
   async getById(id: string): Promise<ApiKey | null> {
     const { records } = await this.query(this.sql.selectById, [id]);
-    return records.length > 0 ? fromRow(records[0] as ApiKeyRow) : null;
+    return records.length > 0 ? this.columns.fromRow(records[0] as Row) : null;
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
-    const row = toRow(apiKey);
+    const values = this.columns.toValues(apiKey);
     try {
-      await this.query(this.sql.insert, [
-        row.id,
-        row.name,
-        row.owner_id,
-        row.prefix,
-        row.key_hash,
-        row.scopes,
-        row.metadata,
-        row.created_at,
-        row.expires_at,
-        row.revoked_at,
-        row.last_used_at,
-      ]);
+      await this.query(
+        this.sql.insert,
+        this.columns.list.map(({ property }) => values[property]),
+      );
     } catch (error) {
       const field = duplicateField(error);
       // Not chained as `cause`: the driver's message quotes the duplicate hash.
-      if (field) throw new DuplicateApiKeyError(field);
+      if (field) throw new ApiKeyAlreadyExistsError(field);
       throw error;
     }
-    return fromRow(row);
+    return this.columns.fromValues(values);
   }
 
   /**
@@ -166,35 +168,35 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
    * the `CASE` keeps the later `last_used_at`), so concurrent writers cannot undo each other.
    */
   async update(apiKey: ApiKey): Promise<ApiKey> {
-    const row = toRow(apiKey);
+    const values = this.columns.toValues(apiKey);
     const params = [
-      row.name,
-      row.scopes,
-      row.metadata,
-      row.expires_at,
-      row.revoked_at,
-      row.last_used_at,
-      row.last_used_at,
-      row.id,
+      values.name,
+      values.scopes,
+      values.metadata,
+      values.expiresAt,
+      values.revokedAt,
+      values.lastUsedAt,
+      values.lastUsedAt,
+      values.id,
     ];
-    let stored: ApiKeyRow | undefined;
+    let stored: Row | undefined;
     if (this.dialect === 'mysql') {
       // No UPDATE … RETURNING: read the row back in the same transaction, while the UPDATE's
       // row lock guarantees we see our own result.
       stored = await this.dataSource.transaction(async (manager) => {
         await manager.query(this.sql.update, params);
-        const rows = await manager.query<ApiKeyRow[]>(this.sql.selectById, [row.id]);
+        const rows = await manager.query<Row[]>(this.sql.selectById, [values.id]);
         return rows[0];
       });
     } else {
-      stored = (await this.query(this.sql.update, params)).records[0] as ApiKeyRow | undefined;
+      stored = (await this.query(this.sql.update, params)).records[0] as Row | undefined;
     }
     if (!stored) throw new ApiKeyNotFoundError(apiKey.id);
-    return fromRow(stored);
+    return this.columns.fromRow(stored);
   }
 
   async touch(id: string, lastUsedAt: Date): Promise<void> {
-    const at = toMillis(lastUsedAt);
+    const at = this.columns.toValue('lastUsedAt', lastUsedAt);
     await this.query(this.sql.touch, [at, id, at]);
   }
 
@@ -215,9 +217,9 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
         after === undefined
           ? await this.query(this.sql.firstPage, [ownerId])
           : await this.query(this.sql.nextPage, [ownerId, after]);
-      for (const row of records as ApiKeyRow[]) yield fromRow(row);
+      for (const row of records as Row[]) yield this.columns.fromRow(row);
       if (records.length < this.pageSize) return;
-      after = (records[records.length - 1] as ApiKeyRow).id;
+      after = (records[records.length - 1] as Row)[this.columns.name('id')] as string;
     }
   }
 
@@ -244,25 +246,93 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
   }
 }
 
+/**
+ * The columns of `apiKeyEntities()`' schema: property, column name and conversion, in schema order.
+ * Rows are converted with the schema's own transformers, so the storage and a repository of the
+ * schema read and write the same values.
+ */
+class ApiKeyColumns {
+  readonly list: ReadonlyArray<{
+    property: keyof ApiKey;
+    column: string;
+    transformer: ValueTransformer | undefined;
+  }>;
+  private readonly byProperty: ReadonlyMap<keyof ApiKey, ApiKeyColumns['list'][number]>;
+
+  constructor(schema: EntitySchema<ApiKey>) {
+    this.list = Object.entries(schema.options.columns).map(([property, options]) => ({
+      property: property as keyof ApiKey,
+      column: options?.name ?? property,
+      transformer: options?.transformer as ValueTransformer | undefined,
+    }));
+    this.byProperty = new Map(this.list.map((entry) => [entry.property, entry]));
+  }
+
+  /** The column name of a property. */
+  name(property: keyof ApiKey): string {
+    return this.byProperty.get(property)!.column;
+  }
+
+  /** The comma-separated column names, in schema order. */
+  get names(): string {
+    return this.list.map(({ column }) => column).join(', ');
+  }
+
+  toValue(property: keyof ApiKey, value: unknown): unknown {
+    const transformer = this.byProperty.get(property)!.transformer;
+    return transformer ? transformer.to(value) : value;
+  }
+
+  /** The key's values as stored, by property. */
+  toValues(apiKey: ApiKey): Record<keyof ApiKey, unknown> {
+    const values = {} as Record<keyof ApiKey, unknown>;
+    for (const { property } of this.list)
+      values[property] = this.toValue(property, apiKey[property]);
+    return values;
+  }
+
+  fromValues(values: Record<keyof ApiKey, unknown>): ApiKey {
+    const apiKey = {} as Record<keyof ApiKey, unknown>;
+    for (const { property, transformer } of this.list) {
+      const value = values[property];
+      apiKey[property] = transformer ? transformer.from(value) : value;
+    }
+    return apiKey as unknown as ApiKey;
+  }
+
+  fromRow(row: Row): ApiKey {
+    const values = {} as Record<keyof ApiKey, unknown>;
+    for (const { property, column } of this.list) values[property] = row[column];
+    return this.fromValues(values);
+  }
+}
+
 /** Every statement the storage runs, written once with `?` and numbered for PostgreSQL. */
-function statements(table: string, dialect: Dialect, pageSize: number) {
-  const returning = dialect === 'mysql' ? '' : ` RETURNING ${COLUMNS}`;
-  const select = `SELECT ${COLUMNS} FROM ${table}`;
+function statements(table: string, columns: ApiKeyColumns, dialect: Dialect, pageSize: number) {
+  const c = (property: keyof ApiKey) => columns.name(property);
+  const returning = dialect === 'mysql' ? '' : ` RETURNING ${columns.names}`;
+  const select = `SELECT ${columns.names} FROM ${table}`;
+  const placeholders = columns.list.map(() => '?').join(', ');
+  const lastUsedAt = c('lastUsedAt');
   const sql = {
-    selectByHash: `${select} WHERE key_hash = ?`,
-    selectById: `${select} WHERE id = ?`,
-    insert: `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    selectByHash: `${select} WHERE ${c('keyHash')} = ?`,
+    selectById: `${select} WHERE ${c('id')} = ?`,
+    insert: `INSERT INTO ${table} (${columns.names}) VALUES (${placeholders})`,
     // A NULL parameter leaves revoked_at as stored, and makes `last_used_at < NULL` unknown,
     // which keeps the stored last_used_at.
     update:
-      `UPDATE ${table} SET name = ?, scopes = ?, metadata = ?, expires_at = ?, ` +
-      'revoked_at = COALESCE(revoked_at, ?), ' +
-      'last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END ' +
-      `WHERE id = ?${returning}`,
-    touch: `UPDATE ${table} SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
-    delete: `DELETE FROM ${table} WHERE id = ?`,
-    firstPage: `${select} WHERE owner_id = ? ORDER BY id LIMIT ${pageSize}`,
-    nextPage: `${select} WHERE owner_id = ? AND id > ? ORDER BY id LIMIT ${pageSize}`,
+      `UPDATE ${table} SET ${c('name')} = ?, ${c('scopes')} = ?, ${c('metadata')} = ?, ` +
+      `${c('expiresAt')} = ?, ${c('revokedAt')} = COALESCE(${c('revokedAt')}, ?), ` +
+      `${lastUsedAt} = CASE WHEN ${lastUsedAt} IS NULL OR ${lastUsedAt} < ? THEN ? ELSE ${lastUsedAt} END ` +
+      `WHERE ${c('id')} = ?${returning}`,
+    touch:
+      `UPDATE ${table} SET ${lastUsedAt} = ? ` +
+      `WHERE ${c('id')} = ? AND (${lastUsedAt} IS NULL OR ${lastUsedAt} < ?)`,
+    delete: `DELETE FROM ${table} WHERE ${c('id')} = ?`,
+    firstPage: `${select} WHERE ${c('ownerId')} = ? ORDER BY ${c('id')} LIMIT ${pageSize}`,
+    nextPage:
+      `${select} WHERE ${c('ownerId')} = ? AND ${c('id')} > ? ` +
+      `ORDER BY ${c('id')} LIMIT ${pageSize}`,
   };
   if (dialect !== 'postgres') return sql;
   const numbered = (text: string) => {
@@ -272,56 +342,6 @@ function statements(table: string, dialect: Dialect, pageSize: number) {
   return Object.fromEntries(
     Object.entries(sql).map(([name, text]) => [name, numbered(text)]),
   ) as typeof sql;
-}
-
-interface WritableRow extends ApiKeyRow {
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
-
-function toRow(apiKey: ApiKey): WritableRow {
-  return {
-    id: apiKey.id,
-    name: apiKey.name,
-    owner_id: apiKey.ownerId,
-    prefix: apiKey.prefix,
-    key_hash: apiKey.keyHash,
-    scopes: JSON.stringify(apiKey.scopes),
-    metadata: JSON.stringify(apiKey.metadata),
-    created_at: toMillis(apiKey.createdAt),
-    expires_at: apiKey.expiresAt ? toMillis(apiKey.expiresAt) : null,
-    revoked_at: apiKey.revokedAt ? toMillis(apiKey.revokedAt) : null,
-    last_used_at: apiKey.lastUsedAt ? toMillis(apiKey.lastUsedAt) : null,
-  };
-}
-
-function fromRow(row: ApiKeyRow): ApiKey {
-  return {
-    id: row.id,
-    name: row.name,
-    ownerId: row.owner_id,
-    prefix: row.prefix,
-    keyHash: row.key_hash,
-    scopes: JSON.parse(row.scopes) as string[],
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    createdAt: new Date(Number(row.created_at)),
-    expiresAt: toDate(row.expires_at),
-    revokedAt: toDate(row.revoked_at),
-    lastUsedAt: toDate(row.last_used_at),
-  };
-}
-
-function toDate(millis: number | string | null): Date | null {
-  return millis === null ? null : new Date(Number(millis));
-}
-
-/** Tolerates ISO strings from callers that did not build a Date. */
-function toMillis(date: Date | string): number {
-  const millis = new Date(date).getTime();
-  if (Number.isNaN(millis)) throw new TypeError(`invalid date: ${String(date)}`);
-  return millis;
 }
 
 /** Which unique field an INSERT collided on, or `undefined` if the failure is something else. */

@@ -1,11 +1,10 @@
 import type { ColumnType, DataSourceOptions } from 'typeorm';
-import { GatekeeperConfigError } from '@gatekeeper/common';
+import { GatekeeperConfigError, type SupportedDatabaseType } from '@gatekeeper/common';
 
 /** The SQL families the database storage supports; everything else about a driver is TypeORM's. */
 export type SqlDialect = 'postgres' | 'mysql' | 'sqlite';
 
-/** The TypeORM `type` values (DataSource options) that map onto a supported dialect. */
-export type SupportedDatabaseType = 'postgres' | 'mysql' | 'mariadb' | 'better-sqlite3';
+export type { SupportedDatabaseType };
 
 export function sqlDialect(type: DataSourceOptions['type']): SqlDialect {
   switch (type) {

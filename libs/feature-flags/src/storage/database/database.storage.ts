@@ -11,7 +11,7 @@ import {
   parseConnectionString,
   withSchemaLock,
 } from '@gatekeeper/common';
-import { DEFAULT_TABLE_PREFIX } from '../../feature-flags.constants';
+import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../feature-flags.constants';
 import {
   buildFlag,
   buildOverride,
@@ -29,8 +29,8 @@ import {
 } from '../storage.errors';
 import { sqlDialect, type SqlDialect, type SupportedDatabaseType } from './database.dialect';
 import {
-  featureFlagEntities,
-  type FeatureFlagEntities,
+  featureFlagEntitySchemas,
+  type FeatureFlagEntitySchemas,
   type FlagRow,
   type OverrideRow,
   type RuleRow,
@@ -38,18 +38,21 @@ import {
 } from './feature-flag.entities';
 import { CreateFeatureFlagTables1767225600000 } from './migrations/create-feature-flag-tables.migration';
 
+/** Options of `new DatabaseFeatureFlagStorage(dataSource, options)`. */
 export interface DatabaseFeatureFlagStorageOptions {
-  /** `postgres://…`, `mysql://…` / `mariadb://…`, `sqlite:<file>` or `sqlite::memory:`. */
-  connectionString: string;
-  /** Prepended to the four table names. Default `'ff_'`. */
+  /**
+   * Prepended to the four table names; must match the prefix of the entities registered on the
+   * DataSource. Default `'ff_'`.
+   */
   tablePrefix?: string;
-  /** Create the tables when missing (idempotent, safe with several instances). Default `true`. */
-  createTables?: boolean;
 }
 
-export interface DatabaseFeatureFlagStorageDataSourceOptions {
-  /** Must match the prefix of the entities registered on the DataSource. Default `'ff_'`. */
-  tablePrefix?: string;
+/** Options of `DatabaseFeatureFlagStorage.create()`. */
+export interface CreateDatabaseFeatureFlagStorageOptions extends DatabaseFeatureFlagStorageOptions {
+  /** `postgres://…`, `mysql://…` / `mariadb://…`, `sqlite:<file>` or `sqlite::memory:`. */
+  connectionString: string;
+  /** Create the tables when missing (idempotent, safe with several instances). Default `true`. */
+  createTables?: boolean;
 }
 
 /**
@@ -64,7 +67,7 @@ export interface DatabaseFeatureFlagStorageDataSourceOptions {
  * reads load them in three queries whatever the number of flags.
  */
 export class DatabaseFeatureFlagStorage implements FeatureFlagStorage {
-  private readonly entities: FeatureFlagEntities;
+  private readonly entities: FeatureFlagEntitySchemas;
   private readonly dialect: SqlDialect;
   private readonly tablePrefix: string;
   private ownsDataSource = false;
@@ -74,9 +77,9 @@ export class DatabaseFeatureFlagStorage implements FeatureFlagStorage {
 
   constructor(
     private readonly dataSource: DataSource,
-    options: DatabaseFeatureFlagStorageDataSourceOptions = {},
+    options: DatabaseFeatureFlagStorageOptions = {},
   ) {
-    this.tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+    this.tablePrefix = options.tablePrefix ?? DEFAULT_FEATURE_FLAGS_TABLE_PREFIX;
     if (!dataSource.isInitialized) {
       throw new GatekeeperConfigError(
         'the DataSource given to DatabaseFeatureFlagStorage is not initialized: ' +
@@ -85,7 +88,7 @@ export class DatabaseFeatureFlagStorage implements FeatureFlagStorage {
     }
     const type = dataSource.options.type as SupportedDatabaseType;
     this.dialect = sqlDialect(type);
-    this.entities = featureFlagEntities(type, this.tablePrefix);
+    this.entities = featureFlagEntitySchemas(type, this.tablePrefix);
     const { flag, rule, variant, override } = this.entities;
     const names = [flag, rule, variant, override].map((schema) => schema.options.name);
     if (!names.every((name) => dataSource.hasMetadata(name))) {
@@ -99,12 +102,12 @@ export class DatabaseFeatureFlagStorage implements FeatureFlagStorage {
 
   /** Opens a DataSource for `connectionString`, creates the tables unless told not to. */
   static async create(
-    options: DatabaseFeatureFlagStorageOptions,
+    options: CreateDatabaseFeatureFlagStorageOptions,
   ): Promise<DatabaseFeatureFlagStorage> {
-    const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+    const tablePrefix = options.tablePrefix ?? DEFAULT_FEATURE_FLAGS_TABLE_PREFIX;
     // Parsed first for the database type: the entity schemas depend on the dialect.
     const { type } = parseConnectionString(options.connectionString);
-    const entities = featureFlagEntities(type as SupportedDatabaseType, tablePrefix);
+    const entities = featureFlagEntitySchemas(type as SupportedDatabaseType, tablePrefix);
     const dataSource = await createDataSource(options.connectionString, {
       entities: Object.values(entities),
     });

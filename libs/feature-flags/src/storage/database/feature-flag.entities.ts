@@ -1,5 +1,6 @@
 import type { EntitySchema, EntitySchemaColumnOptions, ValueTransformer } from 'typeorm';
 import { requireDriver } from '@gatekeeper/common';
+import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../feature-flags.constants';
 import type {
   FeatureFlag,
   FlagOverride,
@@ -37,7 +38,19 @@ export interface OverrideRow extends FlagOverride {
   flag?: FlagRow;
 }
 
+/**
+ * The entity schemas of the four tables, for a DataSource's `entities`. Their rows are the
+ * storage's business: read and write flags through `FeatureFlagStorage`.
+ */
 export interface FeatureFlagEntities {
+  flag: EntitySchema;
+  rule: EntitySchema;
+  variant: EntitySchema;
+  override: EntitySchema;
+}
+
+/** Internal: the same schemas, typed with their rows, for the storage. */
+export interface FeatureFlagEntitySchemas extends FeatureFlagEntities {
   flag: EntitySchema<FlagRow>;
   rule: EntitySchema<RuleRow>;
   variant: EntitySchema<VariantRow>;
@@ -61,8 +74,16 @@ const jsonText: ValueTransformer = {
  */
 export function featureFlagEntities(
   type: SupportedDatabaseType,
-  tablePrefix = 'ff_',
+  tablePrefix = DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
 ): FeatureFlagEntities {
+  return featureFlagEntitySchemas(type, tablePrefix);
+}
+
+/** Internal: `featureFlagEntities`, typed with the rows. */
+export function featureFlagEntitySchemas(
+  type: SupportedDatabaseType,
+  tablePrefix: string,
+): FeatureFlagEntitySchemas {
   // Loaded here, not at import time: typeorm is an optional peer the other backends never need.
   const { EntitySchema } = requireDriver<typeof import('typeorm')>('typeorm', 'database');
   const types = DIALECT_COLUMNS[sqlDialect(type)];

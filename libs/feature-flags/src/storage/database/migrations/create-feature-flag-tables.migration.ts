@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner, TableColumnOptions } from 'typeorm';
 import { requireDriver } from '@gatekeeper/common';
-import { DEFAULT_TABLE_PREFIX } from '../../../feature-flags.constants';
+import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../../feature-flags.constants';
 import { constraintNames, DIALECT_COLUMNS, sqlDialect, tableNames } from '../database.dialect';
 
 const TIMESTAMP = '1767225600000';
@@ -14,7 +14,7 @@ export class CreateFeatureFlagTables1767225600000 implements MigrationInterface 
   /** Ends in the timestamp, as TypeORM requires; carries the prefix so each prefix is recorded. */
   readonly name: string;
 
-  constructor(private readonly tablePrefix: string = DEFAULT_TABLE_PREFIX) {
+  constructor(private readonly tablePrefix: string = DEFAULT_FEATURE_FLAGS_TABLE_PREFIX) {
     this.name = `CreateFeatureFlagTables_${tablePrefix}${TIMESTAMP}`;
   }
 
@@ -170,17 +170,15 @@ export class CreateFeatureFlagTables1767225600000 implements MigrationInterface 
   }
 }
 
-/** What TypeORM's `migrations` option accepts: classes it instantiates without arguments. */
-export type FeatureFlagMigrationClass = new () => MigrationInterface;
-
 /**
  * The migrations of the feature-flag tables for a table prefix, oldest first, for your
  * DataSource's `migrations` (TypeORM instantiates them itself, hence one class per prefix).
  */
 export function featureFlagMigrations(
-  tablePrefix: string = DEFAULT_TABLE_PREFIX,
-): FeatureFlagMigrationClass[] {
-  if (tablePrefix === DEFAULT_TABLE_PREFIX) return [CreateFeatureFlagTables1767225600000];
+  tablePrefix: string = DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
+): Array<new () => MigrationInterface> {
+  if (tablePrefix === DEFAULT_FEATURE_FLAGS_TABLE_PREFIX)
+    return [CreateFeatureFlagTables1767225600000];
   return [
     class extends CreateFeatureFlagTables1767225600000 {
       constructor() {

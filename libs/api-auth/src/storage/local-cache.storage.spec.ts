@@ -1,6 +1,6 @@
 import type { ApiKey } from '../models/api-key.model';
 import { MemoryApiKeyStorage } from './memory.storage';
-import { VerifyCacheApiKeyStorage } from './verify-cache.storage';
+import { LocalCacheApiKeyStorage } from './local-cache.storage';
 
 function apiKey(overrides: Partial<ApiKey> = {}): ApiKey {
   return {
@@ -19,18 +19,18 @@ function apiKey(overrides: Partial<ApiKey> = {}): ApiKey {
   };
 }
 
-describe('VerifyCacheApiKeyStorage', () => {
+describe('LocalCacheApiKeyStorage', () => {
   let inner: MemoryApiKeyStorage;
   let reads: jest.SpyInstance;
   let now: number;
-  let storage: VerifyCacheApiKeyStorage;
+  let storage: LocalCacheApiKeyStorage;
 
   beforeEach(async () => {
     inner = new MemoryApiKeyStorage();
     await inner.create(apiKey());
     reads = jest.spyOn(inner, 'getByHash');
     now = 0;
-    storage = new VerifyCacheApiKeyStorage(inner, { ttl: 5, now: () => now });
+    storage = new LocalCacheApiKeyStorage(inner, { ttl: 5, now: () => now });
   });
 
   it('answers repeated lookups of a key from memory until the ttl passes', async () => {
@@ -77,7 +77,7 @@ describe('VerifyCacheApiKeyStorage', () => {
   });
 
   it('keeps at most maxEntries keys', async () => {
-    storage = new VerifyCacheApiKeyStorage(inner, { ttl: 5, maxEntries: 2, now: () => now });
+    storage = new LocalCacheApiKeyStorage(inner, { ttl: 5, maxEntries: 2, now: () => now });
     for (let i = 2; i <= 4; i++) {
       await inner.create(apiKey({ id: `id-${i}`, keyHash: `hash-${i}` }));
       await storage.getByHash(`hash-${i}`);

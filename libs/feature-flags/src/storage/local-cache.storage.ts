@@ -1,4 +1,11 @@
-import { deepCopy, TtlCache, type InvalidationBus, type TtlCacheEntry } from '@gatekeeper/common';
+import {
+  deepCopy,
+  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
+  TtlCache,
+  type InvalidationBus,
+  type LocalCacheOptions,
+  type TtlCacheEntry,
+} from '@gatekeeper/common';
 import type {
   CreateFlagInput,
   CreateOverrideInput,
@@ -11,19 +18,11 @@ import {
   type SynchronousFlagLookup,
 } from './feature-flag-storage.interface';
 
-/** The `cache` module option. */
-export interface FeatureFlagCacheOptions {
-  /**
-   * Seconds a flag (or an override lookup) is answered from process memory without asking the
-   * storage. Changes made through any instance invalidate at once over Redis pub/sub; the ttl
-   * bounds staleness when a message is lost or a change bypasses the module.
-   */
-  ttl: number;
-  /** The most entries kept (flags plus override lookups, least recently used evicted). Default 10,000. */
-  maxEntries?: number;
-}
-
-export interface CachedFeatureFlagStorageOptions extends FeatureFlagCacheOptions {
+/**
+ * `ttl`: seconds a flag (or an override lookup) is answered from process memory without asking the
+ * storage; `maxEntries` counts flags and override lookups together.
+ */
+export interface LocalCacheFeatureFlagStorageOptions extends LocalCacheOptions {
   /** Cross-instance invalidation; without it each instance only sees its own writes before the ttl. */
   invalidation?: InvalidationBus;
   /** Close the wrapped storage in `close()`. Default `true`. */
@@ -32,24 +31,23 @@ export interface CachedFeatureFlagStorageOptions extends FeatureFlagCacheOptions
   now?: () => number;
 }
 
-export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
-
 /**
- * How a cached read was answered: `fresh` within the ttl (or straight from the storage);
+ * Internal: how a cached read was answered. `fresh` within the ttl (or straight from the storage);
  * `cached` within the ttl while the storage is known to be failing; `stale` past the ttl (or an
  * override lookup that could not be made) because the storage failed.
  */
 export type CacheFreshness = 'fresh' | 'cached' | 'stale';
 
+/** Internal: what `FeatureFlagCacheReader` answers. */
 export interface CachedRead<T> {
   value: T;
   freshness: CacheFreshness;
 }
 
 /**
- * What `FeatureFlagClient` uses from a caching storage: synchronous lookups for its fast path and
- * reads that say how fresh their answer is. Values handed out here are the cache's own objects
- * and must never be mutated.
+ * Internal: what `FeatureFlagClient` uses from a caching storage: synchronous lookups for its fast
+ * path and reads that say how fresh their answer is. Values handed out here are the cache's own
+ * objects and must never be mutated.
  */
 export interface FeatureFlagCacheReader extends SynchronousFlagLookup {
   readFlag(key: string): Promise<CachedRead<FeatureFlag | null>>;
@@ -85,7 +83,7 @@ const NUL = '\u0000';
 
 /**
  * An in-process, bounded (LRU) cache in front of any `FeatureFlagStorage`, for the database and
- * Redis backends (`cache: { ttl, maxEntries }`). Flags, missing flags and override lookups
+ * Redis backends (`localCache: { ttl, maxEntries }`). Flags, missing flags and override lookups
  * (including "none") are cached. Writes made through this storage invalidate the local entries
  * and, through the invalidation bus, those of every other instance.
  *
@@ -93,7 +91,7 @@ const NUL = '\u0000';
  * past it as stale data — instead of failing; `healthCheck` and `getAllActiveFlags` are never
  * answered from the cache, so the health indicator still reports the outage.
  */
-export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlagCacheReader {
+export class LocalCacheFeatureFlagStorage implements FeatureFlagStorage, FeatureFlagCacheReader {
   private readonly cache: TtlCache<Cached>;
   /**
    * flagId → entityId → entityType → the cache entry of that override lookup (the same object the
@@ -116,11 +114,11 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
 
   constructor(
     readonly inner: FeatureFlagStorage,
-    private readonly options: CachedFeatureFlagStorageOptions,
+    private readonly options: LocalCacheFeatureFlagStorageOptions,
   ) {
     this.cache = new TtlCache<Cached>({
       ttlMs: options.ttl * 1000,
-      maxEntries: options.maxEntries ?? DEFAULT_CACHE_MAX_ENTRIES,
+      maxEntries: options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
       now: options.now,
       onEvict: (cacheKey, entry) => this.unindexOverride(cacheKey, entry),
     });
@@ -176,6 +174,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     return entry.value as FlagOverride | null;
   }
 
+  /** @internal `FeatureFlagCacheReader`, for `FeatureFlagClient`: not part of the public API. */
   readFlag(key: string): Promise<CachedRead<FeatureFlag | null>> {
     const cacheKey = key.charCodeAt(0) === 0 ? undefined : key;
     return this.read(cacheKey, () => this.inner.getFlag(key), false) as Promise<
@@ -183,6 +182,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     >;
   }
 
+  /** @internal See `readFlag`. */
   readOverride(
     flagId: string,
     entityType: string,
@@ -196,6 +196,7 @@ export class CachedFeatureFlagStorage implements FeatureFlagStorage, FeatureFlag
     ) as Promise<CachedRead<FlagOverride | null>>;
   }
 
+  /** @internal See `readFlag`. */
   async readFlags(keys: readonly string[]): Promise<Map<string, CachedRead<FeatureFlag | null>>> {
     const results = new Map<string, CachedRead<FeatureFlag | null>>();
     const stale = new Map<string, TtlCacheEntry<Cached>>();

@@ -1,4 +1,10 @@
-import { ApiKeyService, VerifyCacheApiKeyStorage, API_KEY_STORAGE } from '@gatekeeper/api-auth';
+import {
+  API_KEY_STORAGE,
+  ApiKeyService,
+  GatekeeperConfigError,
+  LocalCacheApiKeyStorage,
+  type ApiAuthModuleOptions,
+} from '@gatekeeper/api-auth';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { testUrls, uniqueName } from '../harness/servers';
@@ -16,7 +22,7 @@ async function eventually(check: () => Promise<boolean>): Promise<boolean> {
   return false;
 }
 
-describe('API-key verify cache across instances (real Redis pub/sub)', () => {
+describe('API-key local cache across instances (real Redis pub/sub)', () => {
   let a: INestApplication;
   let b: INestApplication;
 
@@ -26,7 +32,7 @@ describe('API-key verify cache across instances (real Redis pub/sub)', () => {
       backend: 'redis' as const,
       redisUrl: testUrls().redis,
       redisPrefix: uniqueName('akc:') + ':',
-      verifyCache: { ttl: LONG_TTL },
+      localCache: { ttl: LONG_TTL },
     };
     a = await createTestApp({ auth });
     b = await createTestApp({ auth });
@@ -40,7 +46,7 @@ describe('API-key verify cache across instances (real Redis pub/sub)', () => {
     (await request(app.getHttpServer()).get('/local/me').set('x-api-key', key)).status;
 
   it('rejects a key revoked on one instance on the other, within the cache ttl', async () => {
-    expect(b.get(API_KEY_STORAGE)).toBeInstanceOf(VerifyCacheApiKeyStorage);
+    expect(b.get(API_KEY_STORAGE)).toBeInstanceOf(LocalCacheApiKeyStorage);
     const { key, apiKey } = await a.get(ApiKeyService).create({
       name: 'shared',
       ownerId: 'owner-1',
@@ -65,9 +71,17 @@ describe('API-key verify cache across instances (real Redis pub/sub)', () => {
     expect(await eventually(async () => (await status(b, key)) === 401)).toBe(true);
   });
 
-  it('refuses a verifyCache ttl that cannot work', async () => {
+  it('refuses a localCache ttl that cannot work', async () => {
     await expect(
-      createTestApp({ auth: { storage: undefined, verifyCache: { ttl: -1 } } }),
-    ).rejects.toThrow(/verifyCache.ttl must be a positive number of seconds/);
+      createTestApp({ auth: { storage: undefined, localCache: { ttl: -1 } } }),
+    ).rejects.toThrow(/localCache.ttl must be a positive number of seconds/);
+  });
+
+  it('fails startup on the option name of 0.1, naming the new one', async () => {
+    // What a JavaScript caller (no compiler to tell them) still passing `verifyCache` gets.
+    const legacy = { storage: undefined, verifyCache: { ttl: 5 } } as ApiAuthModuleOptions;
+    const failure = createTestApp({ auth: legacy });
+    await expect(failure).rejects.toBeInstanceOf(GatekeeperConfigError);
+    await expect(failure).rejects.toThrow('`verifyCache` was renamed `localCache` in 0.2.0');
   });
 });

@@ -1,29 +1,26 @@
-import { deepCopy, TtlCache, type InvalidationBus } from '@gatekeeper/common';
+import {
+  deepCopy,
+  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
+  TtlCache,
+  type InvalidationBus,
+  type LocalCacheOptions,
+} from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 
-/** The `verifyCache` module option. */
-export interface ApiKeyVerifyCacheOptions {
-  /**
-   * Seconds a verified key is answered from process memory. Revocation, rotation and deletion
-   * through any instance invalidate every instance at once over Redis pub/sub; the ttl bounds how
-   * long a change made around the module (or a lost message) can go unnoticed. Keep it short.
-   */
-  ttl: number;
-  /** The most keys kept (least recently used evicted). Default 10,000. */
-  maxEntries?: number;
-}
-
-export interface VerifyCacheApiKeyStorageOptions extends ApiKeyVerifyCacheOptions {
+/**
+ * `ttl`: seconds a verified key is answered from process memory. Revocation, rotation and deletion
+ * through any instance invalidate every instance at once over Redis pub/sub; the ttl bounds how
+ * long a change made around the module (or a lost message) can go unnoticed. Keep it short.
+ */
+export interface LocalCacheApiKeyStorageOptions extends LocalCacheOptions {
   /** Cross-instance invalidation; without it other instances notice changes after the ttl. */
   invalidation?: InvalidationBus;
   /** Milliseconds clock, for tests. */
   now?: () => number;
 }
 
-export const DEFAULT_VERIFY_CACHE_MAX_ENTRIES = 10_000;
-
-/** A storage that can answer `getByHash` from process memory, synchronously. */
+/** Internal: a storage that can answer `getByHash` from process memory, synchronously. */
 export interface ApiKeyCacheReader {
   /** A copy of the cached key while fresh, else `undefined` (only the storage can tell). No I/O. */
   peekByHash(keyHash: string): ApiKey | undefined;
@@ -46,7 +43,7 @@ interface KeyInvalidation {
  * key is refused everywhere within the bus latency. Expiry needs no invalidation: `verify()`
  * checks `expiresAt` against the clock on every call.
  */
-export class VerifyCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReader {
+export class LocalCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReader {
   private readonly cache: TtlCache<ApiKey>;
   /** keyHash by id, for invalidations that only know the id (`delete`). */
   private readonly hashById = new Map<string, string>();
@@ -59,11 +56,11 @@ export class VerifyCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReade
 
   constructor(
     readonly inner: ApiKeyStorage,
-    private readonly options: VerifyCacheApiKeyStorageOptions,
+    private readonly options: LocalCacheApiKeyStorageOptions,
   ) {
     this.cache = new TtlCache<ApiKey>({
       ttlMs: options.ttl * 1000,
-      maxEntries: options.maxEntries ?? DEFAULT_VERIFY_CACHE_MAX_ENTRIES,
+      maxEntries: options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
       now: options.now,
       onEvict: (_keyHash, entry) => this.hashById.delete(entry.value.id),
     });

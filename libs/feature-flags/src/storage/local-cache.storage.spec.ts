@@ -1,7 +1,7 @@
 import { FeatureFlagClient } from '../feature-flag.client';
 import { EvaluationReason } from '../models/evaluation.model';
 import type { FeatureFlag, FlagOverride } from '../models/feature-flag.model';
-import { CachedFeatureFlagStorage } from './cached.storage';
+import { LocalCacheFeatureFlagStorage } from './local-cache.storage';
 import { MemoryFeatureFlagStorage } from './memory.storage';
 
 /** The memory storage, counting reads and able to fail like a storage whose server went away. */
@@ -61,14 +61,14 @@ class FlakyStorage extends MemoryFeatureFlagStorage {
   }
 }
 
-describe('CachedFeatureFlagStorage', () => {
+describe('LocalCacheFeatureFlagStorage', () => {
   let inner: FlakyStorage;
   let now: number;
-  let storage: CachedFeatureFlagStorage;
+  let storage: LocalCacheFeatureFlagStorage;
   let client: FeatureFlagClient;
 
   const build = (options: { ttl?: number; maxEntries?: number } = {}) => {
-    storage = new CachedFeatureFlagStorage(inner, {
+    storage = new LocalCacheFeatureFlagStorage(inner, {
       ttl: options.ttl ?? 10,
       maxEntries: options.maxEntries,
       now: () => now,
@@ -255,7 +255,7 @@ describe('CachedFeatureFlagStorage', () => {
 
   it('closes the wrapped storage only when told to', async () => {
     const close = jest.spyOn(inner, 'close');
-    await new CachedFeatureFlagStorage(inner, { ttl: 1, closeInner: false }).close();
+    await new LocalCacheFeatureFlagStorage(inner, { ttl: 1, closeInner: false }).close();
     expect(close).not.toHaveBeenCalled();
     await storage.close();
     expect(close).toHaveBeenCalledTimes(1);
