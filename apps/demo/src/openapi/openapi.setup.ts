@@ -11,7 +11,7 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
         'Routes marked with a lock need an API key in the `x-api-key` header ' +
         '(or `Authorization: Bearer <key>`); the scope each needs is in its description.',
     )
-    .setVersion('0.1.0')
+    .setVersion('0.2.0')
     .addApiKey(
       { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key, e.g. sk_…' },
       API_KEY_SECURITY,
