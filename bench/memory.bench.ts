@@ -37,7 +37,7 @@ export async function runMemory(): Promise<PartResult> {
   const stored = heapUsed();
 
   const cache = new LocalCacheFeatureFlagStorage(storage, { ttl: 3600, maxEntries: COUNT });
-  for (let i = 0; i < COUNT; i++) await cache.readFlag(`feature-${i}`);
+  for (let i = 0; i < COUNT; i++) await cache.getFlag(`feature-${i}`);
   const cached = heapUsed();
   if (cache.size !== COUNT) throw new Error(`expected ${COUNT} cached flags, got ${cache.size}`);
 

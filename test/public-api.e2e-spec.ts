@@ -9,6 +9,7 @@ import * as featureFlags from '@gatekeeper/feature-flags';
  */
 const FEATURE_FLAGS = [
   'CONDITION_OPERATORS',
+  'Clock',
   'ConditionOperator',
   'ContextResolver',
   'CreateDatabaseFeatureFlagStorageOptions',
@@ -22,12 +23,14 @@ const FEATURE_FLAGS = [
   'DEFAULT_FEATURE_FLAGS_REDIS_PREFIX',
   'DEFAULT_FEATURE_FLAGS_TABLE_PREFIX',
   'DEFAULT_LOCAL_CACHE_MAX_ENTRIES',
+  'DatabaseConnectionOptions',
   'DatabaseFeatureFlagStorage',
   'DatabaseFeatureFlagStorageOptions',
   'ErrorCode',
   'EvaluationContext',
   'EvaluationDetails',
   'EvaluationReason',
+  'FEATURE_FLAGS_CLOCK',
   'FEATURE_FLAGS_MODULE_OPTIONS',
   'FEATURE_FLAG_DISABLED_MESSAGE',
   'FEATURE_FLAG_METADATA',
@@ -76,10 +79,10 @@ const FEATURE_FLAGS = [
   'MissingDriverError',
   'OVERRIDE_ENTITY_TYPES',
   'OverrideEntityType',
+  'RedisConnectionOptions',
   'RedisFeatureFlagStorage',
   'RedisFeatureFlagStorageOptions',
   'SupportedDatabaseType',
-  'SynchronousFlagLookup',
   'buildFlag',
   'buildOverride',
   'defaultContextResolver',
@@ -138,6 +141,7 @@ const API_AUTH = [
   'DEFAULT_LAST_USED_INTERVAL_SECONDS',
   'DEFAULT_LOCAL_CACHE_MAX_ENTRIES',
   'DatabaseApiKeyStorage',
+  'DatabaseConnectionOptions',
   'DatabaseApiKeyStorageOptions',
   'EXPIRED_API_KEY_MESSAGE',
   'ExpiredApiKeyError',
@@ -165,6 +169,7 @@ const API_AUTH = [
   'RedisCacheApiKeyStorage',
   'RedisCacheApiKeyStorageOptions',
   'RedisCacheOptions',
+  'RedisConnectionOptions',
   'RequireAnyScope',
   'RequireScopes',
   'RevokedApiKeyError',
@@ -186,10 +191,12 @@ const API_AUTH = [
 /** Exported by both under one name because they are one thing: the same declaration in libs/common. */
 const SHARED = [
   'DEFAULT_LOCAL_CACHE_MAX_ENTRIES',
+  'DatabaseConnectionOptions',
   'GatekeeperConfigError',
   'InvalidationBus',
   'LocalCacheOptions',
   'MissingDriverError',
+  'RedisConnectionOptions',
   'SupportedDatabaseType',
 ];
 

@@ -3,12 +3,13 @@ import {
   ApiKeyService,
   GatekeeperConfigError,
   LocalCacheApiKeyStorage,
+  MemoryApiKeyStorage,
   type ApiAuthModuleOptions,
 } from '@gatekeeper/api-auth';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { testUrls, uniqueName } from '../harness/servers';
-import { createTestApp } from './fixtures/api-auth-test-app';
+import { createTestApp, FakeClock } from './fixtures/api-auth-test-app';
 
 // An hour: a key seen to be refused during a test was invalidated, not expired from the cache.
 const LONG_TTL = 3600;
@@ -69,6 +70,35 @@ describe('API-key local cache across instances (real Redis pub/sub)', () => {
     expect(await status(b, key)).toBe(200);
     await a.get(ApiKeyService).delete(apiKey.id);
     expect(await eventually(async () => (await status(b, key)) === 401)).toBe(true);
+  });
+
+  it('moves key expiry and the cache ttl together when API_AUTH_CLOCK is overridden', async () => {
+    const clock = new FakeClock();
+    const storage = new MemoryApiKeyStorage();
+    // No Redis: nothing tells the cache about a change made around it, only the ttl bounds it.
+    const app = await createTestApp({ auth: { storage, localCache: { ttl: 5 } }, clock });
+    try {
+      const service = app.get(ApiKeyService);
+      const { key, apiKey } = await service.create({ name: 'k', ownerId: 'o', scopes: [] });
+      expect(await status(app, key)).toBe(200); // now cached
+      await storage.update({ ...apiKey, revokedAt: clock.now() });
+      clock.advance(4);
+      expect(await status(app, key)).toBe(200);
+      clock.advance(1);
+      expect(await status(app, key)).toBe(401);
+
+      const expiring = await service.create({
+        name: 'e',
+        ownerId: 'o',
+        scopes: [],
+        expiresAt: new Date(clock.now().getTime() + 60_000),
+      });
+      expect(await status(app, expiring.key)).toBe(200);
+      clock.advance(60);
+      expect(await status(app, expiring.key)).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses a localCache ttl that cannot work', async () => {

@@ -3,6 +3,7 @@ import {
   ApiKeyAlreadyExistsError,
   ApiKeyNotFoundError,
   DatabaseApiKeyStorage,
+  LocalCacheApiKeyStorage,
   MemoryApiKeyStorage,
   RedisApiKeyStorage,
   RedisCacheApiKeyStorage,
@@ -12,6 +13,7 @@ import {
 import Redis from 'ioredis';
 import { createTestDatabase, testUrls, uniqueName } from '../harness/servers';
 import { AuditLogApiKeyStorage } from './fixtures/docs-storage/audit-log.storage';
+import { tracedStorage } from './fixtures/wrapped-storage';
 
 /** Small pages, so a few hundred keys already cross many page and batch boundaries. */
 const PAGE = 25;
@@ -45,6 +47,20 @@ async function redisClient(): Promise<Redis> {
 
 const BACKENDS: Array<[string, () => Promise<Backend>]> = [
   ['memory', async () => ({ storage: new MemoryApiKeyStorage(), close: async () => undefined })],
+  [
+    'memory behind a tracing Proxy',
+    async () => ({
+      storage: tracedStorage(new MemoryApiKeyStorage()),
+      close: async () => undefined,
+    }),
+  ],
+  [
+    'local cache over memory',
+    async () => {
+      const storage = new LocalCacheApiKeyStorage(new MemoryApiKeyStorage(), { ttl: 300 });
+      return { storage, close: () => storage.close() };
+    },
+  ],
   [
     'custom (the docs example)',
     async () => ({ storage: new AuditLogApiKeyStorage(), close: async () => undefined }),
@@ -379,7 +395,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
   });
 });
 
-describe.each(BACKENDS.filter(([name]) => name !== 'memory' && !name.startsWith('custom')))(
+describe.each(BACKENDS.filter(([name]) => !/memory|custom/.test(name)))(
   'ApiKeyStorage conformance: %s, backend unreachable',
   (_name, open) => {
     it('healthCheck resolves false instead of rejecting', async () => {

@@ -4,10 +4,13 @@ import {
   LocalCacheFeatureFlagStorage,
   EvaluationReason,
   FEATURE_FLAG_STORAGE,
+  FEATURE_FLAGS_CLOCK,
   FeatureFlagClient,
   FeatureFlagsHealthIndicator,
   FeatureFlagsModule,
   GatekeeperConfigError,
+  MemoryFeatureFlagStorage,
+  type Clock,
   type FeatureFlagStorage,
   type FeatureFlagsModuleOptions,
 } from '@gatekeeper/feature-flags';
@@ -18,10 +21,13 @@ import { OutageStorage } from './support/outage.storage';
 // An hour: anything seen to change during a test was invalidated, not expired.
 const LONG_TTL = 3600;
 
-async function startInstance(options: FeatureFlagsModuleOptions): Promise<INestApplicationContext> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [FeatureFlagsModule.forRoot(options)],
-  }).compile();
+async function startInstance(
+  options: FeatureFlagsModuleOptions,
+  clock?: Clock,
+): Promise<INestApplicationContext> {
+  let builder = Test.createTestingModule({ imports: [FeatureFlagsModule.forRoot(options)] });
+  if (clock) builder = builder.overrideProvider(FEATURE_FLAGS_CLOCK).useValue(clock);
+  const moduleRef = await builder.compile();
   moduleRef.useLogger(false);
   return moduleRef.init();
 }
@@ -141,6 +147,26 @@ describe('Flag cache across instances (real Redis pub/sub)', () => {
     await instance.close();
     instances.length = 0;
     expect(outage.closed).toBe(false);
+  });
+
+  it('serves a flag changed around the cache until the ttl passes on FEATURE_FLAGS_CLOCK', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const inner = new MemoryFeatureFlagStorage();
+    // No Redis: nothing tells this instance about the change, only the ttl bounds it.
+    const instance = await startInstance(
+      { storage: inner, localCache: { ttl: 30 } },
+      { now: () => now },
+    );
+    instances.push(instance);
+    const client = instance.get(FeatureFlagClient);
+    const flag = await inner.createFlag({ key: 'beta', defaultEnabled: false });
+    expect(await client.isEnabled('beta')).toBe(false);
+
+    await inner.updateFlag({ ...flag, defaultEnabled: true });
+    now += 29_000;
+    expect(await client.isEnabled('beta')).toBe(false);
+    now += 1_000;
+    expect(await client.isEnabled('beta')).toBe(true);
   });
 
   it('refuses a localCache on the memory backend and a ttl that cannot work', async () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { BODY_PARSER_OFF, configureApp } from './app.setup';
 import { describeStorage, loadDemoConfig } from './config/demo.config';
 
 async function bootstrap(): Promise<void> {
@@ -10,7 +10,10 @@ async function bootstrap(): Promise<void> {
   logger.log(`Storage: ${describeStorage(config)}`);
   // abortOnError: false, so a startup failure reaches the catch below instead of process.abort().
   const app = configureApp(
-    await NestFactory.create(AppModule.forRoot(config), { abortOnError: false }),
+    await NestFactory.create(AppModule.forRoot(config), {
+      ...BODY_PARSER_OFF,
+      abortOnError: false,
+    }),
   );
   // SIGTERM/SIGINT: close the HTTP server and every storage connection, then exit 0. A second
   // signal during that (npm forwards Ctrl-C on top of the terminal's) does not cut it short.

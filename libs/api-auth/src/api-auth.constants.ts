@@ -7,9 +7,6 @@ export const API_AUTH_CLOCK = 'API_AUTH_CLOCK';
 /** Internal: the storage plus how to release what the module created for it. */
 export const API_KEY_STORAGE_HANDLE = 'API_KEY_STORAGE_HANDLE';
 
-/** Internal: Terminus' HealthIndicatorService, provided only when @nestjs/terminus is installed. */
-export const HEALTH_INDICATOR_SERVICE = 'API_AUTH_HEALTH_INDICATOR_SERVICE';
-
 /** The `keyPrefix` default: keys read `sk_…`. */
 export const DEFAULT_API_KEY_PREFIX = 'sk_';
 /** The `header` default. */

@@ -1,4 +1,7 @@
+import { HEALTH_INDICATOR_SERVICE } from '@gatekeeper/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import { API_KEY_STORAGE } from './api-auth.constants';
 import { ApiAuthHealthIndicator } from './api-auth.health';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
 
@@ -6,9 +9,16 @@ describe('ApiAuthHealthIndicator', () => {
   let storage: MemoryApiKeyStorage;
   let indicator: ApiAuthHealthIndicator;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     storage = new MemoryApiKeyStorage();
-    indicator = new ApiAuthHealthIndicator(storage, new HealthIndicatorService());
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        ApiAuthHealthIndicator,
+        { provide: API_KEY_STORAGE, useValue: storage },
+        { provide: HEALTH_INDICATOR_SERVICE, useClass: HealthIndicatorService },
+      ],
+    }).compile();
+    indicator = moduleRef.get(ApiAuthHealthIndicator);
   });
 
   it('is up when the storage answers', async () => {

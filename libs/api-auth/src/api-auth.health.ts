@@ -1,17 +1,11 @@
-import { describeError, TimeoutError, withTimeout } from '@gatekeeper/common';
-import { Inject, Injectable } from '@nestjs/common';
-// Type-only: @nestjs/terminus is an optional peer; the module provides the service when installed.
-import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { DEFAULT_API_AUTH_HEALTH_KEY, HEALTH_INDICATOR_SERVICE } from './api-auth.constants';
+import { StorageHealthIndicator, type StorageHealthCheckOptions } from '@gatekeeper/common';
+import { Injectable } from '@nestjs/common';
+import { DEFAULT_API_AUTH_HEALTH_KEY } from './api-auth.constants';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
 import { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
 
-export interface ApiAuthHealthCheckOptions {
-  /** Milliseconds to wait for the storage before reporting down. Default 1000. */
-  timeout?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 1000;
+/** `timeout`: milliseconds to wait for the storage before reporting down. Default 1000. */
+export type ApiAuthHealthCheckOptions = StorageHealthCheckOptions;
 
 /**
  * Terminus health indicator for the API-key storage:
@@ -20,32 +14,12 @@ const DEFAULT_TIMEOUT_MS = 1000;
  * Available when `@nestjs/terminus` is installed.
  */
 @Injectable()
-export class ApiAuthHealthIndicator {
-  constructor(
-    @InjectApiKeyStorage() private readonly storage: ApiKeyStorage,
-    @Inject(HEALTH_INDICATOR_SERVICE)
-    private readonly healthIndicatorService: HealthIndicatorService,
-  ) {}
+export class ApiAuthHealthIndicator extends StorageHealthIndicator<'api_auth'> {
+  constructor(@InjectApiKeyStorage() private readonly storage: ApiKeyStorage) {
+    super(DEFAULT_API_AUTH_HEALTH_KEY);
+  }
 
-  async isHealthy<const Key extends string = typeof DEFAULT_API_AUTH_HEALTH_KEY>(
-    key: Key = DEFAULT_API_AUTH_HEALTH_KEY as Key,
-    options: ApiAuthHealthCheckOptions = {},
-  ): Promise<HealthIndicatorResult<Key>> {
-    const indicator = this.healthIndicatorService.check(key);
-    const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
-    try {
-      const healthy = await withTimeout(
-        Promise.resolve().then(() => this.storage.healthCheck()),
-        timeout,
-        'API key storage health check',
-      );
-      return healthy ? indicator.up() : indicator.down({ reason: 'storage is unreachable' });
-    } catch (error) {
-      const reason =
-        error instanceof TimeoutError
-          ? `storage did not answer within ${timeout} ms`
-          : `storage health check failed: ${describeError(error)}`;
-      return indicator.down({ reason });
-    }
+  protected async probe(): Promise<Record<string, never> | false> {
+    return (await this.storage.healthCheck()) ? {} : false;
   }
 }

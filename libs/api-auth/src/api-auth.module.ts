@@ -1,22 +1,33 @@
-import { optionalHealthProviders } from '@gatekeeper/common';
+import {
+  HEALTH_INDICATOR_SERVICE,
+  optionalHealthProviders,
+  TurnClock,
+  type Clock,
+  type StorageHandle,
+} from '@gatekeeper/common';
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { systemClock } from './api-auth.clock';
-import {
-  API_AUTH_CLOCK,
-  API_KEY_STORAGE,
-  API_KEY_STORAGE_HANDLE,
-  HEALTH_INDICATOR_SERVICE,
-} from './api-auth.constants';
+import { systemClock, type ApiAuthClock } from './api-auth.clock';
+import { API_AUTH_CLOCK, API_KEY_STORAGE, API_KEY_STORAGE_HANDLE } from './api-auth.constants';
 import { ApiAuthHealthIndicator } from './api-auth.health';
 import { ApiAuthConfigurableModule, API_AUTH_MODULE_OPTIONS } from './api-auth.module-definition';
 import { type ApiAuthModuleOptions, resolveApiAuthOptions } from './api-auth.options';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyService } from './api-key.service';
-import { type ApiKeyStorageHandle, createApiKeyStorage } from './storage/storage.factory';
+import type { ApiKeyStorage } from './storage/api-key-storage.interface';
+import { createApiKeyStorage } from './storage/storage.factory';
+
+/**
+ * What the local cache ages entries by: its own `TurnClock` (the time read once per event-loop
+ * turn, cheaper than a `Date` per lookup) unless `API_AUTH_CLOCK` was overridden, in which case
+ * that clock — so one override moves key expiry and cache ttls together.
+ */
+function cacheClock(clock: ApiAuthClock): Clock {
+  return clock === systemClock ? new TurnClock() : { now: () => clock.now().getTime() };
+}
 
 /** The health indicator exists only when the optional @nestjs/terminus peer is installed. */
-const health = optionalHealthProviders(HEALTH_INDICATOR_SERVICE, ApiAuthHealthIndicator);
+const health = optionalHealthProviders(ApiAuthHealthIndicator);
 
 /**
  * API-key authentication: `ApiAuthModule.forRoot({ keyPrefix: 'sk_' })`.
@@ -27,16 +38,16 @@ const health = optionalHealthProviders(HEALTH_INDICATOR_SERVICE, ApiAuthHealthIn
   providers: [
     {
       provide: API_KEY_STORAGE_HANDLE,
-      useFactory: (options: ApiAuthModuleOptions, moduleRef: ModuleRef) => {
+      useFactory: (options: ApiAuthModuleOptions, moduleRef: ModuleRef, clock: ApiAuthClock) => {
         // Every option, not only the storage's, fails startup before any connection opens.
         resolveApiAuthOptions(options);
-        return createApiKeyStorage(options, moduleRef);
+        return createApiKeyStorage(options, moduleRef, cacheClock(clock));
       },
-      inject: [API_AUTH_MODULE_OPTIONS, ModuleRef],
+      inject: [API_AUTH_MODULE_OPTIONS, ModuleRef, API_AUTH_CLOCK],
     },
     {
       provide: API_KEY_STORAGE,
-      useFactory: (handle: ApiKeyStorageHandle) => handle.storage,
+      useFactory: (handle: StorageHandle<ApiKeyStorage>) => handle.storage,
       inject: [API_KEY_STORAGE_HANDLE],
     },
     { provide: API_AUTH_CLOCK, useValue: systemClock },
@@ -51,11 +62,14 @@ const health = optionalHealthProviders(HEALTH_INDICATOR_SERVICE, ApiAuthHealthIn
     API_AUTH_CLOCK,
     ApiKeyService,
     ApiKeyGuard,
-    ...(health.length > 0 ? [ApiAuthHealthIndicator] : []),
+    // The service token too, so the indicator also works when listed in another module's providers.
+    ...(health.length > 0 ? [HEALTH_INDICATOR_SERVICE, ApiAuthHealthIndicator] : []),
   ],
 })
 export class ApiAuthModule extends ApiAuthConfigurableModule implements OnApplicationShutdown {
-  constructor(@Inject(API_KEY_STORAGE_HANDLE) private readonly storageHandle: ApiKeyStorageHandle) {
+  constructor(
+    @Inject(API_KEY_STORAGE_HANDLE) private readonly storageHandle: StorageHandle<ApiKeyStorage>,
+  ) {
     super();
   }
 

@@ -1,12 +1,18 @@
+import type {
+  DatabaseConnectionOptions,
+  LocalCacheOptions,
+  RedisConnectionOptions,
+} from '@gatekeeper/common';
 import {
   assertNoRenamedOptions,
+  assertPositiveSeconds,
   GatekeeperConfigError,
-  type LocalCacheOptions,
+  validateStorageOptions,
 } from '@gatekeeper/common';
 import type { Type } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import type { DataSource } from 'typeorm';
 import {
+  DEFAULT_API_AUTH_REDIS_PREFIX,
+  DEFAULT_API_AUTH_TABLE_PREFIX,
   DEFAULT_API_KEY_HEADER,
   DEFAULT_API_KEY_PREFIX,
   DEFAULT_LAST_USED_INTERVAL_SECONDS,
@@ -22,25 +28,14 @@ export interface RedisCacheOptions {
   ttl: number;
 }
 
-export interface ApiAuthModuleOptions {
+/**
+ * The connection options come from `DatabaseConnectionOptions` (backend 'database', table
+ * `{tablePrefix}api_keys`, default prefix `''`) and `RedisConnectionOptions` (backend 'redis',
+ * `cache` and the invalidations of `localCache`; default prefix `'api_key:'`).
+ */
+export interface ApiAuthModuleOptions extends DatabaseConnectionOptions, RedisConnectionOptions {
   /** Where keys live when no custom `storage` is given. Default `'memory'`. */
   backend?: ApiAuthBackend;
-
-  /** database: `postgres://…`, `mysql://…`, `sqlite:<file>` or `sqlite::memory:`. */
-  connectionString?: string;
-  /** database: an existing TypeORM DataSource (yours: the module never destroys it). */
-  dataSource?: DataSource;
-  /** database: the table is `{tablePrefix}api_keys`. Default `''`. */
-  tablePrefix?: string;
-  /** database: create the table and indexes at startup. Default `true`. */
-  createTables?: boolean;
-
-  /** redis (and `cache`): `redis://`, `rediss://` or `redis+sentinel://…` URL. */
-  redisUrl?: string;
-  /** redis (and `cache`): an existing ioredis client (yours: the module never quits it). */
-  redis?: Redis;
-  /** redis: key namespace. Default `'api_key:'`. */
-  redisPrefix?: string;
 
   /** Wraps the primary storage in a Redis read-through cache. */
   cache?: RedisCacheOptions;
@@ -73,6 +68,41 @@ export interface ResolvedApiAuthOptions {
   header: string;
   pepper: string | undefined;
   lastUsedIntervalMs: number;
+}
+
+/** Internal: what the shared storage checks and wiring need to know about this module. */
+export const API_AUTH_STORAGE_SPEC = {
+  moduleName: 'ApiAuthModule',
+  storageInterface: 'ApiKeyStorage',
+  storageMethods: [
+    'getByHash',
+    'getById',
+    'create',
+    'update',
+    'delete',
+    'listByOwner',
+    'healthCheck',
+    'close',
+  ] satisfies (keyof ApiKeyStorage)[],
+  // The Redis cache lives in the module's Redis; the local cache's invalidations travel over it.
+  redisReaders: ['cache', 'localCache'],
+  connectionName: 'gatekeeper-api-auth-redis',
+  cacheName: 'API keys',
+  defaultTablePrefix: DEFAULT_API_AUTH_TABLE_PREFIX,
+  defaultRedisPrefix: DEFAULT_API_AUTH_REDIS_PREFIX,
+};
+
+/**
+ * Validates the options that build the storage, once, before anything connects.
+ * @throws GatekeeperConfigError naming the option to fix; never echoes connection strings.
+ */
+export function validateApiAuthStorageOptions(options: ApiAuthModuleOptions): void {
+  validateStorageOptions(options, API_AUTH_STORAGE_SPEC);
+  if (options.cache === undefined) return;
+  assertPositiveSeconds('cache.ttl', (options.cache as { ttl?: unknown } | null)?.ttl);
+  if (options.redisUrl === undefined && options.redis === undefined) {
+    throw new GatekeeperConfigError('cache needs redisUrl or redis: the cache lives in Redis');
+  }
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ExecutionContext, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ApiAuthClock } from './api-auth.clock';
 import { API_KEY_REQUEST_PROPERTY } from './api-auth.constants';
@@ -23,6 +23,10 @@ function httpContext(
   } as unknown as ExecutionContext;
 }
 
+/** The guard's answer, whether it came at once or as a promise. */
+const activate = async (guard: ApiKeyGuard, context: ExecutionContext) =>
+  guard.canActivate(context);
+
 describe('ApiKeyGuard hooks', () => {
   const clock: ApiAuthClock = { now: () => new Date('2030-01-01T00:00:00Z') };
   const options: ApiAuthModuleOptions = { lastUsedInterval: 3600 };
@@ -35,46 +39,32 @@ describe('ApiKeyGuard hooks', () => {
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
 
-  it('lets a subclass read the key from elsewhere', async () => {
-    class QueryKeyGuard extends ApiKeyGuard {
-      protected override extractKey(request: ApiKeyRequest): string | undefined {
-        return (request.query as Record<string, string>).key;
+  it('reads the key of a non-HTTP call through getRequest (subclasses, over HTTP: e2e)', async () => {
+    class RpcGuard extends ApiKeyGuard {
+      protected override getRequest(context: ExecutionContext): ApiKeyRequest {
+        return context.switchToRpc().getContext<ApiKeyRequest>();
       }
     }
-    const guard = new QueryKeyGuard(service, options, new Reflector());
+    const guard = new RpcGuard(service, options, new Reflector());
     const { key, apiKey } = await service.create({ name: 'n', ownerId: 'o', scopes: [] });
-    const request: ApiKeyRequest = { headers: {}, query: { key } };
-    await expect(guard.canActivate(httpContext(request))).resolves.toBe(true);
-    expect(request[API_KEY_REQUEST_PROPERTY]).toMatchObject({ id: apiKey.id });
+    const call: ApiKeyRequest = { headers: { 'x-api-key': key } };
+    const context = { ...httpContext({}), switchToRpc: () => ({ getContext: () => call }) };
+    await expect(activate(guard, context as ExecutionContext)).resolves.toBe(true);
+    expect(call[API_KEY_REQUEST_PROPERTY]).toMatchObject({ id: apiKey.id });
   });
 
-  it('lets a subclass choose what to throw', async () => {
-    class TeapotGuard extends ApiKeyGuard {
-      protected override toHttpException(): HttpException {
-        return new HttpException('no', HttpStatus.I_AM_A_TEAPOT);
-      }
-    }
-    const guard = new TeapotGuard(service, options, new Reflector());
-    await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toMatchObject({
-      status: HttpStatus.I_AM_A_TEAPOT,
-    });
-  });
-
-  it('admits a key answered by the local cache synchronously, and still refuses with a promise', async () => {
+  it('admits a key found through the local cache, and refuses a wrong one with a 401', async () => {
     const storage = new LocalCacheApiKeyStorage(new MemoryApiKeyStorage(), { ttl: 5 });
     service = new ApiKeyService(storage, options, clock);
     const guard = new ApiKeyGuard(service, options, new Reflector());
     const { key, apiKey } = await service.create({ name: 'n', ownerId: 'o', scopes: [] });
-    const request = (): ApiKeyRequest => ({ headers: { 'x-api-key': key } });
-
-    await expect(guard.canActivate(httpContext(request()))).resolves.toBe(true);
-    const cachedRequest = request();
-    expect(guard.canActivate(httpContext(cachedRequest))).toBe(true);
-    expect(cachedRequest[API_KEY_REQUEST_PROPERTY]).toMatchObject({ id: apiKey.id });
-
-    const refused = guard.canActivate(httpContext({ headers: { 'x-api-key': `${key}x` } }));
-    expect(refused).toBeInstanceOf(Promise);
-    await expect(refused).rejects.toBeInstanceOf(ApiKeyUnauthorizedException);
+    for (let i = 0; i < 2; i++) {
+      const request: ApiKeyRequest = { headers: { 'x-api-key': key } };
+      await expect(activate(guard, httpContext(request))).resolves.toBe(true);
+      expect(request[API_KEY_REQUEST_PROPERTY]).toMatchObject({ id: apiKey.id });
+    }
+    const wrong = httpContext({ headers: { 'x-api-key': `${key}x` } });
+    await expect(activate(guard, wrong)).rejects.toBeInstanceOf(ApiKeyUnauthorizedException);
     await storage.close();
   });
 
@@ -83,7 +73,7 @@ describe('ApiKeyGuard hooks', () => {
     const headers: Record<string, string> = {};
     const response = { setHeader: (name: string, value: string) => (headers[name] = value) };
     await expect(
-      guard.canActivate(httpContext({ headers: { 'x-api-key': 'nope' } }, response)),
+      activate(guard, httpContext({ headers: { 'x-api-key': 'nope' } }, response)),
     ).rejects.toBeInstanceOf(ApiKeyUnauthorizedException);
     expect(headers['WWW-Authenticate']).toContain('error="invalid_token"');
   });

@@ -1,4 +1,9 @@
-import { describeError, RouteMetadataCache } from '@gatekeeper/common';
+import {
+  describeError,
+  isPromiseLike,
+  RouteMetadataCache,
+  type MaybePromise,
+} from '@gatekeeper/common';
 import {
   CanActivate,
   ExecutionContext,
@@ -23,11 +28,10 @@ import { API_AUTH_MODULE_OPTIONS } from './api-auth.module-definition';
 import type { ApiAuthModuleOptions } from './api-auth.options';
 import { ApiKeyVerificationError } from './api-key.errors';
 import { grantsAllScopes, grantsAnyScope } from './api-key.scopes';
-import { ApiKeyService } from './api-key.service';
+import { ApiKeyService, verifyApiKeyNow } from './api-key.service';
 import type { ApiKey } from './models/api-key.model';
 
 type HeaderValue = string | string[] | undefined;
-type HttpHost = ReturnType<ExecutionContext['switchToHttp']>;
 
 /** What the guard needs from a request: Express and Fastify both fit. */
 export interface ApiKeyRequest {
@@ -51,7 +55,9 @@ const REALM = 'api';
  * Use per route (`@UseGuards(ApiKeyGuard)`) or globally (`{ provide: APP_GUARD, useClass: ApiKeyGuard }`);
  * `@Public()` exempts a route. Fails closed: a storage failure is a 503, never a pass and never a 500.
  *
- * Subclass to change how the key is found (`extractKey`) or what is thrown (`toHttpException`).
+ * To change where the request comes from (`getRequest`), how the key is found (`extractKey`, may
+ * answer with a promise) or what is thrown (`toHttpException`), subclass it and bind the subclass
+ * the same two ways: `@UseGuards(MyGuard)` or `{ provide: APP_GUARD, useClass: MyGuard }`.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -70,39 +76,44 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   /**
-   * `true` at once when the route is public or the key is answered by the in-process
-   * `localCache` (a guard that returns a boolean costs Nest no await); otherwise a promise. A
-   * refusal is always a rejected promise.
+   * `true` at once when the route is public, or when every step answered synchronously (the key
+   * from the in-process `localCache`): a guard that returns a boolean costs Nest no await.
+   * Otherwise a promise. A refusal is always a rejected promise.
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.routes.get(context);
     if (route.isPublic) return true;
-
-    const http = context.switchToHttp();
-    const request = http.getRequest<ApiKeyRequest>();
-    let rawKey: string | undefined;
-    let apiKey: ApiKey | undefined;
     try {
-      rawKey = this.extractKey(request);
-      if (rawKey === undefined) throw new ApiKeyUnauthorizedException('missing_api_key');
-      apiKey = this.apiKeys.verifyCached(rawKey);
-      if (apiKey !== undefined) return this.admit(request, apiKey, route);
+      const request = this.getRequest(context);
+      const rawKey = this.extractKey(request, context);
+      const apiKey = isPromiseLike(rawKey)
+        ? Promise.resolve(rawKey).then((key) => this.verify(key))
+        : this.verify(rawKey);
+      if (!isPromiseLike(apiKey)) return this.admit(request, apiKey, route);
+      return Promise.resolve(apiKey)
+        .then((verified) => this.admit(request, verified, route))
+        .catch((error: unknown) => {
+          throw this.refuse(error, context);
+        });
     } catch (error) {
-      return Promise.reject(this.refuse(error, http));
+      return Promise.reject(this.refuse(error, context));
     }
-    return this.apiKeys.verify(rawKey).then(
-      (verified) => this.admit(request, verified, route),
-      (error: unknown) => {
-        throw this.refuse(error, http);
-      },
-    );
+  }
+
+  /** The request the key is read from and `request.apiKey` is set on. Default: the HTTP request. */
+  protected getRequest(context: ExecutionContext): ApiKeyRequest {
+    return context.switchToHttp().getRequest<ApiKeyRequest>();
   }
 
   /**
-   * The presented key, or `undefined` when there is none: the configured header (any case,
-   * surrounding whitespace ignored), else `Authorization: Bearer <key>`.
+   * The presented key, or `undefined` (or `''`) when there is none: a 401 `missing_api_key`. Now or
+   * as a promise. By default the configured header (any case, surrounding whitespace ignored), else
+   * `Authorization: Bearer <key>`.
    */
-  protected extractKey(request: ApiKeyRequest): string | undefined {
+  protected extractKey(
+    request: ApiKeyRequest,
+    _context: ExecutionContext,
+  ): MaybePromise<string | undefined> {
     const headers = request.headers ?? {};
     const custom = single(headers[this.header])?.trim();
     if (custom) return custom;
@@ -111,7 +122,11 @@ export class ApiKeyGuard implements CanActivate {
     return authorization ? bearerCredentials(authorization) : undefined;
   }
 
-  /** Maps whatever authentication threw to the HTTP answer. Unknown failures are the storage's: 503. */
+  /**
+   * Maps whatever authentication threw (an `HttpException` such as the 401 for a missing key, an
+   * `ApiKeyVerificationError`, or a storage failure) to the HTTP answer. Storage failures: 503.
+   * Any 401 it returns is sent with `WWW-Authenticate` (see `challenge`).
+   */
   protected toHttpException(error: unknown): HttpException {
     if (error instanceof HttpException) return error;
     if (error instanceof ApiKeyVerificationError)
@@ -120,12 +135,16 @@ export class ApiKeyGuard implements CanActivate {
     return new ApiAuthUnavailableException();
   }
 
-  /** The `WWW-Authenticate` value of a 401 (RFC 6750 for Bearer, plus our header scheme). */
-  protected challenge(exception: ApiKeyUnauthorizedException): string {
-    const bearer =
-      exception.code === 'missing_api_key'
-        ? `Bearer realm="${REALM}"`
-        : `Bearer realm="${REALM}", error="invalid_token"`;
+  /**
+   * The `WWW-Authenticate` value of a 401 (RFC 6750 for Bearer, plus our header scheme); `error`
+   * is what authentication threw.
+   */
+  protected challenge(error: unknown): string {
+    const missing =
+      error instanceof ApiKeyUnauthorizedException && error.code === 'missing_api_key';
+    const bearer = missing
+      ? `Bearer realm="${REALM}"`
+      : `Bearer realm="${REALM}", error="invalid_token"`;
     return `${bearer}, ApiKey realm="${REALM}", header="${this.header}"`;
   }
 
@@ -147,6 +166,11 @@ export class ApiKeyGuard implements CanActivate {
     };
   }
 
+  private verify(rawKey: string | undefined): MaybePromise<ApiKey> {
+    if (!rawKey) throw new ApiKeyUnauthorizedException('missing_api_key');
+    return this.apiKeys[verifyApiKeyNow](rawKey);
+  }
+
   /** Attaches the verified key to the request once its scopes satisfy the route. */
   private admit(request: ApiKeyRequest, apiKey: ApiKey, route: ApiKeyRouteRequirements): true {
     request[API_KEY_REQUEST_PROPERTY] = apiKey;
@@ -155,10 +179,11 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   /** The HTTP answer to a failed authentication, with its challenge header on a 401. */
-  private refuse(error: unknown, http: HttpHost): HttpException {
+  private refuse(error: unknown, context: ExecutionContext): HttpException {
     const exception = this.toHttpException(error);
-    if (exception instanceof ApiKeyUnauthorizedException) {
-      setHeader(http.getResponse(), 'WWW-Authenticate', this.challenge(exception));
+    if (exception.getStatus() === 401) {
+      const response: unknown = context.switchToHttp().getResponse();
+      setHeader(response, 'WWW-Authenticate', this.challenge(error));
     }
     return exception;
   }

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { describeError, newId } from '@gatekeeper/common';
+import { isPromiseLike, newId, type MaybePromise } from '@gatekeeper/common';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { ApiAuthClock } from './api-auth.clock';
 import { API_AUTH_CLOCK } from './api-auth.constants';
@@ -20,15 +20,16 @@ import {
   API_KEY_MAX_RANDOM_LENGTH,
   displayPrefix,
   generateApiKey,
-  parseApiKey,
+  isWellFormedApiKey,
 } from './api-key.format';
 import { hashApiKey } from './api-key.hashing';
 import { assertValidScope } from './api-key.scopes';
-import type { ApiKey } from './models/api-key.model';
+import { ApiKeyUsageRecorder } from './api-key.usage';
+import { timeOf, type ApiKey } from './models/api-key.model';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
 import { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
+import { apiKeySourceOf, type ApiKeySource } from './storage/api-key.source';
 import { ApiKeyNotFoundError } from './storage/storage.errors';
-import { isApiKeyCacheReader, type ApiKeyCacheReader } from './storage/local-cache.storage';
 
 export interface CreateApiKeyInput {
   name: string;
@@ -55,8 +56,12 @@ export interface RotatedApiKey extends CreatedApiKey {
   previous: ApiKey;
 }
 
-/** Above this many remembered keys, entries older than the interval are swept. */
-const TOUCH_MEMO_SWEEP_SIZE = 10_000;
+/**
+ * Internal, for `ApiKeyGuard` (the package does not export it): `verify()` without a promise when
+ * the storage answers without one (a fresh `localCache` hit). Throws, rather than rejects, what
+ * is known without I/O.
+ */
+export const verifyApiKeyNow = Symbol('ApiKeyService.verifyNow');
 
 /**
  * Issues, verifies and retires API keys. The plaintext key exists only in the value `create()` and
@@ -65,11 +70,9 @@ const TOUCH_MEMO_SWEEP_SIZE = 10_000;
 @Injectable()
 export class ApiKeyService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiKeyService.name);
-  /** When this instance last recorded a use per key id: throttles writes between storage reads. */
-  private readonly lastTouched = new Map<string, number>();
-  private readonly pendingTouches = new Set<Promise<void>>();
-  /** The storage's in-process cache, when it has one (`localCache`). */
-  private readonly cache: ApiKeyCacheReader | undefined;
+  private readonly usage: ApiKeyUsageRecorder;
+  /** Where verification reads keys: chosen once, by what the storage declares. */
+  private readonly source: ApiKeySource;
   private readonly maxKeyLength: number;
   private readonly options: ResolvedApiAuthOptions;
 
@@ -79,7 +82,8 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     @Inject(API_AUTH_CLOCK) private readonly clock: ApiAuthClock,
   ) {
     this.options = resolveApiAuthOptions(options);
-    this.cache = isApiKeyCacheReader(storage) ? storage : undefined;
+    this.usage = new ApiKeyUsageRecorder(storage, this.options.lastUsedIntervalMs, this.logger);
+    this.source = apiKeySourceOf(storage);
     this.maxKeyLength =
       this.options.keyPrefix.length + API_KEY_MAX_RANDOM_LENGTH + API_KEY_CHECKSUM_LENGTH;
   }
@@ -96,35 +100,18 @@ export class ApiKeyService implements BeforeApplicationShutdown {
   }
 
   /**
-   * The stored key for `rawKey`, or a typed `ApiKeyVerificationError`. Hot path: parse, hash, one
-   * storage read. Storage failures propagate as they are (the guard answers 503).
+   * The stored key for `rawKey`, or a typed `ApiKeyVerificationError`. One pipeline, shared with
+   * `ApiKeyGuard`: format check and hash (once), one lookup, then revocation and expiry. Storage
+   * failures propagate as they are (the guard answers 503).
    */
   async verify(rawKey: string): Promise<ApiKey> {
-    const apiKey = await this.storage.getByHash(this.hashOf(rawKey));
-    if (!apiKey) throw new UnknownApiKeyError();
-    return this.accept(apiKey);
+    return this[verifyApiKeyNow](rawKey);
   }
 
-  /**
-   * `verify()` answered from the in-process cache (the `localCache` option), without I/O:
-   * the key when it is cached, or `undefined` when only the storage can tell (no cache, or the
-   * key is not in it), and the caller should `verify()`. Throws `verify()`'s errors when the
-   * answer is known to be no. For synchronous hot paths; `ApiKeyGuard` tries it first.
-   */
-  verifyCached(rawKey: string): ApiKey | undefined {
-    if (this.cache === undefined) return undefined;
-    // No full parse first: only a well-formed key can hash to a stored one, so a hit proves the
-    // format, and a miss is parsed by verify() before the storage sees it. The length bound
-    // keeps a huge header from costing a long hash.
-    if (
-      typeof rawKey !== 'string' ||
-      rawKey.length > this.maxKeyLength ||
-      !rawKey.startsWith(this.options.keyPrefix)
-    ) {
-      throw new MalformedApiKeyError();
-    }
-    const apiKey = this.cache.peekByHash(hashApiKey(rawKey, this.options.pepper));
-    return apiKey === undefined ? undefined : this.accept(apiKey);
+  /** `verify()` for `ApiKeyGuard`: synchronous when the storage's answer is. */
+  [verifyApiKeyNow](rawKey: string): MaybePromise<ApiKey> {
+    const found = this.source.byHash(this.hashOf(rawKey));
+    return isPromiseLike(found) ? Promise.resolve(found).then(this.accept) : this.accept(found);
   }
 
   /** Revokes the key for good; revoking a revoked key changes nothing. */
@@ -160,7 +147,7 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     });
     const graceEnd = new Date(now.getTime() + gracePeriodSeconds * 1000);
     const expiresAt =
-      old.expiresAt && toTime(old.expiresAt) < graceEnd.getTime() ? old.expiresAt : graceEnd;
+      old.expiresAt && timeOf(old.expiresAt) < graceEnd.getTime() ? old.expiresAt : graceEnd;
     let previous: ApiKey;
     try {
       previous = await this.storage.update({ ...old, expiresAt });
@@ -183,7 +170,7 @@ export class ApiKeyService implements BeforeApplicationShutdown {
   async delete(id: string): Promise<boolean> {
     const deleted = await this.storage.delete(id);
     if (deleted) {
-      this.lastTouched.delete(id);
+      this.usage.forget(id);
       this.logger.log(`Deleted API key ${id}`);
     }
     return deleted;
@@ -191,7 +178,7 @@ export class ApiKeyService implements BeforeApplicationShutdown {
 
   /** Lets in-flight `lastUsedAt` writes finish before the module closes the storage. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.pendingTouches]);
+    await this.usage.settle();
   }
 
   private buildApiKey(input: CreateApiKeyInput, now: Date): ApiKey {
@@ -230,69 +217,37 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     };
   }
 
-  /** The stored hash of a well-formed key; a malformed one is refused before any lookup. */
+  /**
+   * The lookup hash of a well-formed key; a malformed one is refused before any lookup. Hashed
+   * before the format verdict, so that up to the lookup a malformed key costs what an unknown one
+   * does; the length bound keeps a huge header from costing a long hash.
+   */
   private hashOf(rawKey: string): string {
-    if (!parseApiKey(rawKey, this.options.keyPrefix)) throw new MalformedApiKeyError();
-    return hashApiKey(rawKey, this.options.pepper);
+    if (typeof rawKey !== 'string' || rawKey.length > this.maxKeyLength) {
+      throw new MalformedApiKeyError();
+    }
+    const keyHash = hashApiKey(rawKey, this.options.pepper);
+    if (!isWellFormedApiKey(rawKey, this.options.keyPrefix)) throw new MalformedApiKeyError();
+    return keyHash;
   }
 
   /** The found key if it may be used now (recording the use), else why not. */
-  private accept(apiKey: ApiKey): ApiKey {
+  private readonly accept = (apiKey: ApiKey | null): ApiKey => {
+    if (!apiKey) throw new UnknownApiKeyError();
     const now = this.clock.now();
     if (apiKey.revokedAt) throw new RevokedApiKeyError(apiKey.id);
     if (isExpired(apiKey, now)) throw new ExpiredApiKeyError(apiKey.id);
-    this.recordUse(apiKey, now);
+    this.usage.record(apiKey, now);
     return apiKey;
-  }
+  };
 
   private async getExisting(id: string): Promise<ApiKey> {
     const apiKey = await this.storage.getById(id);
     if (!apiKey) throw new ApiKeyNotFoundError(id);
     return apiKey;
   }
-
-  /**
-   * Records the use at most once per interval per key, without delaying the caller: the write runs
-   * after `verify()` returns, and its failure is logged, never thrown.
-   */
-  private recordUse(apiKey: ApiKey, now: Date): void {
-    const interval = this.options.lastUsedIntervalMs;
-    const nowMs = now.getTime();
-    const storedMs = apiKey.lastUsedAt ? toTime(apiKey.lastUsedAt) : -Infinity;
-    const touchedMs = this.lastTouched.get(apiKey.id) ?? -Infinity;
-    if (nowMs - Math.max(storedMs, touchedMs) < interval) return;
-    if (interval > 0) this.rememberTouch(apiKey.id, nowMs);
-
-    const pending: Promise<void> = Promise.resolve()
-      .then(() => this.touch(apiKey.id, now))
-      .catch((error: unknown) => {
-        this.logger.warn(`Could not record use of API key ${apiKey.id}: ${describeError(error)}`);
-      })
-      .finally(() => this.pendingTouches.delete(pending));
-    this.pendingTouches.add(pending);
-  }
-
-  private async touch(id: string, at: Date): Promise<void> {
-    if (this.storage.touch) return this.storage.touch(id, at);
-    // Fallback for storages without `touch`: update() keeps revocation and the later lastUsedAt.
-    const current = await this.storage.getById(id);
-    if (current) await this.storage.update({ ...current, lastUsedAt: at });
-  }
-
-  private rememberTouch(id: string, nowMs: number): void {
-    this.lastTouched.set(id, nowMs);
-    if (this.lastTouched.size <= TOUCH_MEMO_SWEEP_SIZE) return;
-    for (const [key, at] of this.lastTouched) {
-      if (nowMs - at >= this.options.lastUsedIntervalMs) this.lastTouched.delete(key);
-    }
-  }
 }
 
 function isExpired(apiKey: ApiKey, now: Date): boolean {
-  return apiKey.expiresAt !== null && toTime(apiKey.expiresAt) <= now.getTime();
-}
-
-/** Tolerates custom storages that hand back ISO strings instead of Dates. */
-function toTime(value: Date | string): number {
-  return value instanceof Date ? value.getTime() : new Date(value).getTime();
+  return apiKey.expiresAt !== null && timeOf(apiKey.expiresAt) <= now.getTime();
 }

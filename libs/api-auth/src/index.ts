@@ -18,16 +18,10 @@ export {
   DEFAULT_LAST_USED_INTERVAL_SECONDS,
 } from './api-auth.constants';
 export type { ApiAuthClock } from './api-auth.clock';
-// Shared with @gatekeeper/feature-flags: the same classes and types under the same names, so the
-// two packages can be imported side by side (`instanceof` works across their copies).
-export {
-  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
-  GatekeeperConfigError,
-  MissingDriverError,
-  type InvalidationBus,
-  type LocalCacheOptions,
-  type SupportedDatabaseType,
-} from '@gatekeeper/common';
+// Names from @gatekeeper/common are shared with @gatekeeper/feature-flags: the same classes and
+// types, so the two packages can be imported side by side (`instanceof` works across copies).
+export { GatekeeperConfigError, MissingDriverError } from '@gatekeeper/common';
+export type { DatabaseConnectionOptions, RedisConnectionOptions } from '@gatekeeper/common';
 
 export type { ApiKey } from './models/api-key.model';
 export type { ApiKeyStorage } from './storage/api-key-storage.interface';
@@ -85,6 +79,7 @@ export {
 } from './api-auth.exceptions';
 export { ApiAuthHealthIndicator, type ApiAuthHealthCheckOptions } from './api-auth.health';
 
+export type { SupportedDatabaseType } from '@gatekeeper/common';
 export {
   DatabaseApiKeyStorage,
   type CreateDatabaseApiKeyStorageOptions,
@@ -105,3 +100,8 @@ export {
   LocalCacheApiKeyStorage,
   type LocalCacheApiKeyStorageOptions,
 } from './storage/local-cache.storage';
+export {
+  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
+  type InvalidationBus,
+  type LocalCacheOptions,
+} from '@gatekeeper/common';

@@ -1,30 +1,23 @@
-export { deepCopy } from './deep-copy';
-export { requireDriver, assertDriverInstalled } from './driver';
-export { assertNoRenamedOptions, GatekeeperConfigError, MissingDriverError } from './errors';
-export { newId } from './new-id';
-export { describeError, redactSecrets } from './redact';
-export { connectRedis, parseRedisUrl, type ConnectRedisOptions } from './redis-connection';
-export {
-  createDataSource,
-  parseConnectionString,
-  type CreateDataSourceOptions,
-  type SupportedDatabaseType,
-} from './sql-connection';
-export { TimeoutError, withTimeout } from './timeout';
-export {
-  connectInvalidationBus,
-  RedisInvalidationBus,
-  type InvalidationBus,
-  type InvalidationBusSource,
-  type RedisInvalidationBusOptions,
-} from './invalidation-bus';
-export {
-  assertLocalCacheOptions,
-  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
-  type LocalCacheOptions,
-} from './local-cache';
-export { TtlCache, turnClock, type TtlCacheEntry, type TtlCacheOptions } from './ttl-cache';
-export { LuaScript } from './redis-script';
-export { optionalHealthProviders } from './health-providers';
-export { withSchemaLock } from './schema-lock';
-export { RouteMetadataCache } from './route-metadata';
+// Internal code both packages share; each bundles its own copy (tools/pack.mjs).
+export * from './clock';
+export * from './deep-copy';
+export * from './driver';
+export * from './errors';
+export * from './health';
+export * from './invalidation-bus';
+export * from './local-cache';
+export * from './maybe-promise';
+export * from './new-id';
+export * from './redact';
+export * from './redis-connection';
+export * from './redis-script';
+export * from './route-metadata';
+export * from './schema-lock';
+export * from './sql-connection';
+export * from './sql-dialect';
+export * from './sql-storage';
+export * from './storage-factory';
+export * from './storage-handle';
+export * from './storage-options';
+export * from './timeout';
+export * from './ttl-cache';

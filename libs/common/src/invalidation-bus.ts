@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError } from './redact';
-import { connectRedis } from './redis-connection';
+import { openRedis, quitRedis, type RedisHandle } from './redis-connection';
 
 /**
  * Cross-instance cache invalidation: every instance publishes what it changed and drops what the
@@ -21,21 +21,10 @@ export interface InvalidationBus {
   close(): Promise<void>;
 }
 
-export interface RedisInvalidationBusOptions {
-  /** A connected client, used to publish; the bus subscribes on a duplicate of it. */
-  redis: Redis;
-  /** The pub/sub channel, under the module's Redis prefix (`feature_flags:invalidate`). */
-  channel: string;
-  /** Quit `redis` on close (the module created it for the bus). Default `false`. */
-  ownsClient?: boolean;
-  /** Named in logs ("feature flag cache"). */
-  name?: string;
-}
-
 const SEPARATOR = '|';
 
 /** Redis pub/sub transport for `InvalidationBus`: one PUBLISH per change, one subscriber connection. */
-export class RedisInvalidationBus implements InvalidationBus {
+class RedisInvalidationBus implements InvalidationBus {
   /** Tags this instance's messages so its own subscriber can skip them. */
   private readonly senderId = randomUUID();
   private readonly messageListeners = new Set<(message: string) => void>();
@@ -43,42 +32,21 @@ export class RedisInvalidationBus implements InvalidationBus {
   private readonly logger: Logger;
   private closed = false;
 
-  private constructor(
-    private readonly publisher: Redis,
+  constructor(
+    /** Publishes; closing it quits the client only if the module opened it. */
+    private readonly publisher: RedisHandle,
     private readonly subscriber: Redis,
     private readonly channel: string,
-    private readonly ownsClient: boolean,
     name: string,
   ) {
     this.logger = new Logger(`InvalidationBus(${name})`);
-  }
-
-  /** Subscribes before resolving, so no change published after startup is missed. */
-  static async connect(options: RedisInvalidationBusOptions): Promise<RedisInvalidationBus> {
-    const { redis, channel, ownsClient = false, name = channel } = options;
-    // A connection in subscriber mode can run nothing else, hence a dedicated one.
-    const subscriber = redis.duplicate({
-      lazyConnect: true,
-      connectionName: `${redis.options.connectionName ?? 'gatekeeper'}:invalidation`,
-    });
-    const bus = new RedisInvalidationBus(redis, subscriber, channel, ownsClient, name);
-    bus.watch();
-    try {
-      await subscriber.connect();
-      await subscriber.subscribe(channel);
-    } catch (error) {
-      subscriber.disconnect();
-      throw new Error(
-        `could not subscribe to the ${name} invalidation channel: ${describeError(error)}`,
-      );
-    }
-    return bus;
+    this.watch();
   }
 
   async publish(message: string): Promise<void> {
     if (this.closed) return;
     try {
-      await this.publisher.publish(this.channel, this.senderId + SEPARATOR + message);
+      await this.publisher.client.publish(this.channel, this.senderId + SEPARATOR + message);
     } catch (error) {
       this.logger.warn(
         `could not publish an invalidation; other instances catch up when their cache entries expire: ${describeError(error)}`,
@@ -101,8 +69,8 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.closed = true;
     this.messageListeners.clear();
     this.resetListeners.clear();
-    await quit(this.subscriber);
-    if (this.ownsClient) await quit(this.publisher);
+    await quitRedis(this.subscriber);
+    await this.publisher.close();
   }
 
   private watch(): void {
@@ -148,43 +116,36 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 }
 
-async function quit(client: Redis): Promise<void> {
-  try {
-    await client.quit();
-  } catch {
-    client.disconnect();
-  }
-}
-
-export interface InvalidationBusSource {
-  /** The application's client: published on, never quit by the bus. */
-  redis?: Redis;
-  /** Otherwise a URL the bus opens (and closes) its own connection to. */
-  redisUrl?: string;
-  channel: string;
-  /** Names the connection (CLIENT LIST) and the logs. */
-  name: string;
-}
-
 /**
  * The module's invalidation bus, on the given client or URL; `undefined` when neither is set
- * (then each instance sees other instances' changes only once its cache ttl runs out).
+ * (then each instance sees other instances' changes only once its cache ttl runs out). Subscribes
+ * before resolving, so no change published after startup is missed.
  */
 export async function connectInvalidationBus(
-  source: InvalidationBusSource,
+  source: { redis?: Redis; redisUrl?: string },
+  channel: string,
+  name: string,
 ): Promise<InvalidationBus | undefined> {
-  const { redisUrl, channel, name } = source;
-  if (!source.redis && !redisUrl) return undefined;
-  const ownsClient = !source.redis;
-  const redis =
-    source.redis ??
-    (await connectRedis(redisUrl!, {
-      connectionName: `gatekeeper-${name.toLowerCase().replace(/\W+/g, '-')}-invalidation`,
-    }));
+  if (!source.redis && !source.redisUrl) return undefined;
+  const redis = await openRedis(
+    source,
+    `gatekeeper-${name.toLowerCase().replace(/\W+/g, '-')}-invalidation`,
+  );
+  // A connection in subscriber mode can run nothing else, hence a dedicated one.
+  const subscriber = redis.client.duplicate({
+    lazyConnect: true,
+    connectionName: `${redis.client.options.connectionName ?? 'gatekeeper'}:invalidation`,
+  });
+  const bus = new RedisInvalidationBus(redis, subscriber, channel, name);
   try {
-    return await RedisInvalidationBus.connect({ redis, channel, ownsClient, name });
+    await subscriber.connect();
+    await subscriber.subscribe(channel);
   } catch (error) {
-    if (ownsClient) redis.disconnect();
-    throw error;
+    subscriber.disconnect();
+    await redis.close();
+    throw new Error(
+      `could not subscribe to the ${name} invalidation channel: ${describeError(error)}`,
+    );
   }
+  return bus;
 }

@@ -1,4 +1,5 @@
 import { GatekeeperConfigError } from './errors';
+import type { InvalidationBus } from './invalidation-bus';
 
 /**
  * The `localCache` option of both modules: an in-process, bounded (LRU) cache in front of the
@@ -24,10 +25,67 @@ export function assertLocalCacheOptions(optionName: string, value: unknown): voi
     throw new GatekeeperConfigError(`${optionName} must be an object such as { ttl: 30 }`);
   }
   const { ttl, maxEntries } = value as { ttl?: unknown; maxEntries?: unknown };
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
-    throw new GatekeeperConfigError(`${optionName}.ttl must be a positive number of seconds`);
-  }
+  assertPositiveSeconds(`${optionName}.ttl`, ttl);
   if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || (maxEntries as number) < 1)) {
     throw new GatekeeperConfigError(`${optionName}.maxEntries must be a positive integer`);
+  }
+}
+
+/** @throws GatekeeperConfigError unless `value` is a positive, finite number. */
+export function assertPositiveSeconds(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new GatekeeperConfigError(`${name} must be a positive number of seconds`);
+  }
+}
+
+/** What a module's cache wrapper is built with: its `localCache` option, completed. */
+export interface LocalCacheWrapperOptions extends LocalCacheOptions {
+  /** Cross-instance invalidation; without it other instances notice changes after the ttl. */
+  invalidation?: InvalidationBus;
+  /** Epoch milliseconds, which age the entries (the module passes its clock). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * What both modules' in-process caches share: a change is invalidated here, then published to the
+ * other instances, whose messages are applied here (one that does not parse is dropped); a reset
+ * of the bus (messages may have been lost) drops everything.
+ */
+export abstract class InvalidatedCache<M> {
+  private readonly unsubscribe: Array<() => void> = [];
+
+  protected constructor(private readonly bus: InvalidationBus | undefined) {
+    if (!bus) return;
+    this.unsubscribe.push(
+      bus.onMessage((message) => {
+        let parsed: M;
+        try {
+          parsed = JSON.parse(message) as M;
+        } catch {
+          return;
+        }
+        this.invalidate(parsed);
+      }),
+      bus.onReset(() => this.invalidateAll()),
+    );
+  }
+
+  /** Drops every cached entry of this instance (other instances are not told). */
+  abstract invalidateAll(): void;
+
+  /** Applies a change made here or elsewhere; a message it does not understand drops everything. */
+  protected abstract invalidate(message: M | null): void;
+
+  /** Invalidates here, then tells the other instances. */
+  protected async changed(message: M): Promise<void> {
+    this.invalidate(message);
+    await this.bus?.publish(JSON.stringify(message));
+  }
+
+  /** Stops listening and closes the bus; the wrapped storage is closed by whoever created it. */
+  async close(): Promise<void> {
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
+    this.invalidateAll();
+    await this.bus?.close();
   }
 }

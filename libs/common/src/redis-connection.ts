@@ -11,8 +11,6 @@ const EXPECTED =
 export interface ConnectRedisOptions {
   /** Shown by CLIENT LIST; helps operators tell our connections apart. */
   connectionName?: string;
-  /** A command with no reply after this long fails instead of hanging the request. Default 2000. */
-  commandTimeoutMs?: number;
   /** Names the option in error messages ("redisUrl"). */
   optionName?: string;
 }
@@ -98,7 +96,7 @@ function parseDb(text: string, fail: (why: string) => never): number {
  */
 export async function connectRedis(
   url: string,
-  { connectionName, commandTimeoutMs = 2000, optionName = 'redisUrl' }: ConnectRedisOptions = {},
+  { connectionName, optionName = 'redisUrl' }: ConnectRedisOptions = {},
 ): Promise<Redis> {
   const options = parseRedisUrl(url, optionName);
   const ioredis = requireDriver<{ Redis: new (options: RedisOptions) => Redis }>(
@@ -112,7 +110,8 @@ export async function connectRedis(
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
-    commandTimeout: commandTimeoutMs,
+    // A command with no reply fails instead of hanging the request.
+    commandTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
   // ioredis rejects connect() with a bare "Connection is closed"; the reason (WRONGPASS,
@@ -132,6 +131,32 @@ export async function connectRedis(
   }
   watchConnection(client, redactSecrets(url));
   return client;
+}
+
+/** A Redis client and how to release it. */
+export interface RedisHandle {
+  readonly client: Redis;
+  /** Quits the client if `openRedis` connected it; the application's client stays open. */
+  close(): Promise<void>;
+}
+
+/** The application's client (`redis`, left open) or a new connection to `redisUrl`. */
+export async function openRedis(
+  source: { redis?: Redis; redisUrl?: string },
+  connectionName: string,
+): Promise<RedisHandle> {
+  if (source.redis) return { client: source.redis, close: async () => undefined };
+  const client = await connectRedis(source.redisUrl!, { connectionName, optionName: 'redisUrl' });
+  return { client, close: () => quitRedis(client) };
+}
+
+/** QUIT (pending replies are flushed); a client already cut off is just disconnected. */
+export async function quitRedis(client: Redis): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
 }
 
 /** Logs an outage once when it starts and once when it ends, not once per failed command. */

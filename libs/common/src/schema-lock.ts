@@ -1,9 +1,14 @@
-import type { QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/** SQLite: the tail of each DataSource's queue of schema work (see `withSchemaLock`). */
+const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
 
 /**
  * Runs schema work (CREATE TABLE …) while holding a database-wide named lock, so instances that
  * start together create the tables once instead of racing each other's DDL. PostgreSQL uses a
- * session advisory lock, MySQL/MariaDB `GET_LOCK`; SQLite serialises writers already.
+ * session advisory lock, MySQL/MariaDB `GET_LOCK`. SQLite serialises writers across processes
+ * already; within one, a DataSource has a single connection on which a second transaction cannot
+ * start while one is open, so its schema work waits its turn.
  */
 export async function withSchemaLock<T>(
   runner: QueryRunner,
@@ -30,5 +35,11 @@ export async function withSchemaLock<T>(
       await runner.query('SELECT RELEASE_LOCK(?)', [name]);
     }
   }
-  return work();
+  const tail = sqliteQueues.get(runner.connection) ?? Promise.resolve();
+  const result = tail.then(work, work);
+  sqliteQueues.set(
+    runner.connection,
+    result.catch(() => undefined),
+  );
+  return result;
 }

@@ -77,8 +77,6 @@ function sqliteFile(connectionString: string, fail: (why: string) => never): str
 
 export interface CreateDataSourceOptions {
   entities: MixedList<string | EntitySchema | (new () => unknown)>;
-  migrations?: MixedList<string | (new () => unknown)>;
-  migrationsTableName?: string;
   optionName?: string;
 }
 
@@ -88,15 +86,13 @@ export interface CreateDataSourceOptions {
  */
 export async function createDataSource(
   connectionString: string,
-  { entities, migrations, migrationsTableName, optionName }: CreateDataSourceOptions,
+  { entities, optionName }: CreateDataSourceOptions,
 ): Promise<DataSource> {
   const options = parseConnectionString(connectionString, optionName);
   const typeorm = requireDriver<typeof import('typeorm')>('typeorm', 'database');
   const dataSource = new typeorm.DataSource({
     ...options,
     entities,
-    migrations,
-    migrationsTableName,
     synchronize: false,
     logging: false,
   });

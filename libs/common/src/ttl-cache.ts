@@ -11,32 +11,10 @@ export interface TtlCacheOptions<V = unknown> {
   maxEntries: number;
   /** How long an entry is fresh, in milliseconds. Expired entries stay until evicted or replaced. */
   ttlMs: number;
-  /** Milliseconds clock; tests pass a controllable one. Default `turnClock`. */
-  now?: () => number;
+  /** Epoch milliseconds: the module's clock (a `TurnClock`), or a controllable one in tests. */
+  now: () => number;
   /** Told about each entry evicted to make room (not about `delete` or `clear`). */
   onEvict?: (key: string, entry: TtlCacheEntry<V>) => void;
-}
-
-let turnNow = 0;
-let turnPending = false;
-
-function endTurn(): void {
-  turnPending = false;
-}
-
-/**
- * `Date.now()` read once per event-loop turn. A clock read costs tens of nanoseconds on some
- * hosts — more than a cache hit — and a request evaluating several flags would pay it for each.
- * Within one turn of the loop the time is taken as constant, so expiry is late by at most the
- * length of the current turn; nothing is scheduled while no cache is read.
- */
-export function turnClock(): number {
-  if (!turnPending) {
-    turnPending = true;
-    turnNow = Date.now();
-    setImmediate(endTurn).unref();
-  }
-  return turnNow;
 }
 
 /**
@@ -64,7 +42,7 @@ export class TtlCache<V> {
     }
     this.maxEntries = options.maxEntries;
     this.ttlMs = options.ttlMs;
-    this.now = options.now ?? turnClock;
+    this.now = options.now;
     this.onEvict = options.onEvict;
   }
 

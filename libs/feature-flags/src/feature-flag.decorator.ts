@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { FEATURE_FLAG_METADATA, FEATURE_FLAG_STORAGE } from './feature-flags.constants';
-import { FeatureFlagGuard } from './feature-flag.guard';
+import { FeatureFlagRouteGuard } from './feature-flag.guard';
 import { FeatureFlagParamPipe, type FeatureFlagParamRequest } from './feature-flag-param.pipe';
 
 export interface FeatureFlagOptions {
@@ -42,19 +42,20 @@ function appendRequirement(requirement: FeatureFlagRequirement): ClassDecorator 
 }
 
 /**
- * Binds FeatureFlagGuard once per route. One pass of the guard checks every requirement of the
- * route, so a second `@FeatureFlag()` on the same target, or handler flags under a flagged
- * controller, must not bind it again (Nest would run it again, evaluating every flag twice).
+ * Binds the flag guard once per route (the module's `FeatureFlagGuard`, or its `guard` option's
+ * subclass). One pass of the guard checks every requirement of the route, so a second
+ * `@FeatureFlag()` on the same target, or handler flags under a flagged controller, must not bind
+ * it again (Nest would run it again, evaluating every flag twice).
  */
 function useFlagGuardOnce(): ClassDecorator & MethodDecorator {
   return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     if (descriptor) {
       if (!hasFlagGuard(descriptor.value as object))
-        UseGuards(FeatureFlagGuard)(target, key!, descriptor);
+        UseGuards(FeatureFlagRouteGuard)(target, key!, descriptor);
       return;
     }
     if (hasFlagGuard(target)) return;
-    UseGuards(FeatureFlagGuard)(target as new (...args: never[]) => unknown);
+    UseGuards(FeatureFlagRouteGuard)(target as new (...args: never[]) => unknown);
     // Class decorators run after method decorators: the controller's guard now covers the
     // handlers it declares (inherited ones keep theirs: their base class may stand alone).
     const prototype = (target as { prototype: object }).prototype;
@@ -62,7 +63,7 @@ function useFlagGuardOnce(): ClassDecorator & MethodDecorator {
       const method: unknown = Object.getOwnPropertyDescriptor(prototype, name)?.value;
       if (method !== target && typeof method === 'function' && hasFlagGuard(method)) {
         const guards = Reflect.getMetadata(GUARDS_METADATA, method) as unknown[];
-        const others = guards.filter((guard) => guard !== FeatureFlagGuard);
+        const others = guards.filter((guard) => guard !== FeatureFlagRouteGuard);
         Reflect.defineMetadata(GUARDS_METADATA, others, method);
       }
     }
@@ -71,7 +72,7 @@ function useFlagGuardOnce(): ClassDecorator & MethodDecorator {
 
 function hasFlagGuard(target: object): boolean {
   const guards: unknown = Reflect.getMetadata(GUARDS_METADATA, target);
-  return Array.isArray(guards) && guards.includes(FeatureFlagGuard);
+  return Array.isArray(guards) && guards.includes(FeatureFlagRouteGuard);
 }
 
 /** Injects the configured `FeatureFlagStorage` (admin code that creates or edits flags). */

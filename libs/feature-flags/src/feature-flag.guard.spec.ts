@@ -1,9 +1,15 @@
-import { NotFoundException, type ExecutionContext } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Logger,
+  NotFoundException,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { GatekeeperConfigError } from '@gatekeeper/common';
 import { OutageStorage } from '../../../test/feature-flags/support/outage.storage';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { FeatureFlag } from './feature-flag.decorator';
 import { FeatureFlagClient } from './feature-flag.client';
-import { FeatureFlagGuard } from './feature-flag.guard';
+import { featureFlagGuardProvider, FeatureFlagGuard } from './feature-flag.guard';
 import type { FeatureFlagsModuleOptions } from './feature-flags.options';
 import { LocalCacheFeatureFlagStorage } from './storage/local-cache.storage';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
@@ -47,44 +53,106 @@ describe('FeatureFlagGuard', () => {
 
   afterEach(() => cached.close());
 
-  it('answers synchronously once the flag is cached, with no storage read', async () => {
+  /** The guard's verdict however it comes (a boolean or a promise): true, or what it threw. */
+  const decide = async (guard: FeatureFlagGuard, request: object = { headers: {} }) =>
+    guard.canActivate(httpContext(request));
+
+  it('lets the request through while the flag is on, then from the cache without a read', async () => {
     const guard = guardFor();
-    await expect(guard.canActivate(httpContext({ headers: {} }))).resolves.toBe(true);
+    await expect(decide(guard)).resolves.toBe(true);
     const reads = jest.spyOn(memory, 'getFlag');
-    expect(guard.canActivate(httpContext({ headers: {} }))).toBe(true);
+    await expect(decide(guard)).resolves.toBe(true);
     expect(reads).not.toHaveBeenCalled();
   });
 
-  it('refuses a cached flag that is off with a rejected promise, never a synchronous throw', async () => {
+  it('refuses with a 404 when the flag is off', async () => {
     await memory.updateFlag({ ...(await memory.getFlag('new_checkout'))!, defaultEnabled: false });
     const guard = guardFor();
-    await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toBeInstanceOf(
-      NotFoundException,
-    );
-    const second = guard.canActivate(httpContext({ headers: {} }));
-    expect(second).toBeInstanceOf(Promise);
-    await expect(second).rejects.toBeInstanceOf(NotFoundException);
+    await expect(decide(guard)).rejects.toBeInstanceOf(NotFoundException);
+    await expect(decide(guard)).rejects.toBeInstanceOf(NotFoundException);
   });
 
   it('waits for an asynchronous contextResolver, and for a storage without a cache', async () => {
-    const asyncResolver = guardFor({ contextResolver: () => Promise.resolve({ userId: 'u-1' }) });
-    await asyncResolver.canActivate(httpContext({}));
-    const pending = asyncResolver.canActivate(httpContext({}));
-    expect(pending).toBeInstanceOf(Promise);
-    await expect(pending).resolves.toBe(true);
-
-    const uncached = guardFor({}, new OutageStorage(memory));
-    const read = uncached.canActivate(httpContext({ headers: {} }));
-    expect(read).toBeInstanceOf(Promise);
-    await expect(read).resolves.toBe(true);
+    const targeted = await memory.createFlag({ key: 'vip', defaultEnabled: false });
+    await memory.createOverride({ flagId: targeted.id, entityType: 'user', entityId: 'u-1' });
+    class VipController {
+      @FeatureFlag('vip')
+      area() {}
+    }
+    const vipContext = {
+      ...httpContext({}),
+      getHandler: () => VipController.prototype.area,
+      getClass: () => VipController,
+    } as ExecutionContext;
+    const resolver = { contextResolver: () => Promise.resolve({ userId: 'u-1' }) };
+    for (const guard of [guardFor(resolver), guardFor(resolver, new OutageStorage(memory))]) {
+      await expect(guard.canActivate(vipContext)).resolves.toBe(true);
+    }
+    await expect(decide(guardFor({}, new OutageStorage(memory)))).resolves.toBe(true);
   });
 
-  it('answers synchronously over the memory storage, which needs no cache', async () => {
+  it("serves the flag's defaultValue when the contextResolver throws", async () => {
+    const guard = guardFor({
+      contextResolver: () => {
+        throw new Error('no session store');
+      },
+    });
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await expect(decide(guard)).rejects.toBeInstanceOf(NotFoundException);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('no session store'));
+    warn.mockRestore();
+  });
+
+  it('evaluates the memory storage as it is now, without a cache', async () => {
     const guard = guardFor({}, memory);
-    expect(guard.canActivate(httpContext({ headers: {} }))).toBe(true);
+    await expect(decide(guard)).resolves.toBe(true);
     await memory.updateFlag({ ...(await memory.getFlag('new_checkout'))!, defaultEnabled: false });
-    await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toBeInstanceOf(
-      NotFoundException,
+    await expect(decide(guard)).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('runs hooks that answer with promises', async () => {
+    class AsyncHooksGuard extends FeatureFlagGuard {
+      protected override getRequest(context: ExecutionContext): Promise<unknown> {
+        return Promise.resolve(super.getRequest(context));
+      }
+      protected override async getEvaluationContext(request: unknown) {
+        const header = (request as { headers: Record<string, string> }).headers['x-plan'];
+        return { attributes: { plan: header } };
+      }
+      protected override async createException(): Promise<Error> {
+        return new ForbiddenException('upgrade your plan');
+      }
+    }
+    await memory.deleteFlag('new_checkout');
+    await memory.createFlag({
+      key: 'new_checkout',
+      rules: [{ name: 'pro', conditions: [{ attribute: 'plan', operator: 'eq', value: 'pro' }] }],
+    });
+    const guard = new AsyncHooksGuard(
+      new FeatureFlagClient({ storage: cached, logger: false }),
+      new Reflector(),
+    );
+    await expect(decide(guard, { headers: { 'x-plan': 'pro' } })).resolves.toBe(true);
+    await expect(decide(guard, { headers: { 'x-plan': 'free' } })).rejects.toThrow(
+      'upgrade your plan',
+    );
+  });
+
+  it('is provided as the class named by the guard option, and refuses any other class', async () => {
+    class CustomGuard extends FeatureFlagGuard {}
+    const created: unknown[] = [];
+    const moduleRef = {
+      create: async (type: new () => unknown) => {
+        created.push(type);
+        return {};
+      },
+    } as unknown as ModuleRef;
+    const { useFactory } = featureFlagGuardProvider();
+    await useFactory({ guard: CustomGuard }, moduleRef);
+    await useFactory({}, moduleRef);
+    expect(created).toEqual([CustomGuard, FeatureFlagGuard]);
+    expect(() => useFactory({ guard: class NotAGuard {} as never }, moduleRef)).toThrow(
+      GatekeeperConfigError,
     );
   });
 });

@@ -5,9 +5,16 @@ import {
   Optional,
   type CanActivate,
   type ExecutionContext,
+  type FactoryProvider,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { describeError, RouteMetadataCache } from '@gatekeeper/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
+import {
+  describeError,
+  GatekeeperConfigError,
+  isPromiseLike,
+  RouteMetadataCache,
+  type MaybePromise,
+} from '@gatekeeper/common';
 import { FeatureFlagClient } from './feature-flag.client';
 import type { FeatureFlagRequirement } from './feature-flag.decorator';
 import { FeatureFlagDisabledException } from './feature-flag.exceptions';
@@ -19,9 +26,12 @@ import type { EvaluationContext } from './models/evaluation.model';
 
 /**
  * Lets a request through only when every `@FeatureFlag()` on its handler and controller is on
- * for the request's context. Bound by `@FeatureFlag()` itself, once per route: registering it
- * globally as well would run it twice on flagged routes.
- * Subclass and override the protected hooks to change where the context or the error comes from.
+ * for the request's context. `@FeatureFlag()` runs it once per route: registering it globally as
+ * well would run it twice on flagged routes.
+ *
+ * To change where the context or the error comes from, subclass it, override the protected hooks
+ * (each may answer with a value or a promise) and name the subclass in the module's `guard`
+ * option: `@FeatureFlag()` then runs it on every flagged route.
  */
 @Injectable()
 export class FeatureFlagGuard implements CanActivate {
@@ -39,16 +49,18 @@ export class FeatureFlagGuard implements CanActivate {
   ) {}
 
   /**
-   * `true` at once when the route has no flag or every flag is answered by the in-process cache
-   * with a synchronous context resolver (a guard that returns a boolean costs Nest no await);
-   * otherwise a promise. A refusal is always a rejected promise.
+   * `true` at once when the route has no flag, or when every hook and flag answers synchronously
+   * (a guard that returns a boolean costs Nest no await); otherwise a promise. A refusal is a
+   * rejected promise.
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const requirements = this.routeRequirements.get(context);
     if (requirements.length === 0) return true;
-    const request = this.getRequest(context);
     try {
-      const evaluationContext = this.getEvaluationContext(request, context);
+      const request = this.getRequest(context);
+      const evaluationContext = isPromiseLike(request)
+        ? Promise.resolve(request).then((resolved) => this.getEvaluationContext(resolved, context))
+        : this.getEvaluationContext(request, context);
       if (isPromiseLike(evaluationContext)) {
         return Promise.resolve(evaluationContext).then((resolved) =>
           this.checkFrom(0, requirements, resolved, context),
@@ -60,10 +72,7 @@ export class FeatureFlagGuard implements CanActivate {
     }
   }
 
-  /**
-   * Checks the requirements from `index` on, synchronously while the answers are synchronous.
-   * Throws (or rejects with) the exception of the first flag that is off.
-   */
+  /** Checks the requirements from `index` on, synchronously while the answers are synchronous. */
   private checkFrom(
     index: number,
     requirements: readonly FeatureFlagRequirement[],
@@ -77,14 +86,22 @@ export class FeatureFlagGuard implements CanActivate {
           ? (requirement.defaultValue ?? false)
           : this.isFlagOn(requirement, evaluationContext);
       if (isPromiseLike(on)) {
-        return Promise.resolve(on).then((value) => {
-          if (!value) throw this.createException(requirement, context);
-          return this.checkFrom(i + 1, requirements, evaluationContext, context);
-        });
+        return Promise.resolve(on).then((value) =>
+          value
+            ? this.checkFrom(i + 1, requirements, evaluationContext, context)
+            : this.refuse(requirement, context),
+        );
       }
-      if (!on) throw this.createException(requirement, context);
+      if (!on) return this.refuse(requirement, context);
     }
     return true;
+  }
+
+  /** Rejects with the exception `createException` gives (or promises). */
+  private refuse(requirement: FeatureFlagRequirement, context: ExecutionContext): Promise<never> {
+    return Promise.resolve(this.createException(requirement, context)).then((exception) => {
+      throw exception;
+    });
   }
 
   /** Class-level requirements first, then the handler's; all must hold. Read once per route. */
@@ -97,6 +114,7 @@ export class FeatureFlagGuard implements CanActivate {
     );
   }
 
+  /** The request (or a promise of it) handed to `getEvaluationContext`. */
   protected getRequest(context: ExecutionContext): unknown {
     return context.getType() === 'http'
       ? context.switchToHttp().getRequest()
@@ -107,12 +125,11 @@ export class FeatureFlagGuard implements CanActivate {
    * The configured `contextResolver` (or the default one), or `null` when it throws: then each
    * flag's `defaultValue` decides, as for any evaluation failure. Evaluating with an empty context
    * instead could match a catch-all rule that a real context would have been excluded from.
-   * May answer synchronously or with a promise.
    */
   protected getEvaluationContext(
     request: unknown,
     _context: ExecutionContext,
-  ): EvaluationContext | null | Promise<EvaluationContext | null> {
+  ): MaybePromise<EvaluationContext | null> {
     const resolved = resolveRequestContext(request, this.options);
     if (!isPromiseLike(resolved)) return resolved;
     return Promise.resolve(resolved).catch((error: unknown) => {
@@ -121,29 +138,56 @@ export class FeatureFlagGuard implements CanActivate {
     });
   }
 
-  /** Whether the flag is on; synchronous when the in-process cache can tell. */
+  /** Whether the flag is on (its `defaultValue` when it is missing or cannot be evaluated). */
   protected isFlagOn(
     requirement: FeatureFlagRequirement,
     context: EvaluationContext,
-  ): boolean | Promise<boolean> {
-    const defaultValue = requirement.defaultValue ?? false;
-    const cached = this.client.getCachedEnabledDetails(requirement.key, defaultValue, context);
-    if (cached !== undefined) return cached.value;
-    return this.client
-      .getEnabledDetails(requirement.key, defaultValue, context)
-      .then((details) => details.value);
+  ): MaybePromise<boolean> {
+    return this.client.evaluateEnabled(requirement.key, requirement.defaultValue ?? false, context);
   }
 
+  /** What to reject with when a flag is off: the requirement's `exception`, else a 404. */
   protected createException(
     requirement: FeatureFlagRequirement,
     _context: ExecutionContext,
-  ): Error {
+  ): MaybePromise<Error> {
     const { exception, key } = requirement;
     if (typeof exception === 'function') return exception(key);
     return exception ?? new FeatureFlagDisabledException(key);
   }
 }
 
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
+/**
+ * Internal: the guard `@FeatureFlag()` binds. Nest builds a bound guard class itself in each
+ * controller's module, so binding `FeatureFlagGuard` would never run a subclass; this one hands
+ * every request to the module's `FeatureFlagGuard` provider instead (see `featureFlagGuardProvider`).
+ */
+@Injectable()
+export class FeatureFlagRouteGuard implements CanActivate {
+  constructor(@Inject(FeatureFlagGuard) private readonly guard: FeatureFlagGuard) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.guard.canActivate(context);
+  }
+}
+
+/**
+ * Internal, for `FeatureFlagsModule`: provides `FeatureFlagGuard` as an instance of the `guard`
+ * option's class (default `FeatureFlagGuard` itself), its dependencies injected.
+ * @throws GatekeeperConfigError at startup when `guard` is not a FeatureFlagGuard class.
+ */
+export function featureFlagGuardProvider(): FactoryProvider<Promise<FeatureFlagGuard>> {
+  return {
+    provide: FeatureFlagGuard,
+    useFactory: (options: FeatureFlagsModuleOptions, moduleRef: ModuleRef) => {
+      const guard = options.guard ?? FeatureFlagGuard;
+      if (guard !== FeatureFlagGuard && !(guard.prototype instanceof FeatureFlagGuard)) {
+        throw new GatekeeperConfigError(
+          'guard must be FeatureFlagGuard or a class that extends it',
+        );
+      }
+      return moduleRef.create(guard);
+    },
+    inject: [FEATURE_FLAGS_MODULE_OPTIONS, ModuleRef],
+  };
 }

@@ -136,6 +136,6 @@ describe('FeatureFlagsModule', () => {
       Test.createTestingModule({
         imports: [FeatureFlagsModule.forRoot({ storage: {} as FeatureFlagStorage })],
       }).compile(),
-    ).rejects.toThrow(/does not implement FeatureFlagStorage: missing getFlag/);
+    ).rejects.toThrow(/storage option must implement FeatureFlagStorage; missing: getFlag/);
   });
 });

@@ -1,13 +1,18 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { optionalHealthProviders } from '@gatekeeper/common';
+import {
+  HEALTH_INDICATOR_SERVICE,
+  optionalHealthProviders,
+  TurnClock,
+  type StorageHandle,
+} from '@gatekeeper/common';
 import { FeatureFlagClient } from './feature-flag.client';
-import { FeatureFlagGuard } from './feature-flag.guard';
+import { FeatureFlagGuard, featureFlagGuardProvider } from './feature-flag.guard';
 import { FeatureFlagParamPipe } from './feature-flag-param.pipe';
 import {
   FEATURE_FLAG_STORAGE,
   FEATURE_FLAG_STORAGE_HANDLE,
-  FEATURE_FLAGS_HEALTH_INDICATOR_SERVICE,
+  FEATURE_FLAGS_CLOCK,
 } from './feature-flags.constants';
 import { FeatureFlagsHealthIndicator } from './feature-flags.health';
 import {
@@ -16,13 +21,10 @@ import {
 } from './feature-flags.module-definition';
 import type { FeatureFlagsModuleOptions } from './feature-flags.options';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
-import { createFeatureFlagStorage, type FeatureFlagStorageHandle } from './storage/storage.factory';
+import { createFeatureFlagStorage } from './storage/storage.factory';
 
 /** The health indicator exists only when the optional @nestjs/terminus peer is installed. */
-const health = optionalHealthProviders(
-  FEATURE_FLAGS_HEALTH_INDICATOR_SERVICE,
-  FeatureFlagsHealthIndicator,
-);
+const health = optionalHealthProviders(FeatureFlagsHealthIndicator);
 
 /**
  * Feature flags for a Nest application:
@@ -33,14 +35,16 @@ const health = optionalHealthProviders(
  */
 @Module({
   providers: [
+    // Read once per event-loop turn; this module's own, so tests can override it.
+    { provide: FEATURE_FLAGS_CLOCK, useFactory: () => new TurnClock() },
     {
       provide: FEATURE_FLAG_STORAGE_HANDLE,
       useFactory: createFeatureFlagStorage,
-      inject: [FEATURE_FLAGS_MODULE_OPTIONS, ModuleRef],
+      inject: [FEATURE_FLAGS_MODULE_OPTIONS, ModuleRef, FEATURE_FLAGS_CLOCK],
     },
     {
       provide: FEATURE_FLAG_STORAGE,
-      useFactory: (handle: FeatureFlagStorageHandle): FeatureFlagStorage => handle.storage,
+      useFactory: (handle: StorageHandle<FeatureFlagStorage>): FeatureFlagStorage => handle.storage,
       inject: [FEATURE_FLAG_STORAGE_HANDLE],
     },
     {
@@ -49,21 +53,20 @@ const health = optionalHealthProviders(
         new FeatureFlagClient({ storage, defaultContext: options.defaultContext }),
       inject: [FEATURE_FLAG_STORAGE, FEATURE_FLAGS_MODULE_OPTIONS],
     },
-    FeatureFlagGuard,
+    featureFlagGuardProvider(),
     FeatureFlagParamPipe,
     ...health,
   ],
   // The options are exported because guards and pipes are instantiated in the importing module.
   exports: [
     FEATURE_FLAG_STORAGE,
+    FEATURE_FLAGS_CLOCK,
     FEATURE_FLAGS_MODULE_OPTIONS,
     FeatureFlagClient,
     FeatureFlagGuard,
     FeatureFlagParamPipe,
     // The service token too, so the indicator also works when listed in another module's providers.
-    ...(health.length > 0
-      ? [FEATURE_FLAGS_HEALTH_INDICATOR_SERVICE, FeatureFlagsHealthIndicator]
-      : []),
+    ...(health.length > 0 ? [HEALTH_INDICATOR_SERVICE, FeatureFlagsHealthIndicator] : []),
   ],
 })
 export class FeatureFlagsModule
@@ -71,13 +74,14 @@ export class FeatureFlagsModule
   implements OnApplicationShutdown
 {
   constructor(
-    @Inject(FEATURE_FLAG_STORAGE_HANDLE) private readonly storageHandle: FeatureFlagStorageHandle,
+    @Inject(FEATURE_FLAG_STORAGE_HANDLE)
+    private readonly storageHandle: StorageHandle<FeatureFlagStorage>,
   ) {
     super();
   }
 
-  /** Closes the storage only if this module created it: a storage instance you passed is yours. */
+  /** Closes what this module created; a storage, client or DataSource you passed in is yours. */
   async onApplicationShutdown(): Promise<void> {
-    if (this.storageHandle.owned) await this.storageHandle.storage.close();
+    await this.storageHandle.close();
   }
 }

@@ -1,7 +1,19 @@
 import type { Type } from '@nestjs/common';
-import type { LocalCacheOptions } from '@gatekeeper/common';
-import type { Redis } from 'ioredis';
-import type { DataSource } from 'typeorm';
+import {
+  assertNoRenamedOptions,
+  GatekeeperConfigError,
+  validateStorageOptions,
+} from '@gatekeeper/common';
+import type {
+  DatabaseConnectionOptions,
+  LocalCacheOptions,
+  RedisConnectionOptions,
+} from '@gatekeeper/common';
+import {
+  DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
+  DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
+} from './feature-flags.constants';
+import type { FeatureFlagGuard } from './feature-flag.guard';
 import type { EvaluationContext } from './models/evaluation.model';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 
@@ -15,27 +27,15 @@ export type ContextResolver = (
   request: any, // eslint-disable-line @typescript-eslint/no-explicit-any -- adapter-specific
 ) => EvaluationContext | Promise<EvaluationContext>;
 
-export interface FeatureFlagsModuleOptions {
+/**
+ * The connection options come from `DatabaseConnectionOptions` (backend 'database', tables
+ * `{tablePrefix}flags` …, default prefix `'ff_'`) and `RedisConnectionOptions` (backend 'redis',
+ * and the invalidations of `localCache`; default prefix `'feature_flags:'`).
+ */
+export interface FeatureFlagsModuleOptions
+  extends DatabaseConnectionOptions, RedisConnectionOptions {
   /** Where flags live. Default `'memory'`. Ignored when `storage` is given. */
   backend?: FeatureFlagsBackend;
-
-  // backend: 'database'
-  /** `postgres://…`, `mysql://…`, `sqlite:<file>` or `sqlite::memory:`. */
-  connectionString?: string;
-  /** An initialised TypeORM DataSource to use instead of `connectionString`; you keep ownership. */
-  dataSource?: DataSource;
-  /** Default `'ff_'`. */
-  tablePrefix?: string;
-  /** Create the tables at startup when missing. Default `true`. */
-  createTables?: boolean;
-
-  // backend: 'redis'
-  /** `redis://`, `rediss://` or `redis+sentinel://h1:26379,h2:26379/<master>/<db>`. */
-  redisUrl?: string;
-  /** An ioredis client to use instead of `redisUrl`; you keep ownership. */
-  redis?: Redis;
-  /** Default `'feature_flags:'`. */
-  redisPrefix?: string;
 
   /**
    * An in-process LRU cache in front of the 'database' or 'redis' backend (or a custom storage):
@@ -59,4 +59,54 @@ export interface FeatureFlagsModuleOptions {
    * `request.user.id`, the client IP, User-Agent and CF-IPCountry / X-Country-Code.
    */
   contextResolver?: ContextResolver;
+  /**
+   * The guard `@FeatureFlag()` runs: a subclass of `FeatureFlagGuard` whose protected hooks change
+   * where the context or the error comes from. Built by the module, its dependencies injected.
+   * Default `FeatureFlagGuard`.
+   */
+  guard?: Type<FeatureFlagGuard>;
+}
+
+/** Internal: what the shared storage checks and wiring need to know about this module. */
+export const FEATURE_FLAGS_STORAGE_SPEC = {
+  moduleName: 'FeatureFlagsModule',
+  storageInterface: 'FeatureFlagStorage',
+  storageMethods: [
+    'getFlag',
+    'getFlags',
+    'getAllActiveFlags',
+    'getOverride',
+    'createFlag',
+    'updateFlag',
+    'deleteFlag',
+    'createOverride',
+    'deleteOverride',
+    'healthCheck',
+    'close',
+  ] satisfies (keyof FeatureFlagStorage)[],
+  // With a local cache, a Redis beside another backend carries the invalidations.
+  redisReaders: ['localCache'],
+  connectionName: 'gatekeeper-feature-flags',
+  cacheName: 'feature flags',
+  defaultTablePrefix: DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
+  defaultRedisPrefix: DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
+};
+
+/**
+ * Validates the module options once, where the storage is built, so a wrong option fails the
+ * boot with a message saying what to change.
+ * @throws GatekeeperConfigError naming the option to fix.
+ */
+export function validateFeatureFlagsOptions(options: FeatureFlagsModuleOptions): void {
+  validateStorageOptions(options, FEATURE_FLAGS_STORAGE_SPEC);
+  assertNoRenamedOptions(options, { cache: 'localCache' }, '0.2.0');
+  if (options.contextResolver !== undefined && typeof options.contextResolver !== 'function') {
+    throw new GatekeeperConfigError('contextResolver must be a function (request) => context');
+  }
+  if (
+    options.defaultContext !== undefined &&
+    (options.defaultContext === null || typeof options.defaultContext !== 'object')
+  ) {
+    throw new GatekeeperConfigError('defaultContext must be an EvaluationContext object');
+  }
 }

@@ -11,23 +11,19 @@ export type {
   FeatureFlagsBackend,
   FeatureFlagsModuleOptions,
 } from './feature-flags.options';
+// Names from @gatekeeper/common are shared with @gatekeeper/api-auth: the same classes and
+// types, so the two packages can be imported side by side (`instanceof` works across copies).
+export type { DatabaseConnectionOptions, RedisConnectionOptions } from '@gatekeeper/common';
+export { GatekeeperConfigError, MissingDriverError } from '@gatekeeper/common';
 export {
   DEFAULT_FEATURE_FLAGS_HEALTH_KEY,
   DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
   DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
   FEATURE_FLAG_METADATA,
   FEATURE_FLAG_STORAGE,
+  FEATURE_FLAGS_CLOCK,
 } from './feature-flags.constants';
-// Shared with @gatekeeper/api-auth: the same classes and types under the same names, so the two
-// packages can be imported side by side (`instanceof` works across their copies).
-export {
-  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
-  GatekeeperConfigError,
-  MissingDriverError,
-  type InvalidationBus,
-  type LocalCacheOptions,
-  type SupportedDatabaseType,
-} from '@gatekeeper/common';
+export type { Clock } from '@gatekeeper/common';
 
 // Evaluation
 export { FeatureFlagClient, type FeatureFlagClientOptions } from './feature-flag.client';
@@ -73,10 +69,7 @@ export {
 } from './models/feature-flag.model';
 
 // Storage
-export type {
-  FeatureFlagStorage,
-  SynchronousFlagLookup,
-} from './storage/feature-flag-storage.interface';
+export type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 export { MemoryFeatureFlagStorage } from './storage/memory.storage';
 export {
   FeatureFlagStorageError,
@@ -108,6 +101,7 @@ export {
 } from './feature-flags.health';
 
 // Storage backends (typeorm and ioredis are optional peers, loaded only when these are used)
+export type { SupportedDatabaseType } from '@gatekeeper/common';
 export {
   DatabaseFeatureFlagStorage,
   type CreateDatabaseFeatureFlagStorageOptions,
@@ -128,6 +122,8 @@ export {
 } from './storage/redis.storage';
 
 // In-process cache (the `localCache` option)
+export type { InvalidationBus, LocalCacheOptions } from '@gatekeeper/common';
+export { DEFAULT_LOCAL_CACHE_MAX_ENTRIES } from '@gatekeeper/common';
 export {
   LocalCacheFeatureFlagStorage,
   type LocalCacheFeatureFlagStorageOptions,

@@ -5,7 +5,7 @@ import { API_KEY_REGEX } from '@gatekeeper/api-auth';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../../apps/demo/src/app.module';
-import { configureApp } from '../../../apps/demo/src/app.setup';
+import { BODY_PARSER_OFF, configureApp } from '../../../apps/demo/src/app.setup';
 import type { DemoBackend, DemoConfig } from '../../../apps/demo/src/config/demo.config';
 import { CONSOLE_OUTPUT } from '../../../apps/demo/src/seed/console-output';
 import { createTestDatabase, testUrls, uniqueName } from '../../harness/servers';
@@ -31,7 +31,7 @@ export async function startDemo(config: DemoConfig): Promise<RunningDemo> {
     .overrideProvider(CONSOLE_OUTPUT)
     .useValue({ write: (text: string) => consoleLines.push(text) })
     .compile();
-  const app = moduleRef.createNestApplication({ logger });
+  const app = moduleRef.createNestApplication({ ...BODY_PARSER_OFF, logger });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

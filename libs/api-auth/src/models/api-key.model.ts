@@ -25,3 +25,8 @@ export interface ApiKey {
   /** Updated at most once per `lastUsedInterval` per key, off the request's critical path. */
   lastUsedAt: Date | null;
 }
+
+/** Epoch milliseconds of a date field; tolerates custom storages that hand back ISO strings. */
+export function timeOf(value: Date | string): number {
+  return value instanceof Date ? value.getTime() : new Date(value).getTime();
+}

@@ -1,34 +1,20 @@
 import {
   deepCopy,
   DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
+  InvalidatedCache,
   TtlCache,
-  type InvalidationBus,
-  type LocalCacheOptions,
+  type LocalCacheWrapperOptions,
 } from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
+import { declareApiKeySource } from './api-key.source';
 
 /**
  * `ttl`: seconds a verified key is answered from process memory. Revocation, rotation and deletion
  * through any instance invalidate every instance at once over Redis pub/sub; the ttl bounds how
  * long a change made around the module (or a lost message) can go unnoticed. Keep it short.
  */
-export interface LocalCacheApiKeyStorageOptions extends LocalCacheOptions {
-  /** Cross-instance invalidation; without it other instances notice changes after the ttl. */
-  invalidation?: InvalidationBus;
-  /** Milliseconds clock, for tests. */
-  now?: () => number;
-}
-
-/** Internal: a storage that can answer `getByHash` from process memory, synchronously. */
-export interface ApiKeyCacheReader {
-  /** A copy of the cached key while fresh, else `undefined` (only the storage can tell). No I/O. */
-  peekByHash(keyHash: string): ApiKey | undefined;
-}
-
-export function isApiKeyCacheReader(storage: unknown): storage is ApiKeyCacheReader {
-  return typeof (storage as Partial<ApiKeyCacheReader> | null)?.peekByHash === 'function';
-}
+export type LocalCacheApiKeyStorageOptions = LocalCacheWrapperOptions;
 
 interface KeyInvalidation {
   id: string;
@@ -42,56 +28,61 @@ interface KeyInvalidation {
  * this storage drop the key here and, over the invalidation bus, on every instance, so a revoked
  * key is refused everywhere within the bus latency. Expiry needs no invalidation: `verify()`
  * checks `expiresAt` against the clock on every call.
+ *
+ * `ApiKeyService` reads it through a declared source that answers a fresh hit without a promise
+ * (so `ApiKeyGuard` admits a cached key synchronously) and a miss with one.
  */
-export class LocalCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReader {
+export class LocalCacheApiKeyStorage
+  extends InvalidatedCache<KeyInvalidation>
+  implements ApiKeyStorage
+{
   private readonly cache: TtlCache<ApiKey>;
   /** keyHash by id, for invalidations that only know the id (`delete`). */
   private readonly hashById = new Map<string, string>();
   /** Bumped by every invalidation: a read in flight across one is returned but not cached. */
   private epoch = 0;
-  private readonly unsubscribe: Array<() => void> = [];
 
   /** Present when the wrapped storage has it (the service falls back to `update()` otherwise). */
   readonly touch?: (id: string, lastUsedAt: Date) => Promise<void>;
 
   constructor(
     readonly inner: ApiKeyStorage,
-    private readonly options: LocalCacheApiKeyStorageOptions,
+    options: LocalCacheApiKeyStorageOptions,
   ) {
+    super(options.invalidation);
     this.cache = new TtlCache<ApiKey>({
       ttlMs: options.ttl * 1000,
       maxEntries: options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
-      now: options.now,
+      now: options.now ?? Date.now,
       onEvict: (_keyHash, entry) => this.hashById.delete(entry.value.id),
     });
+    // A subclass that overrides getByHash is read through its override, like any storage.
+    if (this.getByHash === LocalCacheApiKeyStorage.prototype.getByHash) {
+      declareApiKeySource(this, { byHash: (keyHash) => this.lookup(keyHash) });
+    }
     if (inner.touch) {
       // lastUsedAt is bookkeeping, not authorisation: it invalidates nothing.
       this.touch = (id, lastUsedAt) => inner.touch!(id, lastUsedAt);
     }
-    const bus = options.invalidation;
-    if (bus) {
-      this.unsubscribe.push(
-        bus.onMessage((message) => this.applyMessage(message)),
-        bus.onReset(() => this.invalidateAll()),
-      );
-    }
   }
 
-  /** Drops every cached key of this instance. */
   invalidateAll(): void {
     this.epoch++;
     this.cache.clear();
     this.hashById.clear();
   }
 
-  peekByHash(keyHash: string): ApiKey | undefined {
-    const cached = this.cache.getFresh(keyHash);
-    return cached === undefined ? undefined : deepCopy(cached);
+  async getByHash(keyHash: string): Promise<ApiKey | null> {
+    return this.lookup(keyHash);
   }
 
-  async getByHash(keyHash: string): Promise<ApiKey | null> {
-    const cached = this.peekByHash(keyHash);
-    if (cached !== undefined) return cached;
+  /** A copy of the fresh cached key at once, else the wrapped storage's answer, cached if found. */
+  private lookup(keyHash: string): ApiKey | Promise<ApiKey | null> {
+    const cached = this.cache.getFresh(keyHash);
+    return cached === undefined ? this.load(keyHash) : deepCopy(cached);
+  }
+
+  private async load(keyHash: string): Promise<ApiKey | null> {
     const epoch = this.epoch;
     const apiKey = await this.inner.getByHash(keyHash);
     if (apiKey && epoch === this.epoch && apiKey.keyHash === keyHash) {
@@ -129,30 +120,9 @@ export class LocalCacheApiKeyStorage implements ApiKeyStorage, ApiKeyCacheReader
     return this.inner.healthCheck();
   }
 
-  /** Stops listening and closes the bus; the wrapped storage is closed by whoever created it. */
-  async close(): Promise<void> {
-    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
-    this.invalidateAll();
-    await this.options.invalidation?.close();
-  }
-
-  private async changed(invalidation: KeyInvalidation): Promise<void> {
-    this.invalidate(invalidation);
-    await this.options.invalidation?.publish(JSON.stringify(invalidation));
-  }
-
-  private applyMessage(message: string): void {
-    let invalidation: KeyInvalidation;
-    try {
-      invalidation = JSON.parse(message) as KeyInvalidation;
-    } catch {
-      return;
-    }
-    if (typeof invalidation?.id === 'string') this.invalidate(invalidation);
-    else this.invalidateAll();
-  }
-
-  private invalidate({ id, keyHash }: KeyInvalidation): void {
+  protected invalidate(invalidation: KeyInvalidation | null): void {
+    if (typeof invalidation?.id !== 'string') return this.invalidateAll();
+    const { id, keyHash } = invalidation;
     this.epoch++;
     const known = this.hashById.get(id);
     if (known !== undefined) this.cache.delete(known);

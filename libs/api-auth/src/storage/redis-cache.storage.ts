@@ -1,7 +1,14 @@
-import { describeError, GatekeeperConfigError, LuaScript, withTimeout } from '@gatekeeper/common';
+import {
+  assertPositiveSeconds,
+  describeError,
+  GatekeeperConfigError,
+  LuaScript,
+  withTimeout,
+} from '@gatekeeper/common';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DEFAULT_API_AUTH_REDIS_PREFIX } from '../api-auth.constants';
+import { touchApiKey } from '../api-key.usage';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { deserializeApiKey, serializeApiKey } from './redis.serialization';
@@ -105,14 +112,8 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     if (!primary)
       throw new GatekeeperConfigError('RedisCacheApiKeyStorage needs a primary storage');
     const negativeTtl = options.negativeTtl ?? DEFAULT_NEGATIVE_TTL_SECONDS;
-    for (const [name, value] of [
-      ['ttl', ttl],
-      ['negativeTtl', negativeTtl],
-    ] as const) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-        throw new GatekeeperConfigError(`${name} must be a positive number of seconds`);
-      }
-    }
+    assertPositiveSeconds('ttl', ttl);
+    assertPositiveSeconds('negativeTtl', negativeTtl);
     this.redis = redis;
     this.primary = primary;
     this.prefix = options.prefix ?? `${DEFAULT_API_AUTH_REDIS_PREFIX}cache:`;
@@ -171,13 +172,7 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
   }
 
   async touch(id: string, lastUsedAt: Date): Promise<void> {
-    if (this.primary.touch) {
-      await this.primary.touch(id, lastUsedAt);
-    } else {
-      const current = await this.primary.getById(id);
-      if (!current) return;
-      await this.primary.update({ ...current, lastUsedAt });
-    }
+    await touchApiKey(this.primary, id, lastUsedAt);
     await this.invalidate({ id });
   }
 

@@ -5,7 +5,9 @@ import {
   type FeatureFlag,
   type FlagOverride,
 } from '../models/feature-flag.model';
-import { evaluateFlag, getContextAttribute, overrideLookups } from './evaluation.engine';
+import { OVERRIDE_ENTITY_TYPES } from '../models/feature-flag.model';
+import { overrideEntityId } from './evaluation-context';
+import { evaluateFlag, getContextAttribute } from './evaluation.engine';
 
 const flag = (input: Omit<CreateFlagInput, 'key'> & { key?: string }): FeatureFlag =>
   buildFlag({ key: 'new_checkout', ...input });
@@ -52,13 +54,13 @@ describe('evaluateFlag', () => {
       expect(result).toMatchObject({ value: true, reason: 'OVERRIDE', variant: null });
     });
 
-    it('apply the first unexpired one in the order given by overrideLookups', () => {
+    it('apply the first unexpired one of those given, in OVERRIDE_ENTITY_TYPES order', () => {
       const ctx = { userId: 'u1', organizationId: 'o1', tenantId: 't1', targetingKey: 'k1' };
-      expect(overrideLookups(ctx)).toEqual([
-        { entityType: 'user', entityId: 'u1' },
-        { entityType: 'organization', entityId: 'o1' },
-        { entityType: 'tenant', entityId: 't1' },
-        { entityType: 'targeting_key', entityId: 'k1' },
+      expect(OVERRIDE_ENTITY_TYPES.map((type) => overrideEntityId(ctx, type))).toEqual([
+        'u1',
+        'o1',
+        't1',
+        'k1',
       ]);
       const found = [null, override('organization', 'o1', true), override('tenant', 't1', false)];
       expect(evaluateFlag(flag({ rules }), ctx, found)).toMatchObject({
@@ -67,11 +69,15 @@ describe('evaluateFlag', () => {
       });
     });
 
-    it('skip entity types the context does not carry', () => {
-      expect(overrideLookups({ tenantId: 't1' })).toEqual([
-        { entityType: 'tenant', entityId: 't1' },
+    it('are looked up only for the entity ids the context carries', () => {
+      const ids = (ctx: object) => OVERRIDE_ENTITY_TYPES.map((type) => overrideEntityId(ctx, type));
+      expect(ids({ tenantId: 't1' })).toEqual([undefined, undefined, 't1', undefined]);
+      expect(ids({ userId: '', targetingKey: null })).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
       ]);
-      expect(overrideLookups({})).toEqual([]);
     });
 
     it('are ignored once expired', () => {

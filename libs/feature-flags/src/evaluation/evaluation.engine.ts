@@ -6,7 +6,6 @@ import {
   type FlagOverride,
   type FlagRule,
   type JsonValue,
-  type OverrideEntityType,
 } from '../models/feature-flag.model';
 import {
   ErrorCode,
@@ -25,39 +24,17 @@ export interface FlagEvaluation extends EvaluationDetails<JsonValue> {
   enabled: boolean;
 }
 
-/** Which context field each override entity type is looked up by, in the order evaluation honours them. */
-export const OVERRIDE_SOURCES: ReadonlyArray<{
-  readonly entityType: OverrideEntityType;
-  readonly field: 'userId' | 'organizationId' | 'tenantId' | 'targetingKey';
-}> = [
-  { entityType: 'user', field: 'userId' },
-  { entityType: 'organization', field: 'organizationId' },
-  { entityType: 'tenant', field: 'tenantId' },
-  { entityType: 'targeting_key', field: 'targetingKey' },
-];
-
-/** The override lookups for a context, in the order evaluation honours them. */
-export function overrideLookups(
-  context: EvaluationContext,
-): Array<{ entityType: OverrideEntityType; entityId: string }> {
-  const lookups: Array<{ entityType: OverrideEntityType; entityId: string }> = [];
-  for (const { entityType, field } of OVERRIDE_SOURCES) {
-    const entityId = context[field];
-    if (isId(entityId)) lookups.push({ entityType, entityId });
-  }
-  return lookups;
-}
-
 /**
  * Evaluates a flag: status, then overrides, then rules by priority, then the variant split,
- * then the flag's default. Synchronous and pure: the caller fetches the overrides listed by
- * `overrideLookups` (in that order, `null` where none exists). Never throws; a flag whose stored
- * shape cannot be interpreted yields reason ERROR with PARSE_ERROR.
+ * then the flag's default. Synchronous and pure: the caller fetches the overrides the context
+ * selects, in `OVERRIDE_ENTITY_TYPES` order (`null` or absent where none exists); the first
+ * unexpired one wins. Never throws; a flag whose stored shape cannot be interpreted yields reason
+ * ERROR with PARSE_ERROR.
  */
 export function evaluateFlag(
   flag: FeatureFlag,
   context: EvaluationContext,
-  overrides: ReadonlyArray<FlagOverride | null | undefined> = NO_OVERRIDES,
+  overrides: ReadonlyArray<FlagOverride | null | undefined> | undefined = NO_OVERRIDES,
   now?: Date,
 ): FlagEvaluation {
   // Runs on every request: plain loops and no per-call closures, copies or clock reads unless

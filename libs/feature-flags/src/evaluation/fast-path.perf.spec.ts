@@ -1,3 +1,4 @@
+import { OutageStorage } from '../../../../test/feature-flags/support/outage.storage';
 import { FeatureFlagClient } from '../feature-flag.client';
 import type { EvaluationContext } from '../models/evaluation.model';
 import type { CreateFlagInput } from '../models/feature-flag.model';
@@ -62,7 +63,7 @@ describe('evaluation fast path', () => {
   ];
 
   it.each([{}, { environment: 'prod', attributes: { plan: 'beta' } }])(
-    'answers like the uncached client for every context (default context %j)',
+    'answers like the client over a plain storage for every context (default context %j)',
     async (defaultContext) => {
       const plain = new MemoryFeatureFlagStorage();
       for (const flag of flags) await plain.createFlag(flag);
@@ -74,19 +75,27 @@ describe('evaluation fast path', () => {
         enabled: false,
       });
       const cached = new LocalCacheFeatureFlagStorage(plain, { ttl: 60 });
-      const reference = new FeatureFlagClient({ storage: plain, defaultContext, logger: false });
-      const fast = new FeatureFlagClient({ storage: cached, defaultContext, logger: false });
+      const reference = new FeatureFlagClient({
+        storage: new OutageStorage(plain),
+        defaultContext,
+        logger: false,
+      });
+      const fast = [cached, plain].map(
+        (storage) => new FeatureFlagClient({ storage, defaultContext, logger: false }),
+      );
 
       for (let pass = 0; pass < 2; pass++) {
-        // Pass 0 fills the cache through the async path; pass 1 is answered synchronously.
+        // Pass 0 fills the cache; pass 1 is answered from it.
         for (const key of [...flags.map((f) => f.key), 'missing']) {
           for (const context of contexts) {
-            expect(await fast.getEnabledDetails(key, false, context)).toEqual(
-              await reference.getEnabledDetails(key, false, context),
-            );
-            expect(await fast.getStringDetails(key, 'dflt', context)).toEqual(
-              await reference.getStringDetails(key, 'dflt', context),
-            );
+            for (const client of fast) {
+              expect(await client.getEnabledDetails(key, false, context)).toEqual(
+                await reference.getEnabledDetails(key, false, context),
+              );
+              expect(await client.getStringDetails(key, 'dflt', context)).toEqual(
+                await reference.getStringDetails(key, 'dflt', context),
+              );
+            }
           }
         }
       }

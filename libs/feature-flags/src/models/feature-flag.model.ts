@@ -41,6 +41,10 @@ export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 export const OVERRIDE_ENTITY_TYPES = ['user', 'organization', 'tenant', 'targeting_key'] as const;
 export type OverrideEntityType = (typeof OVERRIDE_ENTITY_TYPES)[number];
 
+export function isOverrideEntityType(entityType: unknown): entityType is OverrideEntityType {
+  return (OVERRIDE_ENTITY_TYPES as readonly unknown[]).includes(entityType);
+}
+
 export interface FlagCondition {
   /** A context field (`userId` or `user_id`, `country`, …) or a key of `context.attributes`. */
   attribute: string;

@@ -56,27 +56,3 @@ export interface FeatureFlagStorage {
   /** Releases connections this storage created itself (never a client or DataSource it was given). */
   close(): Promise<void>;
 }
-
-/**
- * A storage that can answer lookups from process memory, synchronously (the memory storage, the
- * in-process cache). `FeatureFlagClient` evaluates without a promise when everything an
- * evaluation needs is answered here. Values handed out are the storage's own objects: readers
- * must never mutate them.
- */
-export interface SynchronousFlagLookup {
-  /** `true` while answers may be out of date because the backing store is failing. */
-  readonly degraded: boolean;
-  /** The flag (`null`: known not to exist), or `undefined` when only the store can tell. */
-  peekFlag(key: string): FeatureFlag | null | undefined;
-  /** The live override (`null`: none), or `undefined` when only the store can tell. */
-  peekOverride(
-    flagId: string,
-    entityType: string,
-    entityId: string,
-  ): FlagOverride | null | undefined;
-}
-
-export function hasSynchronousLookup(storage: unknown): storage is SynchronousFlagLookup {
-  const candidate = storage as Partial<SynchronousFlagLookup> | null;
-  return typeof candidate?.peekFlag === 'function' && typeof candidate.peekOverride === 'function';
-}

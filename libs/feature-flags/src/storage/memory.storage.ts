@@ -1,46 +1,40 @@
 import { deepCopy } from '@gatekeeper/common';
+import { overrideEntityId } from '../evaluation/evaluation-context';
+import type { EvaluationContext } from '../models/evaluation.model';
 import {
   buildFlag,
   buildOverride,
   isOverrideExpired,
+  OVERRIDE_ENTITY_TYPES,
   type CreateFlagInput,
   type CreateOverrideInput,
   type FeatureFlag,
   type FlagOverride,
 } from '../models/feature-flag.model';
-import type { FeatureFlagStorage, SynchronousFlagLookup } from './feature-flag-storage.interface';
+import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import {
+  declareFlagSource,
+  StorageFlagSource,
+  type FlagInputs,
+  type FlagRead,
+} from './flag-source';
 import { FlagAlreadyExistsError, FlagNotFoundError } from './storage.errors';
+
+/** flagId → entityType → entityId → override: lookups build no key string. */
+type OverridesByFlag = Map<string, Map<string, Map<string, FlagOverride>>>;
 
 /**
  * Process-local storage for development, tests and single-instance services. Nothing survives a
- * restart and instances do not share state.
+ * restart and instances do not share state. `FeatureFlagClient` evaluates its flags
+ * synchronously, from the records themselves.
  */
-export class MemoryFeatureFlagStorage implements FeatureFlagStorage, SynchronousFlagLookup {
+export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
   private readonly flags = new Map<string, FeatureFlag>();
-  /** flagId → entityType → entityId → override: lookups build no key string. */
-  private readonly overrides = new Map<string, Map<string, Map<string, FlagOverride>>>();
+  private readonly overrides: OverridesByFlag = new Map();
 
-  /** Process memory cannot fail. */
-  readonly degraded = false;
-  /** A subclass that reads differently (overrides getFlag / getOverride) is asked through them. */
-  private readonly peekable =
-    this.getFlag === MemoryFeatureFlagStorage.prototype.getFlag &&
-    this.getOverride === MemoryFeatureFlagStorage.prototype.getOverride;
-
-  /** The stored flag itself, for the client's synchronous evaluation (which never mutates it). */
-  peekFlag(key: string): FeatureFlag | null | undefined {
-    if (!this.peekable) return undefined;
-    return this.flags.get(key) ?? null;
-  }
-
-  /** The stored live override itself, for the client's synchronous evaluation. */
-  peekOverride(
-    flagId: string,
-    entityType: string,
-    entityId: string,
-  ): FlagOverride | null | undefined {
-    if (!this.peekable) return undefined;
-    return this.liveOverride(flagId, entityType, entityId);
+  constructor() {
+    const source = new MemoryFlagSource(this, this.flags, this.overrides);
+    declareFlagSource(this, MemoryFeatureFlagStorage, source);
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
@@ -103,13 +97,13 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
       id: existing?.id ?? input.id,
       createdAt: existing?.createdAt ?? input.createdAt,
     });
-    const byType = getOrAdd(
-      this.overrides,
-      override.flagId,
-      () => new Map<string, Map<string, FlagOverride>>(),
-    );
-    const byId = getOrAdd(byType, override.entityType, () => new Map<string, FlagOverride>());
-    byId.set(override.entityId, override);
+    const { flagId, entityType, entityId } = override;
+    let byType = this.overrides.get(flagId);
+    if (!byType)
+      this.overrides.set(flagId, (byType = new Map<string, Map<string, FlagOverride>>()));
+    let byId = byType.get(entityType);
+    if (!byId) byType.set(entityType, (byId = new Map<string, FlagOverride>()));
+    byId.set(entityId, override);
     return deepCopy(override);
   }
 
@@ -146,11 +140,38 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage, Synchronous
   }
 }
 
-function getOrAdd<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = create();
-    map.set(key, value);
+/**
+ * Answers evaluations from the storage's own records, synchronously (evaluation never changes
+ * them); bulk reads go through the storage's methods.
+ */
+class MemoryFlagSource extends StorageFlagSource {
+  constructor(
+    storage: MemoryFeatureFlagStorage,
+    private readonly flags: Map<string, FeatureFlag>,
+    private readonly overrides: OverridesByFlag,
+  ) {
+    super(storage);
   }
-  return value;
+
+  override read(key: string, context: EvaluationContext): FlagInputs {
+    return this.inputsOf(this.flags.get(key) ?? null, context);
+  }
+
+  override readOverrides(read: FlagRead, context: EvaluationContext): FlagInputs {
+    return this.inputsOf(read.flag, context);
+  }
+
+  /** Expired overrides too: evaluation skips them. */
+  private inputsOf(flag: FeatureFlag | null, context: EvaluationContext): FlagInputs {
+    const byType = flag?.status === 'active' ? this.overrides.get(flag.id) : undefined;
+    let found: FlagOverride[] | undefined;
+    if (byType !== undefined) {
+      for (const entityType of OVERRIDE_ENTITY_TYPES) {
+        const entityId = overrideEntityId(context, entityType);
+        const override = entityId && byType.get(entityType)?.get(entityId);
+        if (override) (found ??= []).push(override);
+      }
+    }
+    return { flag, overrides: found, freshness: 'fresh' };
+  }
 }

@@ -25,14 +25,8 @@ interface RuleDocument {
   rollout_percentage: number | null;
 }
 
-interface VariantDocument {
-  id: string;
-  key: string;
-  name: string;
-  description: string | null;
-  value: JsonValue;
-  weight: number;
-}
+/** Variants need no renaming: the document's fields are the model's. */
+type VariantDocument = FlagVariant;
 
 interface FlagDocument {
   id: string;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { connectRedis, LuaScript } from '@gatekeeper/common';
+import { connectRedis, LuaScript, quitRedis } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_REDIS_PREFIX } from '../feature-flags.constants';
 import {
   buildFlag,
@@ -254,13 +254,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.ownsClient) return;
-    try {
-      await this.redis.quit();
-    } catch {
-      // Already disconnected (the server is down): nothing left to flush.
-      this.redis.disconnect();
-    }
+    if (this.ownsClient) await quitRedis(this.redis);
   }
 
   private client(): Redis {

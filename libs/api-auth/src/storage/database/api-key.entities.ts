@@ -1,8 +1,8 @@
-import { requireDriver, type SupportedDatabaseType } from '@gatekeeper/common';
+import { JSON_TEXT, requireDriver, type SupportedDatabaseType } from '@gatekeeper/common';
 import type { EntitySchema, EntitySchemaColumnOptions, ValueTransformer } from 'typeorm';
 import { DEFAULT_API_AUTH_TABLE_PREFIX } from '../../api-auth.constants';
 import type { ApiKey } from '../../models/api-key.model';
-import { apiKeysTableName, MYSQL_EXACT_TEXT } from './api-keys.table';
+import { apiKeysTableName, exactText } from './api-keys.table';
 
 /**
  * The entity schema of `{tablePrefix}api_keys`. A repository of it reads and writes `ApiKey`
@@ -17,12 +17,6 @@ const epochMillis: ValueTransformer = {
   to: (value: Date | string | null | undefined) =>
     value === undefined || value === null ? value : toMillis(value),
   from: (value: number | string | null) => (value === null ? null : new Date(Number(value))),
-};
-
-/** JSON in a TEXT column. */
-const jsonText: ValueTransformer = {
-  to: (value: unknown) => (value === undefined ? undefined : JSON.stringify(value)),
-  from: (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown)),
 };
 
 /**
@@ -42,9 +36,7 @@ export function apiKeyEntities(
   // Loaded here, not at import time: typeorm is an optional peer the other backends never need.
   const { EntitySchema } = requireDriver<typeof import('typeorm')>('typeorm', 'database');
   const tableName = apiKeysTableName(tablePrefix);
-  // MySQL's default collations compare case- and accent-insensitively: owner 'Alice' would list
-  // the keys of 'alice'. Binary collation makes every lookup exact, as on the other databases.
-  const exact = type === 'mysql' || type === 'mariadb' ? MYSQL_EXACT_TEXT : {};
+  const exact = exactText(type);
   const string = (length: number, name?: string): EntitySchemaColumnOptions => ({
     type: 'varchar',
     length,
@@ -52,7 +44,7 @@ export function apiKeyEntities(
     ...exact,
   });
   const text = (): EntitySchemaColumnOptions => ({ type: 'text', ...exact });
-  const json = (): EntitySchemaColumnOptions => ({ ...text(), transformer: jsonText });
+  const json = (): EntitySchemaColumnOptions => ({ ...text(), transformer: JSON_TEXT });
   const millis = (name: string, nullable: boolean): EntitySchemaColumnOptions => ({
     type: 'bigint',
     name,

@@ -1,17 +1,16 @@
-import { GatekeeperConfigError, requireDriver } from '@gatekeeper/common';
+import { assertTablePrefix, DIALECT_COLUMNS, requireDriver, sqlDialect } from '@gatekeeper/common';
 import type { DataSourceOptions, MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { DEFAULT_API_AUTH_TABLE_PREFIX } from '../../api-auth.constants';
 
-const TABLE_PREFIX = /^[A-Za-z0-9_]{0,32}$/;
-
 /** `{tablePrefix}api_keys`, after checking the prefix is safe to splice into SQL. */
 export function apiKeysTableName(tablePrefix: string): string {
-  if (typeof tablePrefix !== 'string' || !TABLE_PREFIX.test(tablePrefix)) {
-    throw new GatekeeperConfigError(
-      'tablePrefix may only contain letters, digits and underscores (at most 32 characters)',
-    );
-  }
+  assertTablePrefix(tablePrefix);
   return `${tablePrefix}api_keys`;
+}
+
+/** Text compares byte for byte on every database (see `DialectColumns.exactText`). */
+export function exactText(type: DataSourceOptions['type']) {
+  return DIALECT_COLUMNS[sqlDialect(type, 'DatabaseApiKeyStorage')].exactText;
 }
 
 /**
@@ -25,9 +24,7 @@ export function apiKeysTableName(tablePrefix: string): string {
 function apiKeysTable(tablePrefix: string, driver: DataSourceOptions['type']): Table {
   const typeorm = requireDriver<typeof import('typeorm')>('typeorm', 'database');
   const name = apiKeysTableName(tablePrefix);
-  // MySQL's default collations compare case- and accent-insensitively: owner 'Alice' would list
-  // the keys of 'alice'. Binary collation makes every lookup exact, as on the other databases.
-  const exact = driver === 'mysql' || driver === 'mariadb' ? MYSQL_EXACT_TEXT : {};
+  const exact = exactText(driver);
   const text = (column: string, nullable = false) => ({
     name: column,
     type: 'text',
@@ -68,9 +65,6 @@ function apiKeysTable(tablePrefix: string, driver: DataSourceOptions['type']): T
     ],
   });
 }
-
-/** MySQL/MariaDB text columns that compare byte for byte, as text does on the other databases. */
-export const MYSQL_EXACT_TEXT = { charset: 'utf8mb4', collation: 'utf8mb4_bin' };
 
 /** Shipped migration for the default table name `api_keys`. */
 export class CreateApiKeysTable1767225600000 implements MigrationInterface {

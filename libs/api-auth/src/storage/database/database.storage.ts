@@ -1,16 +1,17 @@
 import {
-  createDataSource,
   GatekeeperConfigError,
-  parseConnectionString,
-  withSchemaLock,
+  SqlStorage,
+  uniqueViolation,
+  type DatabaseConnectionOptions,
   type SupportedDatabaseType,
 } from '@gatekeeper/common';
-import type { DataSource, EntitySchema, QueryResult, ValueTransformer } from 'typeorm';
+import type { DataSource, QueryResult } from 'typeorm';
 import { DEFAULT_API_AUTH_TABLE_PREFIX } from '../../api-auth.constants';
 import type { ApiKey } from '../../models/api-key.model';
 import type { ApiKeyStorage } from '../api-key-storage.interface';
 import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from '../storage.errors';
 import { apiKeyEntities } from './api-key.entities';
+import { ApiKeyColumns, statements, type Row } from './api-key.statements';
 import { apiKeyMigrations } from './api-keys.table';
 
 export interface DatabaseApiKeyStorageOptions {
@@ -20,24 +21,9 @@ export interface DatabaseApiKeyStorageOptions {
   pageSize?: number;
 }
 
-export interface CreateDatabaseApiKeyStorageOptions extends DatabaseApiKeyStorageOptions {
-  /** `postgres://…`, `mysql://…`, `mariadb://…`, `sqlite:<file>` or `sqlite::memory:`. */
-  connectionString: string;
-  /** Create the table and its indexes if missing. Default `true`. */
-  createTables?: boolean;
-}
-
-type Dialect = 'postgres' | 'mysql' | 'sqlite';
-
-const DIALECTS: Partial<Record<DataSource['options']['type'], Dialect>> = {
-  postgres: 'postgres',
-  mysql: 'mysql',
-  mariadb: 'mysql',
-  'better-sqlite3': 'sqlite',
-};
-
-/** A row as the driver returns it, by column name. */
-type Row = Record<string, unknown>;
+export type CreateDatabaseApiKeyStorageOptions = DatabaseApiKeyStorageOptions &
+  Required<Pick<DatabaseConnectionOptions, 'connectionString'>> &
+  Pick<DatabaseConnectionOptions, 'createTables'>;
 
 const DEFAULT_PAGE_SIZE = 500;
 
@@ -52,30 +38,21 @@ const DEFAULT_PAGE_SIZE = 500;
  * registered on it. A DataSource handed to the constructor stays yours: `close()` only destroys
  * one opened by `DatabaseApiKeyStorage.create()`.
  */
-export class DatabaseApiKeyStorage implements ApiKeyStorage {
-  private readonly dialect: Dialect;
-  private readonly tablePrefix: string;
+export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
   private readonly pageSize: number;
   private readonly columns: ApiKeyColumns;
   private readonly sql: ReturnType<typeof statements>;
-  private ownsDataSource = false;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    options: DatabaseApiKeyStorageOptions = {},
-  ) {
-    const dialect = DIALECTS[dataSource.options.type];
-    if (!dialect) {
-      throw new GatekeeperConfigError(
-        `DatabaseApiKeyStorage supports postgres, mysql, mariadb and better-sqlite3 DataSources (got '${dataSource.options.type}')`,
-      );
-    }
+  constructor(dataSource: DataSource, options: DatabaseApiKeyStorageOptions = {}) {
+    super(
+      dataSource,
+      options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX,
+      'DatabaseApiKeyStorage',
+    );
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1) {
       throw new GatekeeperConfigError('pageSize must be a positive integer');
     }
-    this.dialect = dialect;
-    this.tablePrefix = options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX;
     this.pageSize = pageSize;
     const schema = apiKeyEntities(
       dataSource.options.type as SupportedDatabaseType,
@@ -85,31 +62,20 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
     this.sql = statements(
       dataSource.driver.escape(schema.options.tableName!),
       this.columns,
-      dialect,
+      this.dialect,
       pageSize,
     );
   }
 
   /** Opens a DataSource for `connectionString` (destroyed again by `close()`) and creates the table. */
   static async create(options: CreateDatabaseApiKeyStorageOptions): Promise<DatabaseApiKeyStorage> {
-    // Parsed first for the database type: the entity schema depends on the dialect.
-    const { type } = parseConnectionString(options.connectionString);
-    const entities = apiKeyEntities(
-      type as SupportedDatabaseType,
-      options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX,
+    const tablePrefix = options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX;
+    return SqlStorage.connect(
+      options.connectionString,
+      (type) => apiKeyEntities(type, tablePrefix),
+      (dataSource) => new DatabaseApiKeyStorage(dataSource, options),
+      options.createTables,
     );
-    const dataSource = await createDataSource(options.connectionString, {
-      entities: Object.values(entities),
-    });
-    try {
-      const storage = new DatabaseApiKeyStorage(dataSource, options);
-      storage.ownsDataSource = true;
-      if (options.createTables ?? true) await storage.createTables();
-      return storage;
-    } catch (error) {
-      await dataSource.destroy();
-      throw error;
-    }
   }
 
   /**
@@ -118,33 +84,15 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
    */
   async createTables(): Promise<void> {
     const [Migration] = apiKeyMigrations(this.tablePrefix);
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      // The lock makes instances starting together create the table once; the transaction (where
-      // DDL is transactional: PostgreSQL, SQLite) makes table and indexes appear together.
-      await withSchemaLock(runner, `${this.tablePrefix}api_keys_schema`, async () => {
-        await runner.startTransaction();
-        try {
-          await new Migration().up(runner);
-          await runner.commitTransaction();
-        } catch (error) {
-          await runner.rollbackTransaction();
-          throw error;
-        }
-      });
-    } finally {
-      await runner.release();
-    }
+    await this.runMigration(`${this.tablePrefix}api_keys_schema`, new Migration());
   }
 
-  async getByHash(keyHash: string): Promise<ApiKey | null> {
-    const { records } = await this.query(this.sql.selectByHash, [keyHash]);
-    return records.length > 0 ? this.columns.fromRow(records[0] as Row) : null;
+  getByHash(keyHash: string): Promise<ApiKey | null> {
+    return this.selectOne(this.sql.selectByHash, keyHash);
   }
 
-  async getById(id: string): Promise<ApiKey | null> {
-    const { records } = await this.query(this.sql.selectById, [id]);
-    return records.length > 0 ? this.columns.fromRow(records[0] as Row) : null;
+  getById(id: string): Promise<ApiKey | null> {
+    return this.selectOne(this.sql.selectById, id);
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
@@ -155,9 +103,11 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
         this.columns.list.map(({ property }) => values[property]),
       );
     } catch (error) {
-      const field = duplicateField(error);
+      const duplicate = uniqueViolation(error);
       // Not chained as `cause`: the driver's message quotes the duplicate hash.
-      if (field) throw new ApiKeyAlreadyExistsError(field);
+      if (duplicate) {
+        throw new ApiKeyAlreadyExistsError(duplicate.where.includes('key_hash') ? 'keyHash' : 'id');
+      }
       throw error;
     }
     return this.columns.fromValues(values);
@@ -223,17 +173,9 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
     }
   }
 
-  async healthCheck(): Promise<boolean> {
-    try {
-      await this.query('SELECT 1', []);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+  private async selectOne(sql: string, param: string): Promise<ApiKey | null> {
+    const { records } = await this.query(sql, [param]);
+    return records.length > 0 ? this.columns.fromRow(records[0] as Row) : null;
   }
 
   private async query(sql: string, params: unknown[]): Promise<QueryResult> {
@@ -244,132 +186,4 @@ export class DatabaseApiKeyStorage implements ApiKeyStorage {
       await runner.release();
     }
   }
-}
-
-/**
- * The columns of `apiKeyEntities()`' schema: property, column name and conversion, in schema order.
- * Rows are converted with the schema's own transformers, so the storage and a repository of the
- * schema read and write the same values.
- */
-class ApiKeyColumns {
-  readonly list: ReadonlyArray<{
-    property: keyof ApiKey;
-    column: string;
-    transformer: ValueTransformer | undefined;
-  }>;
-  private readonly byProperty: ReadonlyMap<keyof ApiKey, ApiKeyColumns['list'][number]>;
-
-  constructor(schema: EntitySchema<ApiKey>) {
-    this.list = Object.entries(schema.options.columns).map(([property, options]) => ({
-      property: property as keyof ApiKey,
-      column: options?.name ?? property,
-      transformer: options?.transformer as ValueTransformer | undefined,
-    }));
-    this.byProperty = new Map(this.list.map((entry) => [entry.property, entry]));
-  }
-
-  /** The column name of a property. */
-  name(property: keyof ApiKey): string {
-    return this.byProperty.get(property)!.column;
-  }
-
-  /** The comma-separated column names, in schema order. */
-  get names(): string {
-    return this.list.map(({ column }) => column).join(', ');
-  }
-
-  toValue(property: keyof ApiKey, value: unknown): unknown {
-    const transformer = this.byProperty.get(property)!.transformer;
-    return transformer ? transformer.to(value) : value;
-  }
-
-  /** The key's values as stored, by property. */
-  toValues(apiKey: ApiKey): Record<keyof ApiKey, unknown> {
-    const values = {} as Record<keyof ApiKey, unknown>;
-    for (const { property } of this.list)
-      values[property] = this.toValue(property, apiKey[property]);
-    return values;
-  }
-
-  fromValues(values: Record<keyof ApiKey, unknown>): ApiKey {
-    const apiKey = {} as Record<keyof ApiKey, unknown>;
-    for (const { property, transformer } of this.list) {
-      const value = values[property];
-      apiKey[property] = transformer ? transformer.from(value) : value;
-    }
-    return apiKey as unknown as ApiKey;
-  }
-
-  fromRow(row: Row): ApiKey {
-    const values = {} as Record<keyof ApiKey, unknown>;
-    for (const { property, column } of this.list) values[property] = row[column];
-    return this.fromValues(values);
-  }
-}
-
-/** Every statement the storage runs, written once with `?` and numbered for PostgreSQL. */
-function statements(table: string, columns: ApiKeyColumns, dialect: Dialect, pageSize: number) {
-  const c = (property: keyof ApiKey) => columns.name(property);
-  const returning = dialect === 'mysql' ? '' : ` RETURNING ${columns.names}`;
-  const select = `SELECT ${columns.names} FROM ${table}`;
-  const placeholders = columns.list.map(() => '?').join(', ');
-  const lastUsedAt = c('lastUsedAt');
-  const sql = {
-    selectByHash: `${select} WHERE ${c('keyHash')} = ?`,
-    selectById: `${select} WHERE ${c('id')} = ?`,
-    insert: `INSERT INTO ${table} (${columns.names}) VALUES (${placeholders})`,
-    // A NULL parameter leaves revoked_at as stored, and makes `last_used_at < NULL` unknown,
-    // which keeps the stored last_used_at.
-    update:
-      `UPDATE ${table} SET ${c('name')} = ?, ${c('scopes')} = ?, ${c('metadata')} = ?, ` +
-      `${c('expiresAt')} = ?, ${c('revokedAt')} = COALESCE(${c('revokedAt')}, ?), ` +
-      `${lastUsedAt} = CASE WHEN ${lastUsedAt} IS NULL OR ${lastUsedAt} < ? THEN ? ELSE ${lastUsedAt} END ` +
-      `WHERE ${c('id')} = ?${returning}`,
-    touch:
-      `UPDATE ${table} SET ${lastUsedAt} = ? ` +
-      `WHERE ${c('id')} = ? AND (${lastUsedAt} IS NULL OR ${lastUsedAt} < ?)`,
-    delete: `DELETE FROM ${table} WHERE ${c('id')} = ?`,
-    firstPage: `${select} WHERE ${c('ownerId')} = ? ORDER BY ${c('id')} LIMIT ${pageSize}`,
-    nextPage:
-      `${select} WHERE ${c('ownerId')} = ? AND ${c('id')} > ? ` +
-      `ORDER BY ${c('id')} LIMIT ${pageSize}`,
-  };
-  if (dialect !== 'postgres') return sql;
-  const numbered = (text: string) => {
-    let n = 0;
-    return text.replace(/\?/g, () => `$${++n}`);
-  };
-  return Object.fromEntries(
-    Object.entries(sql).map(([name, text]) => [name, numbered(text)]),
-  ) as typeof sql;
-}
-
-/** Which unique field an INSERT collided on, or `undefined` if the failure is something else. */
-function duplicateField(error: unknown): 'id' | 'keyHash' | undefined {
-  const driverError = (error as { driverError?: DriverError } | null)?.driverError;
-  const code = driverError?.code;
-  const isDuplicate =
-    code === '23505' || // PostgreSQL unique_violation
-    code === 'ER_DUP_ENTRY' ||
-    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    code === 'SQLITE_CONSTRAINT_UNIQUE';
-  if (!isDuplicate) return undefined;
-  // Look only where each driver names the index or column, never at the quoted duplicate value:
-  // PostgreSQL's `constraint`, MySQL's "… for key 'UQ_api_keys_key_hash'", SQLite's
-  // "UNIQUE constraint failed: api_keys.key_hash".
-  const message = driverError?.message ?? '';
-  const where =
-    code === '23505'
-      ? (driverError?.constraint ?? '')
-      : code === 'ER_DUP_ENTRY'
-        ? (/for key '([^']*)'$/.exec(message)?.[1] ?? '')
-        : message;
-  return where.includes('key_hash') ? 'keyHash' : 'id';
-}
-
-/** The fields of pg, mysql2 and better-sqlite3 errors that name a violated constraint. */
-interface DriverError {
-  code?: string;
-  message?: string;
-  constraint?: string;
 }

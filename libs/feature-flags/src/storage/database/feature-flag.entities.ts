@@ -1,5 +1,11 @@
-import type { EntitySchema, EntitySchemaColumnOptions, ValueTransformer } from 'typeorm';
-import { requireDriver } from '@gatekeeper/common';
+import type { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
+import {
+  DIALECT_COLUMNS,
+  JSON_TEXT,
+  requireDriver,
+  sqlDialect,
+  type SupportedDatabaseType,
+} from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../feature-flags.constants';
 import type {
   FeatureFlag,
@@ -7,13 +13,33 @@ import type {
   FlagRule,
   FlagVariant,
 } from '../../models/feature-flag.model';
-import {
-  constraintNames,
-  DIALECT_COLUMNS,
-  sqlDialect,
-  tableNames,
-  type SupportedDatabaseType,
-} from './database.dialect';
+
+/** Names the backend in the message about an unsupported DataSource. */
+export const DATABASE_BACKEND = 'the feature-flags database backend';
+
+/** Table names for a prefix; the prefix itself is validated by the module options. */
+export function tableNames(tablePrefix: string) {
+  return {
+    flags: `${tablePrefix}flags`,
+    rules: `${tablePrefix}rules`,
+    variants: `${tablePrefix}variants`,
+    overrides: `${tablePrefix}overrides`,
+  };
+}
+
+/** Index and constraint names, explicit so migrations and entity schemas agree on them. */
+export function constraintNames(tablePrefix: string) {
+  return {
+    flagsKey: `${tablePrefix}flags_key_uq`,
+    flagsStatus: `${tablePrefix}flags_status_idx`,
+    rulesFlag: `${tablePrefix}rules_flag_idx`,
+    rulesFlagFk: `${tablePrefix}rules_flag_fk`,
+    variantsFlag: `${tablePrefix}variants_flag_idx`,
+    variantsFlagFk: `${tablePrefix}variants_flag_fk`,
+    overridesEntity: `${tablePrefix}overrides_entity_uq`,
+    overridesFlagFk: `${tablePrefix}overrides_flag_fk`,
+  };
+}
 
 /** A row of `{prefix}flags`: the model without its rules and variants (their own tables). */
 export type FlagRow = Omit<FeatureFlag, 'rules' | 'variants'>;
@@ -58,16 +84,6 @@ export interface FeatureFlagEntitySchemas extends FeatureFlagEntities {
 }
 
 /**
- * JSON values are stored as JSON text on every dialect: native JSON columns differ in what they
- * give back (MySQL hands a top-level string such as `"123"` to TypeORM, which parses it again into
- * a number; PostgreSQL jsonb reorders object keys). Text round-trips exactly.
- */
-const jsonText: ValueTransformer = {
-  to: (value: unknown) => (value === undefined ? undefined : JSON.stringify(value)),
-  from: (text: unknown) => (typeof text === 'string' ? (JSON.parse(text) as unknown) : null),
-};
-
-/**
  * The TypeORM entity schemas of the feature-flag tables for one database type and table prefix.
  * The storage builds them itself from a connection string; to share your own DataSource, add
  * `Object.values(featureFlagEntities(type, prefix))` to its `entities`.
@@ -86,7 +102,7 @@ export function featureFlagEntitySchemas(
 ): FeatureFlagEntitySchemas {
   // Loaded here, not at import time: typeorm is an optional peer the other backends never need.
   const { EntitySchema } = requireDriver<typeof import('typeorm')>('typeorm', 'database');
-  const types = DIALECT_COLUMNS[sqlDialect(type)];
+  const types = DIALECT_COLUMNS[sqlDialect(type, DATABASE_BACKEND)];
   const tables = tableNames(tablePrefix);
   const names = constraintNames(tablePrefix);
   const id = (): EntitySchemaColumnOptions => ({ type: 'varchar', length: 64, primary: true });
@@ -104,7 +120,7 @@ export function featureFlagEntitySchemas(
   const json = (name?: string): EntitySchemaColumnOptions => ({
     type: types.json,
     name,
-    transformer: jsonText,
+    transformer: JSON_TEXT,
   });
   const bool = (name?: string): EntitySchemaColumnOptions => ({ type: 'boolean', name });
   const double = (name?: string, nullable = false): EntitySchemaColumnOptions => ({

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner, TableColumnOptions } from 'typeorm';
-import { requireDriver } from '@gatekeeper/common';
+import { DIALECT_COLUMNS, requireDriver, sqlDialect } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../../feature-flags.constants';
-import { constraintNames, DIALECT_COLUMNS, sqlDialect, tableNames } from '../database.dialect';
+import { constraintNames, DATABASE_BACKEND, tableNames } from '../feature-flag.entities';
 
 const TIMESTAMP = '1767225600000';
 
@@ -24,7 +24,8 @@ export class CreateFeatureFlagTables1767225600000 implements MigrationInterface 
       'typeorm',
       'database',
     );
-    const types = DIALECT_COLUMNS[sqlDialect(queryRunner.connection.options.type)];
+    const types =
+      DIALECT_COLUMNS[sqlDialect(queryRunner.connection.options.type, DATABASE_BACKEND)];
     const tables = tableNames(this.tablePrefix);
     const names = constraintNames(this.tablePrefix);
 

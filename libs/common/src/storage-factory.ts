@@ -1,0 +1,122 @@
+import type { Type } from '@nestjs/common';
+import type { ModuleRef } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import type { Clock } from './clock';
+import { connectInvalidationBus, type InvalidationBus } from './invalidation-bus';
+import type { LocalCacheWrapperOptions } from './local-cache';
+import { openRedis } from './redis-connection';
+import { borrowedHandle, ownedHandle, type Closable, type StorageHandle } from './storage-handle';
+import {
+  assertStorageShape,
+  type StorageModuleOptions,
+  type StorageOptionsSpec,
+} from './storage-options';
+
+/** What a module's storage factory builds for each backend, and its defaults. */
+export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
+  /** Names the module's Redis connection (CLIENT LIST): `'gatekeeper-feature-flags'`. */
+  connectionName: string;
+  /** Names the cache's invalidation bus in logs: `'feature flags'`. */
+  cacheName: string;
+  defaultTablePrefix: string;
+  defaultRedisPrefix: string;
+  memory(): S;
+  /** `create({ connectionString })`: a storage owning its DataSource. */
+  openDatabase(options: {
+    connectionString: string;
+    tablePrefix: string;
+    createTables: boolean;
+  }): Promise<S>;
+  /** A storage on the application's DataSource, which it never destroys. */
+  database(dataSource: DataSource, tablePrefix: string): S & { createTables(): Promise<void> };
+  /** A storage on a client it never quits. */
+  redis(client: Redis, prefix: string): S;
+  /** The in-process cache; it must leave the wrapped storage open (the handle closes it). */
+  localCache(inner: S, options: LocalCacheWrapperOptions): S;
+}
+
+/**
+ * Builds the storage the (validated) options describe — a custom class or instance, or the
+ * memory, database or Redis backend — with a handle that closes exactly what was created here.
+ */
+export async function createStorage<S extends Closable>(
+  options: StorageModuleOptions,
+  moduleRef: ModuleRef,
+  kind: StorageKind<S>,
+): Promise<StorageHandle<S>> {
+  const custom = options.storage;
+  if (typeof custom === 'function') {
+    // A class is ours to instantiate (with its own dependencies injected), hence ours to close.
+    const storage = await moduleRef.create(custom as Type<S>);
+    assertStorageShape(storage, `the storage class ${custom.name}`, kind);
+    return ownedHandle(storage);
+  }
+  if (custom !== undefined) return borrowedHandle(custom as S);
+
+  switch (options.backend ?? 'memory') {
+    case 'memory':
+      return ownedHandle(kind.memory());
+    case 'database': {
+      const tablePrefix = options.tablePrefix ?? kind.defaultTablePrefix;
+      const createTables = options.createTables ?? true;
+      const { dataSource, connectionString } = options;
+      // Without a DataSource the storage opens its own, and destroys it when closed.
+      if (!dataSource) {
+        return ownedHandle(
+          await kind.openDatabase({
+            connectionString: connectionString!,
+            tablePrefix,
+            createTables,
+          }),
+        );
+      }
+      // The application's DataSource: closing the storage leaves it open.
+      const storage = kind.database(dataSource, tablePrefix);
+      if (createTables) await storage.createTables();
+      return ownedHandle(storage);
+    }
+    case 'redis': {
+      // The application's client stays open; one opened from redisUrl is quit by the handle.
+      const redis = await openRedis(options, kind.connectionName);
+      const prefix = options.redisPrefix ?? kind.defaultRedisPrefix;
+      return ownedHandle(kind.redis(redis.client, prefix), () => redis.close());
+    }
+  }
+}
+
+/**
+ * Wraps the storage in the module's in-process cache when `localCache` is set; its entries age by
+ * `clock`. Invalidations travel over Redis pub/sub on `{redisPrefix}invalidate` when the module
+ * has a Redis (its backend's, or `redisUrl` / `redis` beside another backend); without one each
+ * instance sees changes made elsewhere after the ttl. On failure, closes what it opened and the
+ * storage's handle, then rethrows.
+ */
+export async function withLocalCache<S extends Closable>(
+  handle: StorageHandle<S>,
+  options: StorageModuleOptions,
+  clock: Clock,
+  kind: StorageKind<S>,
+): Promise<StorageHandle<S>> {
+  const { localCache } = options;
+  if (!localCache) return handle;
+  let invalidation: InvalidationBus | undefined;
+  try {
+    invalidation = await connectInvalidationBus(
+      options,
+      `${options.redisPrefix ?? kind.defaultRedisPrefix}invalidate`,
+      kind.cacheName,
+    );
+    const storage = kind.localCache(handle.storage, {
+      ttl: localCache.ttl,
+      maxEntries: localCache.maxEntries,
+      invalidation,
+      now: () => clock.now(),
+    });
+    return ownedHandle(storage, () => handle.close());
+  } catch (error) {
+    await invalidation?.close();
+    await handle.close();
+    throw error;
+  }
+}

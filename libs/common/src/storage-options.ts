@@ -1,0 +1,186 @@
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { GatekeeperConfigError } from './errors';
+import { assertLocalCacheOptions, type LocalCacheOptions } from './local-cache';
+
+/** Where a module keeps its records. */
+export type StorageBackend = 'memory' | 'database' | 'redis';
+
+/** The options of `backend: 'database'`, the same in both modules. */
+export interface DatabaseConnectionOptions {
+  /** `postgres://…`, `mysql://…` / `mariadb://…`, `sqlite:<file>` or `sqlite::memory:`. */
+  connectionString?: string;
+  /**
+   * An initialized TypeORM DataSource to use instead of `connectionString` (TypeOrmModule's, for
+   * instance). Yours: the module never destroys it.
+   */
+  dataSource?: DataSource;
+  /**
+   * Starts every table name: letters, digits and underscores, at most 32. Default `'ff_'` for
+   * feature flags, `''` for API keys (the table is then `api_keys`).
+   */
+  tablePrefix?: string;
+  /** Create the tables and their indexes at startup when missing. Default `true`. */
+  createTables?: boolean;
+}
+
+/** Where the module's Redis is: the options of `backend: 'redis'`, also read by the caches. */
+export interface RedisConnectionOptions {
+  /** `redis://`, `rediss://` or `redis+sentinel://h1:26379,h2:26379/<master>/<db>`. */
+  redisUrl?: string;
+  /** An ioredis client to use instead of `redisUrl`. Yours: the module never quits it. */
+  redis?: Redis;
+  /** Starts every key and channel. Default `'feature_flags:'` / `'api_key:'`. */
+  redisPrefix?: string;
+}
+
+/** The options both modules read to build their storage. */
+export interface StorageModuleOptions extends DatabaseConnectionOptions, RedisConnectionOptions {
+  backend?: StorageBackend;
+  /** A custom storage: an instance or a class. */
+  storage?: unknown;
+  localCache?: LocalCacheOptions;
+}
+
+/** What `validateStorageOptions` needs to know about the module whose options it checks. */
+export interface StorageOptionsSpec {
+  /** Names the module in messages: `'FeatureFlagsModule'`. */
+  moduleName: string;
+  /** A custom `storage` must have these methods of this interface. */
+  storageInterface: string;
+  storageMethods: readonly string[];
+  /** Options other than the redis backend that use `redisUrl` / `redis` (the caches). */
+  redisReaders: readonly string[];
+}
+
+const BACKENDS: readonly StorageBackend[] = ['memory', 'database', 'redis'];
+const DATABASE_OPTIONS = ['connectionString', 'dataSource', 'tablePrefix', 'createTables'] as const;
+const REDIS_OPTIONS = ['redisUrl', 'redis', 'redisPrefix'] as const;
+const TABLE_PREFIX = /^[A-Za-z0-9_]{0,32}$/;
+
+/**
+ * Checks the backend, connection, table and Redis options and a custom `storage` once, at
+ * startup, before anything connects.
+ * @throws GatekeeperConfigError naming the option to change (never echoing its value).
+ */
+export function validateStorageOptions(
+  options: StorageModuleOptions,
+  spec: StorageOptionsSpec,
+): void {
+  if (options === null || typeof options !== 'object') {
+    throw new GatekeeperConfigError(`${spec.moduleName} options must be an object`);
+  }
+  const { backend, storage } = options;
+  if (backend !== undefined && !BACKENDS.includes(backend)) {
+    throw new GatekeeperConfigError(
+      `backend must be 'memory', 'database' or 'redis' (got ${JSON.stringify(backend)})`,
+    );
+  }
+  if (storage !== undefined && typeof storage !== 'function') {
+    assertStorageShape(storage, 'the storage option', spec);
+  }
+  checkValues(options);
+  if (options.localCache !== undefined) {
+    assertLocalCacheOptions('localCache', options.localCache);
+    if (storage === undefined && (backend ?? 'memory') === 'memory') {
+      throw new GatekeeperConfigError(
+        "localCache applies to the 'database' and 'redis' backends and to a custom storage: " +
+          'the memory backend is already in process',
+      );
+    }
+  }
+  // A custom storage makes every backend option irrelevant.
+  if (storage !== undefined) return;
+
+  const selected = backend ?? 'memory';
+  const readers = spec.redisReaders.filter((name) => isSet(options, name));
+  if (selected !== 'database') rejectStray(options, DATABASE_OPTIONS, 'database', selected, '');
+  if (selected !== 'redis' && readers.length === 0) {
+    const alsoWith = spec.redisReaders.length ? ` (or with ${spec.redisReaders.join(' or ')})` : '';
+    rejectStray(options, REDIS_OPTIONS, 'redis', selected, alsoWith);
+  }
+  if (selected === 'database' && !isSet(options, 'connectionString', 'dataSource')) {
+    throw new GatekeeperConfigError(
+      "connectionString or dataSource is required when backend is 'database'",
+    );
+  }
+  if (selected === 'redis' && !isSet(options, 'redisUrl', 'redis')) {
+    throw new GatekeeperConfigError("redisUrl or redis is required when backend is 'redis'");
+  }
+}
+
+/** Types and exclusive pairs, whatever the backend. */
+function checkValues(options: StorageModuleOptions): void {
+  for (const [first, second] of [
+    ['connectionString', 'dataSource'],
+    ['redisUrl', 'redis'],
+  ] as const) {
+    if (isSet(options, first) && isSet(options, second)) {
+      throw new GatekeeperConfigError(`give either ${first} or ${second}, not both`);
+    }
+  }
+  requireText(options.connectionString, 'connectionString', 'a postgres://, mysql:// or sqlite:');
+  requireText(options.redisUrl, 'redisUrl', 'a redis://, rediss:// or redis+sentinel://');
+  if (options.tablePrefix !== undefined) assertTablePrefix(options.tablePrefix);
+  if (options.createTables !== undefined && typeof options.createTables !== 'boolean') {
+    throw new GatekeeperConfigError('createTables must be true or false');
+  }
+  if (options.redisPrefix !== undefined && typeof options.redisPrefix !== 'string') {
+    throw new GatekeeperConfigError("redisPrefix must be a string such as 'app:'");
+  }
+}
+
+/**
+ * Table prefixes are spliced into SQL and index names, so only plain identifiers are allowed.
+ * @throws GatekeeperConfigError
+ */
+export function assertTablePrefix(tablePrefix: unknown): asserts tablePrefix is string {
+  if (typeof tablePrefix !== 'string' || !TABLE_PREFIX.test(tablePrefix)) {
+    throw new GatekeeperConfigError(
+      'tablePrefix may only contain letters, digits and underscores (at most 32 characters): ' +
+        'it becomes part of table names',
+    );
+  }
+}
+
+/** @throws GatekeeperConfigError naming the methods `value` lacks. */
+export function assertStorageShape(
+  value: unknown,
+  what: string,
+  spec: Pick<StorageOptionsSpec, 'storageInterface' | 'storageMethods'>,
+): void {
+  const missing = spec.storageMethods.filter(
+    (method) => typeof (value as Record<string, unknown> | null)?.[method] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw new GatekeeperConfigError(
+      `${what} must implement ${spec.storageInterface}; missing: ${missing.join(', ')}`,
+    );
+  }
+}
+
+function isSet(options: StorageModuleOptions, ...names: string[]): boolean {
+  return names.some((name) => (options as Record<string, unknown>)[name] != null);
+}
+
+function requireText(value: unknown, name: string, expected: string): void {
+  if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+    throw new GatekeeperConfigError(`${name} must be ${expected} URL (a non-empty string)`);
+  }
+}
+
+function rejectStray(
+  options: StorageModuleOptions,
+  names: readonly string[],
+  owner: StorageBackend,
+  selected: StorageBackend,
+  alsoWith: string,
+): void {
+  const stray = names.find((name) => isSet(options, name));
+  if (stray) {
+    throw new GatekeeperConfigError(
+      `${stray} only applies to the '${owner}' backend${alsoWith}, but backend is ` +
+        `'${selected}': set backend: '${owner}' or remove ${stray}`,
+    );
+  }
+}
