@@ -91,9 +91,12 @@ function stage(trees) {
   }
 }
 
-/** Fails unless every import in the package resolves inside it, to node, or to a declared peer. */
+/**
+ * Fails unless every import in the package resolves inside it, to node, or to a declared peer or
+ * dependency.
+ */
 function verify(dir, manifest) {
-  const peers = Object.keys(manifest.peerDependencies ?? {});
+  const declared = Object.keys({ ...manifest.peerDependencies, ...manifest.dependencies });
   const problems = [];
   for (const file of walk(join(dir, 'dist'))) {
     const declaration = file.endsWith('.d.ts');
@@ -113,8 +116,8 @@ function verify(dir, manifest) {
         ? specifier.split('/').slice(0, 2).join('/')
         : specifier.split('/')[0];
       const builtin = specifier.startsWith('node:') || builtinModules.includes(name);
-      if (!builtin && !peers.includes(name)) {
-        problems.push(`${relative(dir, file)}: imports '${specifier}', not a peer dependency`);
+      if (!builtin && !declared.includes(name)) {
+        problems.push(`${relative(dir, file)}: imports '${specifier}', not a declared dependency`);
       }
     }
   }

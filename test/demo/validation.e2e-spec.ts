@@ -51,6 +51,26 @@ describe('demo: invalid requests (sqlite)', () => {
     expect((await http('GET', '/admin/flags/half_written', { key: admin })).status).toBe(404);
   });
 
+  it('refuses a matches pattern the linear-time engine cannot run, and stores nothing', async () => {
+    const response = await http('POST', '/admin/flags', {
+      key: admin,
+      body: {
+        key: 'lookahead_flag',
+        rules: [
+          {
+            name: 'bots',
+            conditions: [{ attribute: 'userAgent', operator: 'matches', value: '(?=bot)' }],
+          },
+        ],
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(messages(response.body)).toEqual([
+      expect.stringMatching(/the matches pattern of rule "bots" is not supported/),
+    ]);
+    expect((await http('GET', '/admin/flags/lookahead_flag', { key: admin })).status).toBe(404);
+  });
+
   it('refuses unknown fields and values of the wrong type, naming them', async () => {
     const unknown = await http('POST', '/admin/flags', {
       key: admin,

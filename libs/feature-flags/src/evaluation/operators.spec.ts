@@ -1,5 +1,6 @@
 import { CONDITION_OPERATORS } from '../models/feature-flag.model';
 import { evaluateOperator } from './operators';
+import { MAX_PATTERN_SUBJECT_LENGTH } from './pattern';
 
 type Case = [actual: unknown, expected: unknown];
 
@@ -174,6 +175,9 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['anything', '(unclosed'],
       ['anything', '[z-a]'],
       ['abc', 42],
+      // Stored before 0.2 or by another writer: RE2 has no lookaround or backreferences.
+      ['abc', '(?=a)abc'],
+      ['aa', '(a)\\1'],
     ],
   },
   semver_eq: {
@@ -284,6 +288,22 @@ describe('condition operators', () => {
     expect(evaluateOperator('toString', 'a', 'a')).toBe(false);
     expect(evaluateOperator('__proto__', 'a', 'a')).toBe(false);
     expect(evaluateOperator(undefined, 'a', 'a')).toBe(false);
+  });
+
+  it('runs a catastrophic-backtracking pattern in linear time', () => {
+    // With a backtracking engine this subject takes hours; RE2 answers at once. (Timings belong
+    // in the bench: this only has to finish, and give the right answers.)
+    const subject = `${'a'.repeat(1000)}!`;
+    expect(evaluateOperator('matches', subject, '(a+)+$')).toBe(false);
+    expect(evaluateOperator('matches', 'a'.repeat(1000), '(a+)+$')).toBe(true);
+  });
+
+  it('never matches a subject longer than the cap, whatever the pattern', () => {
+    expect(evaluateOperator('matches', 'a'.repeat(MAX_PATTERN_SUBJECT_LENGTH), 'a')).toBe(true);
+    expect(evaluateOperator('matches', 'a'.repeat(MAX_PATTERN_SUBJECT_LENGTH + 1), 'a')).toBe(
+      false,
+    );
+    expect(evaluateOperator('matches', `${'a'.repeat(100_000)}!`, '(a+)+$')).toBe(false);
   });
 
   it('keeps matching correctly when a cached pattern is reused', () => {

@@ -1,4 +1,5 @@
 import type { ConditionOperator } from '../models/feature-flag.model';
+import { matchesAtStart } from './pattern';
 
 type Comparator = (actual: unknown, expected: unknown) => boolean;
 
@@ -96,30 +97,6 @@ function contains(actual: unknown, expected: unknown): boolean | undefined {
   }
   if (Array.isArray(actual)) return actual.some((item) => isEqual(item, expected));
   return undefined;
-}
-
-// Rules are evaluated on every request; compiling a pattern once per process is enough. Invalid
-// patterns are remembered as `null` so they cost one failed compile, not one per request.
-const MAX_CACHED_PATTERNS = 500;
-const patterns = new Map<string, RegExp | null>();
-
-/** Like Python's `re.match`: the pattern must match at the start, not necessarily the end. */
-function matchesAtStart(text: string, pattern: unknown): boolean {
-  if (typeof pattern !== 'string') return false;
-  let regex = patterns.get(pattern);
-  if (regex === undefined) {
-    try {
-      // The sticky flag anchors every alternative at lastIndex (0) without rewriting the pattern.
-      regex = new RegExp(pattern, 'y');
-    } catch {
-      regex = null;
-    }
-    if (patterns.size >= MAX_CACHED_PATTERNS) patterns.clear();
-    patterns.set(pattern, regex);
-  }
-  if (regex === null) return false;
-  regex.lastIndex = 0;
-  return regex.test(text);
 }
 
 const SEMVER =

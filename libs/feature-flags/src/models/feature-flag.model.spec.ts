@@ -90,3 +90,24 @@ describe('buildOverride', () => {
     expect(isOverrideExpired(override, expiresAt)).toBe(true);
   });
 });
+
+describe('buildFlag: matches patterns', () => {
+  const withPattern = (value: unknown) => ({
+    key: 'ua',
+    rules: [{ name: 'bots', conditions: [{ attribute: 'userAgent', operator: 'matches', value }] }],
+  });
+
+  it.each([['(?=bot)'], ['(a)\\1'], ['(unclosed'], [42]])(
+    'refuses %j, which RE2 cannot run, naming the rule',
+    (pattern) => {
+      expect(() => buildFlag(withPattern(pattern) as never)).toThrow(
+        /flag "ua": the matches pattern of rule "bots" is not supported/,
+      );
+    },
+  );
+
+  it('accepts RE2 syntax, catastrophic-looking patterns included', () => {
+    expect(buildFlag(withPattern('(a+)+$') as never).rules[0].conditions[0].value).toBe('(a+)+$');
+    expect(() => buildFlag(withPattern('(?i)googlebot|bingbot') as never)).not.toThrow();
+  });
+});

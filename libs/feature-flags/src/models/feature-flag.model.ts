@@ -1,5 +1,6 @@
 import { newId } from '@gatekeeper/common';
 import { InvalidFlagError } from '../storage/storage.errors';
+import { patternProblem } from '../evaluation/pattern';
 
 /**
  * The data model every storage backend persists. Field names are part of the public contract
@@ -197,6 +198,14 @@ function buildRule(flagKey: string, rule: CreateRuleInput, index: number): FlagR
   const rollout = rule.rolloutPercentage ?? null;
   if (rollout !== null && !isPercentage(rollout)) {
     throw new InvalidFlagError(`flag "${flagKey}": rolloutPercentage must be 0–100 or null`);
+  }
+  for (const condition of rule.conditions ?? []) {
+    const problem = condition?.operator === 'matches' ? patternProblem(condition.value) : null;
+    if (problem !== null) {
+      throw new InvalidFlagError(
+        `flag "${flagKey}": the matches pattern of rule "${rule.name ?? index + 1}" is not supported (${problem})`,
+      );
+    }
   }
   return {
     id: rule.id ?? newId(),
