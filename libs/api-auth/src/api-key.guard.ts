@@ -13,7 +13,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { API_KEY_REQUEST_PROPERTY, DEFAULT_API_KEY_HEADER } from './api-auth.constants';
+import { API_KEY_REQUEST_PROPERTY } from './api-auth.constants';
 import {
   PUBLIC_METADATA,
   REQUIRE_ANY_SCOPE_METADATA,
@@ -25,7 +25,7 @@ import {
   InsufficientScopeException,
 } from './api-auth.exceptions';
 import { API_AUTH_MODULE_OPTIONS } from './api-auth.module-definition';
-import type { ApiAuthModuleOptions } from './api-auth.options';
+import { resolveApiAuthOptions, type ApiAuthModuleOptions } from './api-auth.options';
 import { ApiKeyVerificationError } from './api-key.errors';
 import { grantsAllScopes, grantsAnyScope } from './api-key.scopes';
 import { ApiKeyService, verifyApiKeyNow } from './api-key.service';
@@ -72,7 +72,7 @@ export class ApiKeyGuard implements CanActivate {
     protected readonly reflector: Reflector,
   ) {
     // Validated at startup, before any guard exists (the module's storage factory depends on it).
-    this.header = (options.header ?? DEFAULT_API_KEY_HEADER).toLowerCase();
+    this.header = resolveApiAuthOptions(options).header;
   }
 
   /**

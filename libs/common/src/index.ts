@@ -1,5 +1,6 @@
 // Internal code both packages share; each bundles its own copy (tools/pack.mjs).
 export * from './clock';
+export * from './declared-source';
 export * from './deep-copy';
 export * from './driver';
 export * from './errors';

@@ -1,4 +1,4 @@
-import type { MaybePromise } from '@gatekeeper/common';
+import { DeclaredSources, type MaybePromise } from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 
@@ -11,18 +11,12 @@ export interface ApiKeySource {
   byHash(keyHash: string): MaybePromise<ApiKey | null>;
 }
 
-/**
- * Sources declared by this package's storages, by identity: a wrapper around one of them (a
- * `Proxy`, say) is another object and is read through its own `getByHash`, like any storage.
- */
-const declaredSources = new WeakMap<ApiKeyStorage, ApiKeySource>();
-
-/** Declares how `storage` answers lookups; called by a storage on itself, at construction. */
-export function declareApiKeySource(storage: ApiKeyStorage, source: ApiKeySource): void {
-  declaredSources.set(storage, source);
-}
+/** Sources declared by this package's storages (the local cache, in its constructor). */
+export const declaredApiKeySources = new DeclaredSources<ApiKeyStorage, ApiKeySource>([
+  'getByHash',
+]);
 
 /** The declared source of `storage`, else its `getByHash`. Chosen once, by `ApiKeyService`. */
 export function apiKeySourceOf(storage: ApiKeyStorage): ApiKeySource {
-  return declaredSources.get(storage) ?? { byHash: (keyHash) => storage.getByHash(keyHash) };
+  return declaredApiKeySources.of(storage) ?? { byHash: (keyHash) => storage.getByHash(keyHash) };
 }

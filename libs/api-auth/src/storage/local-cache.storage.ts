@@ -7,7 +7,7 @@ import {
 } from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
-import { declareApiKeySource } from './api-key.source';
+import { declaredApiKeySources } from './api-key.source';
 
 /**
  * `ttl`: seconds a verified key is answered from process memory. Revocation, rotation and deletion
@@ -56,10 +56,9 @@ export class LocalCacheApiKeyStorage
       now: options.now ?? Date.now,
       onEvict: (_keyHash, entry) => this.hashById.delete(entry.value.id),
     });
-    // A subclass that overrides getByHash is read through its override, like any storage.
-    if (this.getByHash === LocalCacheApiKeyStorage.prototype.getByHash) {
-      declareApiKeySource(this, { byHash: (keyHash) => this.lookup(keyHash) });
-    }
+    declaredApiKeySources.declare(this, LocalCacheApiKeyStorage, {
+      byHash: (keyHash) => this.lookup(keyHash),
+    });
     if (inner.touch) {
       // lastUsedAt is bookkeeping, not authorisation: it invalidates nothing.
       this.touch = (id, lastUsedAt) => inner.touch!(id, lastUsedAt);

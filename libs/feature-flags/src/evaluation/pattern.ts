@@ -18,7 +18,8 @@ export function matchesAtStart(subject: string, pattern: unknown): boolean {
   if (typeof pattern !== 'string' || subject.length > MAX_PATTERN_SUBJECT_LENGTH) return false;
   let regex = compiled.get(pattern);
   if (regex === undefined) {
-    regex = compileOrNull(pattern);
+    const result = compile(pattern);
+    regex = typeof result === 'string' ? null : result;
     if (compiled.size >= MAX_COMPILED_PATTERNS) compiled.clear();
     compiled.set(pattern, regex);
   }
@@ -28,18 +29,15 @@ export function matchesAtStart(subject: string, pattern: unknown): boolean {
 /** Why RE2 cannot run `pattern`, or `null` when it can. */
 export function patternProblem(pattern: unknown): string | null {
   if (typeof pattern !== 'string') return 'the pattern must be a string';
-  try {
-    RE2JS.compile(pattern);
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const result = compile(pattern);
+  return typeof result === 'string' ? result : null;
 }
 
-function compileOrNull(pattern: string): RE2JS | null {
+/** The compiled pattern, or why it does not compile. */
+function compile(pattern: string): RE2JS | string {
   try {
     return RE2JS.compile(pattern);
-  } catch {
-    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
   }
 }

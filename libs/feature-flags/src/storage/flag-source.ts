@@ -1,4 +1,4 @@
-import type { MaybePromise } from '@gatekeeper/common';
+import { DeclaredSources, type MaybePromise } from '@gatekeeper/common';
 import { copyContext, overrideEntityId } from '../evaluation/evaluation-context';
 import type { EvaluationContext } from '../models/evaluation.model';
 import {
@@ -50,30 +50,17 @@ export interface FlagSource {
   readActiveFlags(): Promise<FlagRead[]>;
 }
 
-/** Storages that answer from process memory, each with its source (see `declareFlagSource`). */
-const declared = new WeakMap<object, FlagSource>();
-
-const READS = ['getFlag', 'getFlags', 'getAllActiveFlags', 'getOverride'] as const;
-
-/**
- * Called by a built-in storage's constructor: `storage` answers through `source`. Only a genuine
- * instance is registered: a `Proxy` of it is another object, and a subclass that reads differently
- * (overrides a read method) must be asked through its methods.
- */
-export function declareFlagSource(
-  storage: FeatureFlagStorage,
-  base: abstract new (...args: never[]) => FeatureFlagStorage,
-  source: FlagSource,
-): void {
-  const prototype = base.prototype as FeatureFlagStorage;
-  if (READS.every((method) => storage[method] === prototype[method])) {
-    declared.set(storage, source);
-  }
-}
+/** Sources declared by the memory storage and the local cache (in their constructors). */
+export const declaredFlagSources = new DeclaredSources<FeatureFlagStorage, FlagSource>([
+  'getFlag',
+  'getFlags',
+  'getAllActiveFlags',
+  'getOverride',
+]);
 
 /** The source to evaluate `storage`'s flags from: its declared one, else its public methods. */
 export function flagSourceOf(storage: FeatureFlagStorage): FlagSource {
-  return declared.get(storage) ?? new StorageFlagSource(storage);
+  return declaredFlagSources.of(storage) ?? new StorageFlagSource(storage);
 }
 
 /** Any `FeatureFlagStorage`, through its methods: every answer is a promise. */

@@ -91,7 +91,7 @@ export class LocalCacheFlagSource implements FlagSource {
       const loaded = await this.track(() => this.inner.getFlags([...expired.keys()]));
       for (const key of expired.keys()) {
         const flag = loaded.get(key) ?? null;
-        if (epoch === this.epoch) this.flags.set(key, this.cache.set(JSON.stringify([key]), flag));
+        if (epoch === this.epoch) this.index([key], this.cache.set(JSON.stringify([key]), flag));
         add(key, flag, 'fresh');
       }
     } catch (error) {

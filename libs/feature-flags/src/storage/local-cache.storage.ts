@@ -12,7 +12,7 @@ import {
   type FlagOverride,
 } from '../models/feature-flag.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
-import { declareFlagSource } from './flag-source';
+import { declaredFlagSources } from './flag-source';
 import { LocalCacheFlagSource } from './local-cache.source';
 
 /**
@@ -51,7 +51,7 @@ export class LocalCacheFeatureFlagStorage
     const maxEntries = options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES;
     const now = options.now ?? Date.now;
     this.source = new LocalCacheFlagSource(inner, options.ttl * 1000, maxEntries, now);
-    declareFlagSource(this, LocalCacheFeatureFlagStorage, this.source);
+    declaredFlagSources.declare(this, LocalCacheFeatureFlagStorage, this.source);
   }
 
   /** Entries held (flags and override lookups), for monitoring. */

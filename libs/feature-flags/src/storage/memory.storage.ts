@@ -13,7 +13,7 @@ import {
 } from '../models/feature-flag.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import {
-  declareFlagSource,
+  declaredFlagSources,
   StorageFlagSource,
   type FlagInputs,
   type FlagRead,
@@ -34,7 +34,7 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
 
   constructor() {
     const source = new MemoryFlagSource(this, this.flags, this.overrides);
-    declareFlagSource(this, MemoryFeatureFlagStorage, source);
+    declaredFlagSources.declare(this, MemoryFeatureFlagStorage, source);
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
