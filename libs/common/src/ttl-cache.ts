@@ -28,22 +28,21 @@ export interface TtlCacheOptions<V = unknown> {
  */
 export class TtlCache<V> {
   private readonly entries = new Map<string, TtlCacheEntry<V>>();
-  readonly maxEntries: number;
-  readonly ttlMs: number;
-  readonly now: () => number;
+  private readonly maxEntries: number;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
   private readonly onEvict: ((key: string, entry: TtlCacheEntry<V>) => void) | undefined;
 
-  constructor(options: TtlCacheOptions<V>) {
-    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) {
+  constructor({ maxEntries, ttlMs, now, onEvict }: TtlCacheOptions<V>) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new RangeError('maxEntries must be a positive integer');
     }
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
       throw new RangeError('ttl must be a positive number');
-    }
-    this.maxEntries = options.maxEntries;
-    this.ttlMs = options.ttlMs;
-    this.now = options.now;
-    this.onEvict = options.onEvict;
+    this.maxEntries = maxEntries;
+    this.ttlMs = ttlMs;
+    this.now = now;
+    this.onEvict = onEvict;
   }
 
   get size(): number {
@@ -56,17 +55,6 @@ export class TtlCache<V> {
     if (entry === undefined || entry.expiresAt <= this.now()) return undefined;
     entry.used = true;
     return entry.value;
-  }
-
-  /** The entry whatever its age (callers decide whether to serve it stale), marking it used. */
-  getEntry(key: string): TtlCacheEntry<V> | undefined {
-    const entry = this.entries.get(key);
-    if (entry !== undefined) entry.used = true;
-    return entry;
-  }
-
-  isFresh(entry: TtlCacheEntry<V>): boolean {
-    return entry.expiresAt > this.now();
   }
 
   /** Stores a fresh value and returns its entry (the same object while the key stays cached). */
@@ -87,18 +75,6 @@ export class TtlCache<V> {
 
   delete(key: string): boolean {
     return this.entries.delete(key);
-  }
-
-  /** Deletes every entry whose key satisfies `predicate` and returns the keys (a scan: for rare events). */
-  deleteWhere(predicate: (key: string) => boolean): string[] {
-    const deleted: string[] = [];
-    for (const key of this.entries.keys()) {
-      if (predicate(key)) {
-        this.entries.delete(key);
-        deleted.push(key);
-      }
-    }
-    return deleted;
   }
 
   clear(): void {
