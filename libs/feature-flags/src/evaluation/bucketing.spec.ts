@@ -62,13 +62,18 @@ describe('bucketing', () => {
       expect(counts.has('none')).toBe(false);
     });
 
-    it('gives no variant to buckets beyond weights that sum to less than 100', () => {
-      const partial = [{ ...flag.variants[0], weight: 10 }];
-      const picked = Array.from({ length: 1_000 }, (_, i) =>
-        selectVariant('partial', `u${i}`, partial),
-      );
-      expect(picked.some((v) => v === null)).toBe(true);
-      expect(picked.some((v) => v !== null)).toBe(true);
+    it('gives the last variant (by key) to buckets beyond weights that sum to less than 100', () => {
+      // litestar-flags and LaunchDarkly fall back the same way: weights 10 + 50 cover buckets 0–59.
+      const partial = [
+        { ...flag.variants[0], key: 'b', weight: 50 },
+        { ...flag.variants[1], key: 'a', weight: 10 },
+      ];
+      for (let i = 0; i < 1_000; i++) {
+        const bucket = variantBucket('partial', `u${i}`);
+        const expected = bucket < 10 ? 'a' : 'b';
+        expect(selectVariant('partial', `u${i}`, partial)?.key).toBe(expected);
+      }
+      expect(selectVariant('partial', 'u1', [])).toBeNull();
     });
   });
 });

@@ -26,7 +26,8 @@ export function isInRollout(
 
 /**
  * The variant for a targeting key: variants sorted by key, the first whose cumulative weight
- * exceeds the bucket. When the weights add up to less than 100 the keys beyond them get none.
+ * exceeds the bucket. When the weights add up to less than 100, the buckets beyond them get the
+ * last variant (as litestar-flags and LaunchDarkly do); `null` only without variants.
  */
 export function selectVariant(
   flagKey: string,
@@ -40,5 +41,11 @@ export function selectVariant(
     cumulative += variant.weight;
     if (bucket < cumulative) return variant;
   }
-  return null;
+  return sorted.at(-1) ?? null;
+}
+
+/** Variants whose weights add up to 0 are named values only, never a split. */
+export function splitsTraffic(variants: readonly FlagVariant[]): boolean {
+  for (const variant of variants) if (variant.weight > 0) return true;
+  return false;
 }

@@ -7,6 +7,7 @@ import {
 } from '../models/feature-flag.model';
 import { OVERRIDE_ENTITY_TYPES } from '../models/feature-flag.model';
 import { overrideEntityId } from './evaluation-context';
+import { variantBucket } from './bucketing';
 import { evaluateFlag, getContextAttribute } from './evaluation.engine';
 
 const flag = (input: Omit<CreateFlagInput, 'key'> & { key?: string }): FeatureFlag =>
@@ -226,19 +227,38 @@ describe('evaluateFlag', () => {
       expect(result).toMatchObject({ value: true, enabled: true, reason: 'SPLIT', variant: 'on' });
     });
 
-    it('leave keys beyond a partial split on the default', () => {
+    it('give keys beyond a partial split the last variant, as litestar-flags does', () => {
+      // Weights 20 + 40 = 60 cover variant buckets 0–59; 60–99 fall back to the last key, "y".
       const partial = flag({
         flagType: 'string',
         defaultValue: 'd',
-        variants: [{ key: 'x', value: 'x', weight: 1 }],
+        variants: [
+          { key: 'y', value: 'Y', weight: 40 },
+          { key: 'x', value: 'X', weight: 20 },
+        ],
       });
-      const reasons = new Set(
-        Array.from(
-          { length: 300 },
-          (_, i) => evaluateFlag(partial, { targetingKey: `u${i}` }).reason,
-        ),
-      );
-      expect(reasons).toEqual(new Set(['SPLIT', 'STATIC']));
+      for (let i = 0; i < 300; i++) {
+        const bucket = variantBucket(partial.key, `u${i}`);
+        expect(evaluateFlag(partial, { targetingKey: `u${i}` })).toMatchObject({
+          value: bucket < 20 ? 'X' : 'Y',
+          reason: 'SPLIT',
+          variant: bucket < 20 ? 'x' : 'y',
+        });
+      }
+    });
+
+    it('with weights adding up to 0 are named values, not a split', () => {
+      const named = flag({
+        flagType: 'string',
+        defaultValue: 'd',
+        variants: [{ key: 'x', value: 'X', weight: 0 }],
+      });
+      expect(evaluateFlag(named, {})).toMatchObject({
+        value: 'd',
+        reason: 'STATIC',
+        errorCode: null,
+      });
+      expect(evaluateFlag(named, { targetingKey: 'u1' })).toMatchObject({ reason: 'STATIC' });
     });
   });
 

@@ -13,7 +13,7 @@ import {
   type EvaluationContext,
   type EvaluationDetails,
 } from '../models/evaluation.model';
-import { isInRollout, selectVariant } from './bucketing';
+import { isInRollout, selectVariant, splitsTraffic } from './bucketing';
 import { evaluateOperator } from './operators';
 
 /**
@@ -69,7 +69,7 @@ export function evaluateFlag(
       );
     }
 
-    if (flag.variants.length > 0) {
+    if (flag.variants.length > 0 && splitsTraffic(flag.variants)) {
       if (!isId(context.targetingKey)) {
         return {
           ...flagDefault(flag, EvaluationReason.DEFAULT),
@@ -77,8 +77,8 @@ export function evaluateFlag(
           errorMessage: `flag "${flag.key}" splits by variant and the context has no targetingKey`,
         };
       }
-      const variant = selectVariant(flag.key, context.targetingKey, flag.variants);
-      if (variant) return servedVariant(flag, variant.key, variant.value);
+      const variant = selectVariant(flag.key, context.targetingKey, flag.variants)!;
+      return servedVariant(flag, variant.key, variant.value);
     }
 
     return flagDefault(flag, EvaluationReason.STATIC);

@@ -227,7 +227,9 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
     match: [
       ['2025-06-01T00:00:00Z', '2025-01-01'],
       [new Date('2030-01-01T00:00:00Z'), '2029-12-31T23:59:59Z'],
-      [Date.UTC(2025, 0, 2), '2025-01-01'],
+      // Numbers are Unix seconds (2025-01-02T00:00:00Z).
+      [1735776000, '2025-01-01'],
+      [1735776000, 1735689600],
       // A string without a zone is UTC, not the host's local time.
       ['2025-01-01T00:00:01', '2025-01-01T00:00:00Z'],
     ],

@@ -155,12 +155,13 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME_WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
 /**
- * Dates, epoch milliseconds or ISO-8601 strings, as epoch milliseconds. A string without a
- * zone is read as UTC (not the server's local time), so rules mean the same on every host.
+ * Dates, Unix times in seconds (as in JWT claims and litestar-flags rules) or ISO-8601 strings,
+ * as epoch milliseconds. A string without a zone is read as UTC (not the server's local time), so
+ * rules mean the same on every host.
  */
 function toEpochMs(value: unknown): number {
   if (value instanceof Date) return value.getTime();
-  if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
+  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : Number.NaN;
   if (typeof value !== 'string') return Number.NaN;
   const text = value.trim();
   if (DATE_ONLY.test(text)) return Date.parse(`${text}T00:00:00Z`);
