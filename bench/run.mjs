@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const dist = resolve(process.env.GATEKEEPER_BENCH_DIST ?? join(root, 'dist'));
 const out = join(dist, 'bench-build');
-const PARTS = ['a', 'b', 'c', 'd', 'e'];
+const PARTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
 const PART_TIMEOUT_MS = 4 * 60_000;
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);

@@ -59,8 +59,9 @@ describe('docs/api-auth/storage-backends.md', () => {
       const { key, apiKey } = await apiKeys.create({ name: 'typeorm', ownerId: 'o', scopes: [] });
       expect(await apiKeys.verify(key)).toMatchObject({ id: apiKey.id });
       const dataSource = app.get(DataSource);
-      expect(await dataSource.query('SELECT name FROM migrations')).toEqual([
+      expect(await dataSource.query('SELECT name FROM migrations ORDER BY id')).toEqual([
         { name: 'CreateApiKeysTable1767225600000' },
+        { name: 'AddApiKeyVersion1796083200000' },
       ]);
       expect(await dataSource.query('SELECT id FROM api_keys')).toEqual([{ id: apiKey.id }]);
     } finally {

@@ -26,6 +26,7 @@ function newKey(overrides: Partial<ApiKey> = {}): ApiKey {
     expiresAt: null,
     revokedAt: null,
     lastUsedAt: null,
+    version: 1,
     ...overrides,
   };
 }

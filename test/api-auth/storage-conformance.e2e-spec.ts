@@ -2,7 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ApiKeyAlreadyExistsError,
   ApiKeyNotFoundError,
+  ApiKeyService,
+  ApiKeyVersionConflictError,
   DatabaseApiKeyStorage,
+  InvalidApiKeyInputError,
   LocalCacheApiKeyStorage,
   MemoryApiKeyStorage,
   RedisApiKeyStorage,
@@ -122,8 +125,14 @@ function newKey(overrides: Partial<ApiKey> = {}): ApiKey {
     expiresAt: null,
     revokedAt: null,
     lastUsedAt: null,
+    version: 1,
     ...overrides,
   };
+}
+
+/** `apiKey` as an update that applies whatever the stored version (merge rules only). */
+function unversioned(apiKey: ApiKey): ApiKey {
+  return { ...apiKey, version: undefined };
 }
 
 async function collect(iterable: AsyncIterable<ApiKey>): Promise<ApiKey[]> {
@@ -171,7 +180,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
       await storage.create(apiKey);
       expect(await storage.getByHash(apiKey.keyHash)).toEqual(apiKey);
       const updated = await storage.update({ ...apiKey, name: `${apiKey.name} ✓` });
-      expect(updated).toEqual({ ...apiKey, name: `${apiKey.name} ✓` });
+      expect(updated).toEqual({ ...apiKey, name: `${apiKey.name} ✓`, version: 2 });
       expect(await storage.getById(apiKey.id)).toEqual(updated);
       expect(await collect(storage.listByOwner(apiKey.ownerId))).toEqual([updated]);
     });
@@ -238,6 +247,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
         scopes: ['reports:read'],
         metadata: { rotated: true },
         expiresAt: at('2032-01-01T00:00:00.000Z'),
+        version: 2,
       };
       expect(updated).toEqual(expected);
       expect(await storage.getByHash(original.keyHash)).toEqual(expected);
@@ -252,7 +262,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
     });
 
     it('never clears or moves a revocation', async () => {
-      const original = await storage.create(newKey());
+      const original = unversioned(await storage.create(newKey()));
       const revokedAt = at('2030-02-01T00:00:00.000Z');
       expect((await storage.update({ ...original, revokedAt })).revokedAt).toEqual(revokedAt);
       expect((await storage.update({ ...original, revokedAt: null })).revokedAt).toEqual(revokedAt);
@@ -264,7 +274,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
     });
 
     it('only moves lastUsedAt forward', async () => {
-      const original = await storage.create(newKey());
+      const original = unversioned(await storage.create(newKey()));
       const t1 = at('2030-01-05T00:00:00.005Z');
       const t0 = at('2030-01-04T00:00:00.000Z');
       expect((await storage.update({ ...original, lastUsedAt: t1 })).lastUsedAt).toEqual(t1);
@@ -283,7 +293,7 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
     });
 
     it('a revocation survives 100 concurrent lastUsedAt updates from stale copies', async () => {
-      const original = await storage.create(newKey());
+      const original = unversioned(await storage.create(newKey()));
       const base = Date.parse('2030-01-10T00:00:00.000Z');
       const uses = Array.from({ length: 100 }, (_, i) => new Date(base + i * 1000));
       const revokedAt = at('2030-01-10T00:00:30.000Z');
@@ -295,6 +305,57 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
       const stored = (await storage.getByHash(original.keyHash))!;
       expect(stored.revokedAt).toEqual(revokedAt);
       expect(stored.lastUsedAt).toEqual(uses[99]);
+    });
+  });
+
+  describe('versions', () => {
+    it('start at 1, and only update() moves them on (touch does not)', async () => {
+      const created = await storage.create(newKey({ version: undefined }));
+      expect(created.version).toBe(1);
+      expect((await storage.getById(created.id))!.version).toBe(1);
+      await touch(storage, created.id, at('2030-01-05T00:00:00.000Z'));
+      expect((await storage.getByHash(created.keyHash))!.version).toBe(1);
+      const renamed = await storage.update({ ...created, name: 'renamed' });
+      expect(renamed.version).toBe(2);
+      const revoked = await storage.update({ ...renamed, revokedAt: at('2030-01-06T00:00:00Z') });
+      expect(revoked.version).toBe(3);
+      expect(await storage.getById(created.id)).toEqual(revoked);
+      expect(await collect(storage.listByOwner(created.ownerId))).toEqual([revoked]);
+    });
+
+    it('refuse an update based on a stale version, changing nothing', async () => {
+      const created = await storage.create(newKey());
+      const current = await storage.update({ ...created, name: 'first' });
+      const error = await storage
+        .update({ ...created, name: 'second', scopes: ['admin'], revokedAt: new Date() })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiKeyVersionConflictError);
+      expect(error).toMatchObject({ id: created.id, expected: 1, actual: 2 });
+      expect(await storage.getById(created.id)).toEqual(current);
+      expect(await storage.getByHash(created.keyHash)).toEqual(current);
+    });
+
+    it('let exactly one of 20 concurrent updates from one read win', async () => {
+      const created = await storage.create(newKey());
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          storage.update({ ...created, name: `writer ${i}`, scopes: [`scope:${i}`] }),
+        ),
+      );
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      const lost = outcomes.filter((o) => o.status === 'rejected');
+      expect(won).toHaveLength(1);
+      for (const outcome of lost) {
+        expect(outcome.reason).toBeInstanceOf(ApiKeyVersionConflictError);
+      }
+      const winner = won[0].value;
+      expect(winner.version).toBe(2);
+      expect(winner.scopes).toEqual([`scope:${winner.name.slice('writer '.length)}`]);
+      expect(await storage.getById(created.id)).toEqual(winner);
+    });
+
+    it('answer not found, not a conflict, for an unknown id', async () => {
+      await expect(storage.update(newKey({ version: 7 }))).rejects.toThrow(ApiKeyNotFoundError);
     });
   });
 
@@ -390,10 +451,98 @@ describe.each(BACKENDS)('ApiKeyStorage conformance: %s', (_name, open) => {
     });
   });
 
+  describe('ids, owners and hashes no key can have', () => {
+    // PostgreSQL refuses NUL in text with a driver error; the others simply find nothing.
+    const impossible = ['a\u0000b', '\u0000', 'x'.repeat(300), 'line\nbreak', 'lone-\ud800'];
+
+    it.each(impossible.map((value) => [JSON.stringify(value).slice(0, 20), value]))(
+      '%s: not found by every read, delete and update, never a driver error',
+      async (_label, value) => {
+        const apiKey = await storage.create(newKey());
+        expect(await storage.getById(value)).toBeNull();
+        expect(await storage.getByHash(value)).toBeNull();
+        expect(await collect(storage.listByOwner(value))).toEqual([]);
+        expect(await storage.delete(value)).toBe(false);
+        await expect(storage.update({ ...apiKey, id: value })).rejects.toThrow(ApiKeyNotFoundError);
+        await expect(touch(storage, value, new Date())).resolves.toBeUndefined();
+        // The storage still answers, and nothing stored changed.
+        expect(await storage.getById(apiKey.id)).toEqual(apiKey);
+      },
+    );
+
+    it('ApiKeyService answers not found for them too', async () => {
+      const service = new ApiKeyService(storage, {}, { now: () => new Date() });
+      for (const value of impossible) {
+        await expect(service.revoke(value)).rejects.toThrow(ApiKeyNotFoundError);
+        await expect(service.rotate(value)).rejects.toThrow(ApiKeyNotFoundError);
+        expect(await service.delete(value)).toBe(false);
+        expect(await collect(service.listByOwner(value))).toEqual([]);
+      }
+    });
+
+    it('ApiKeyService.create refuses them with InvalidApiKeyInputError, storing nothing', async () => {
+      const service = new ApiKeyService(storage, {}, { now: () => new Date() });
+      const owner = uniqueName('owner-');
+      const refused = [
+        { name: 'a\u0000b', ownerId: owner, scopes: [] },
+        { name: 'ok', ownerId: `${owner}\u0000`, scopes: [] },
+        { name: 'ok', ownerId: owner, scopes: ['flags:\u0000read'] },
+        { name: 'ok', ownerId: owner, scopes: [], metadata: { note: 'a\u0000b' } },
+        { name: 'n'.repeat(256), ownerId: owner, scopes: [] },
+        { name: 'ok', ownerId: 'o'.repeat(256), scopes: [] },
+        { name: 'ok', ownerId: owner, scopes: [], metadata: { blob: 'x'.repeat(70_000) } },
+      ];
+      for (const input of refused) {
+        await expect(service.create(input)).rejects.toThrow(InvalidApiKeyInputError);
+      }
+      expect(await collect(storage.listByOwner(owner))).toEqual([]);
+      // The largest values every backend stores, read back exactly.
+      const { apiKey } = await service.create({
+        name: 'ñ'.repeat(255),
+        ownerId: `${owner}${'ö'.repeat(255 - owner.length)}`,
+        scopes: ['s'.repeat(255)],
+        metadata: { blob: 'é'.repeat(30_000) },
+      });
+      expect(await storage.getById(apiKey.id)).toEqual(apiKey);
+      expect(await collect(storage.listByOwner(apiKey.ownerId))).toEqual([apiKey]);
+    });
+  });
+
   it('reports healthy while the backend answers', async () => {
     expect(await storage.healthCheck()).toBe(true);
   });
 });
+
+describe.each(BACKENDS.filter(([name]) => !/custom/.test(name)))(
+  'ApiKeyStorage conformance: %s, values no backend could store',
+  (_name, open) => {
+    let backend: Backend;
+
+    beforeAll(async () => {
+      backend = await open();
+    });
+
+    afterAll(() => backend.close());
+
+    it.each<[string, Partial<ApiKey>, string]>([
+      ['a NUL in the name', { name: 'ci\u0000' }, 'name'],
+      ['a NUL in the owner', { ownerId: 'owner\u0000' }, 'ownerId'],
+      ['an owner longer than its column', { ownerId: 'o'.repeat(256) }, 'ownerId'],
+      ['a NUL in the id', { id: 'id\u0000' }, 'id'],
+      ['a key hash longer than its column', { keyHash: 'f'.repeat(129) }, 'keyHash'],
+      ['a NUL in a scope', { scopes: ['a\u0000'] }, 'scopes'],
+      ['a NUL in metadata', { metadata: { 'k\u0000': 1 } }, 'metadata'],
+      ['metadata over 64 KiB', { metadata: { blob: 'x'.repeat(65_536) } }, 'metadata'],
+    ])('create() refuses %s with InvalidApiKeyInputError', async (_case, change, field) => {
+      const apiKey = newKey(change);
+      await expect(backend.storage.create(apiKey)).rejects.toMatchObject({
+        name: 'InvalidApiKeyInputError',
+        field,
+      });
+      expect(await collect(backend.storage.listByOwner(apiKey.ownerId))).toEqual([]);
+    });
+  },
+);
 
 describe.each(BACKENDS.filter(([name]) => !/memory|custom/.test(name)))(
   'ApiKeyStorage conformance: %s, backend unreachable',

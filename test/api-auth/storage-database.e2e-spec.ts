@@ -47,6 +47,12 @@ async function indexes(
   }));
 }
 
+async function collectIds(storage: DatabaseApiKeyStorage, ownerId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const apiKey of storage.listByOwner(ownerId)) ids.push(apiKey.id);
+  return ids.sort();
+}
+
 function newKey(ownerId = 'owner-1'): ApiKey {
   return {
     id: randomUUID(),
@@ -71,6 +77,8 @@ describe.each<ServerKind>(['postgres', 'mysql'])('DatabaseApiKeyStorage schema o
     try {
       const ran = await dataSource.runMigrations();
       expect(ran.map((migration) => migration.name).sort()).toEqual([
+        'AddApiKeyVersion1796083200000',
+        'AddApiKeyVersion_tenant_1796083200000',
         'CreateApiKeysTable1767225600000',
         'CreateApiKeysTable_tenant_1767225600000',
       ]);
@@ -90,16 +98,63 @@ describe.each<ServerKind>(['postgres', 'mysql'])('DatabaseApiKeyStorage schema o
       // createTables on a migrated database changes nothing.
       await storage.createTables();
       const apiKey = await storage.create(newKey());
-      expect(await storage.getByHash(apiKey.keyHash)).toEqual(apiKey);
+      expect(await storage.getByHash(apiKey.keyHash)).toEqual({ ...apiKey, version: 1 });
       await storage.close();
       // A DataSource handed in stays open.
       expect(dataSource.isInitialized).toBe(true);
 
-      await dataSource.undoLastMigration();
-      await dataSource.undoLastMigration();
+      for (let i = 0; i < 4; i++) await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       expect(await runner.hasTable('api_keys')).toBe(false);
       await runner.release();
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('upgrades a 0.2 table in place: existing keys get version 1 and keep working', async () => {
+    const dataSource = await serverDataSource(kind);
+    try {
+      const tablePrefix = uniqueName('old_');
+      // The table as 0.2 created it: the first migration only.
+      const [CreateTable] = apiKeyMigrations(tablePrefix);
+      const runner = dataSource.createQueryRunner();
+      await new CreateTable().up(runner);
+      await runner.release();
+      const legacy = newKey('legacy-owner');
+      const storage = new DatabaseApiKeyStorage(dataSource, { tablePrefix });
+      const q = (name: string) => dataSource.driver.escape(name);
+      const marks =
+        kind === 'postgres' ? '$1, $2, $3, $4, $5, $6, $7, $8' : '?, ?, ?, ?, ?, ?, ?, ?';
+      await dataSource.query(
+        `INSERT INTO ${q(`${tablePrefix}api_keys`)} ` +
+          '(id, name, owner_id, prefix, key_hash, scopes, metadata, created_at) ' +
+          `VALUES (${marks})`,
+        [
+          legacy.id,
+          legacy.name,
+          legacy.ownerId,
+          legacy.prefix,
+          legacy.keyHash,
+          '["a:b"]',
+          '{}',
+          legacy.createdAt.getTime(),
+        ],
+      );
+
+      // What createTables (and so every start) runs: the missing migration.
+      await storage.createTables();
+      await storage.createTables();
+      expect(await storage.getByHash(legacy.keyHash)).toEqual({ ...legacy, version: 1 });
+      const renamed = await storage.update({ ...legacy, version: 1, name: 'renamed' });
+      expect(renamed.version).toBe(2);
+      await expect(storage.update({ ...legacy, version: 1 })).rejects.toMatchObject({
+        name: 'ApiKeyVersionConflictError',
+        actual: 2,
+      });
+      const fresh = await storage.create(newKey('legacy-owner'));
+      expect(fresh.version).toBe(1);
+      expect(await collectIds(storage, 'legacy-owner')).toEqual([legacy.id, fresh.id].sort());
     } finally {
       await dataSource.destroy();
     }

@@ -66,7 +66,7 @@ describe('demo: invalid requests (sqlite)', () => {
     });
     expect(response.status).toBe(400);
     expect(messages(response.body)).toEqual([
-      expect.stringMatching(/the matches pattern of rule "bots" is not supported/),
+      expect.stringMatching(/the matches value of rule "bots" is not supported/),
     ]);
     expect((await http('GET', '/admin/flags/lookahead_flag', { key: admin })).status).toBe(404);
   });

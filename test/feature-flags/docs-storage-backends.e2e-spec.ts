@@ -70,7 +70,11 @@ describe('docs/feature-flags/storage-backends.md', () => {
       await storage.createFlag({ key: 'shared-pool', defaultEnabled: true });
       expect(await app.get(FeatureFlagClient).isEnabled('shared-pool')).toBe(true);
       const migrations = await app.get(DataSource).query('SELECT name FROM migrations');
-      expect(migrations).toEqual([{ name: 'CreateFeatureFlagTables_ff_1767225600000' }]);
+      expect(migrations).toEqual([
+        { name: 'CreateFeatureFlagTables_ff_1767225600000' },
+        { name: 'AddFeatureFlagVersion_ff_1796083200000' },
+        { name: 'AddFeatureFlagNamedValues_ff_1796169600000' },
+      ]);
     } finally {
       await app.close();
       delete process.env.DATABASE_URL;

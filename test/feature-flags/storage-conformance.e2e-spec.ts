@@ -1,6 +1,18 @@
 import {
+  addRule,
+  addVariant,
   FlagAlreadyExistsError,
   FlagNotFoundError,
+  FlagRuleNotFoundError,
+  FlagVariantNotFoundError,
+  FlagVersionConflictError,
+  InvalidFlagError,
+  LocalCacheFeatureFlagStorage,
+  modifyFlag,
+  removeRule,
+  removeVariant,
+  updateRule,
+  updateVariant,
   type CreateFlagInput,
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
@@ -147,6 +159,32 @@ describe.each(BACKENDS)('FeatureFlagStorage on $name', (backend) => {
       const found = await storage.getFlags(created.map((flag) => flag.key));
       expect(created.map((flag) => found.get(flag.key)?.defaultValue)).toEqual(values);
     });
+
+    it('keeps named values (defaultVariant, serveVariant) and leaves them out when unset', async () => {
+      const key = uniqueName('named-');
+      const created = await storage.createFlag({
+        key,
+        flagType: 'string',
+        defaultVariant: 'off',
+        rules: [
+          { name: 'beta', conditions: [], serveVariant: 'on' },
+          { name: 'plain', conditions: [] },
+        ],
+        variants: [
+          { key: 'off', value: 'Off', weight: 0 },
+          { key: 'on', value: 'On', weight: 0 },
+        ],
+      });
+      const read = await storage.getFlag(key);
+      expect(read).toEqual(created);
+      expect(read).toMatchObject({ defaultVariant: 'off' });
+      expect(read!.rules[0].serveVariant).toBe('on');
+      expect('serveVariant' in read!.rules[1]).toBe(false);
+
+      const unset = await storage.updateFlag({ ...read!, defaultVariant: undefined, rules: [] });
+      expect('defaultVariant' in (await storage.getFlag(key))!).toBe(false);
+      expect(unset.version).toBe(2);
+    });
   });
 
   describe('bulk reads', () => {
@@ -254,6 +292,244 @@ describe.each(BACKENDS)('FeatureFlagStorage on $name', (backend) => {
       expect(again).toMatchObject({ rules: [], variants: [] });
       expect(await storage.getOverride(flag.id, 'user', 'u1')).toBeNull();
       expect(await storage.getFlag(key)).toEqual(again);
+    });
+  });
+
+  describe('optimistic concurrency', () => {
+    it('counts versions and refuses a stale updateFlag, changing nothing', async () => {
+      const created = await storage.createFlag(checkoutFlag(uniqueName('cas-')));
+      expect(created.version).toBe(1);
+      const second = await storage.updateFlag({ ...created, name: 'second' });
+      expect(second.version).toBe(2);
+      expect(await storage.getFlag(created.key)).toEqual(second);
+
+      const error = await storage
+        .updateFlag({ ...created, name: 'stale', rules: [] })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(FlagVersionConflictError);
+      expect(error).toMatchObject({ key: created.key, expected: 1, actual: 2 });
+      expect(await storage.getFlag(created.key)).toEqual(second);
+
+      // Without a version the write is unconditional (documented), and still counts.
+      const { version: _version, ...unversioned } = created;
+      const third = await storage.updateFlag({ ...unversioned, name: 'third' });
+      expect(third).toMatchObject({ name: 'third', version: 3 });
+    });
+
+    it('lets exactly one of several updates based on the same read win', async () => {
+      const created = await storage.createFlag(checkoutFlag(uniqueName('cas-race-')));
+      const attempts = await Promise.allSettled(
+        ['a', 'b', 'c', 'd', 'e'].map((name) => storage.updateFlag({ ...created, name })),
+      );
+      const winners = attempts.filter((attempt) => attempt.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      for (const attempt of attempts) {
+        if (attempt.status === 'rejected') {
+          expect(attempt.reason).toBeInstanceOf(FlagVersionConflictError);
+        }
+      }
+      expect(await storage.getFlag(created.key)).toEqual(winners[0].value);
+    });
+
+    it('keeps all 50 rules of 50 concurrent addRule calls', async () => {
+      const key = uniqueName('rules-50-');
+      await storage.createFlag({ key });
+      const names = Array.from({ length: 50 }, (_, i) => `rule-${i}`);
+      await Promise.all(names.map((name) => addRule(storage, key, { name })));
+      const stored = (await storage.getFlag(key))!;
+      expect(stored.rules.map((rule) => rule.name).sort()).toEqual([...names].sort());
+      expect(stored.version).toBe(51);
+    });
+
+    it('edits rules and variants with the helpers, naming what is missing', async () => {
+      const key = uniqueName('edits-');
+      const created = await storage.createFlag(checkoutFlag(key));
+      const staff = created.rules[1];
+      let flag = await updateRule(storage, key, staff.id, { rolloutPercentage: 50 });
+      expect(flag.rules[1]).toEqual({ ...staff, rolloutPercentage: 50 });
+      flag = await removeRule(storage, key, created.rules[0].id);
+      expect(flag.rules.map((rule) => rule.name)).toEqual(['staff']);
+      flag = await addVariant(storage, key, { key: 'green', value: 'g', weight: 0 });
+      flag = await updateVariant(storage, key, 'green', { weight: 0, name: 'Green' });
+      flag = await removeVariant(storage, key, 'blue');
+      expect(flag.variants.map((variant) => [variant.key, variant.name])).toEqual([
+        ['red', 'red'],
+        ['green', 'Green'],
+      ]);
+      expect(flag.version).toBe(6);
+      expect(await storage.getFlag(key)).toEqual(flag);
+
+      await expect(removeRule(storage, key, 'no-such-id')).rejects.toBeInstanceOf(
+        FlagRuleNotFoundError,
+      );
+      await expect(updateVariant(storage, key, 'blue', { weight: 1 })).rejects.toBeInstanceOf(
+        FlagVariantNotFoundError,
+      );
+      await expect(addRule(storage, uniqueName('absent-'), {})).rejects.toBeInstanceOf(
+        FlagNotFoundError,
+      );
+      // A change that fails validation is never written, and never retried.
+      let calls = 0;
+      await expect(
+        modifyFlag(storage, key, (current) => {
+          calls++;
+          return { ...current, name: 'bad\u0000name' };
+        }),
+      ).rejects.toBeInstanceOf(InvalidFlagError);
+      expect(calls).toBe(1);
+      expect(await storage.getFlag(key)).toEqual(flag);
+    });
+
+    it('keeps the compare-and-set when a local cache holds a stale copy', async () => {
+      const key = uniqueName('cached-');
+      await storage.createFlag({ key });
+      // Two instances with their own caches and no invalidation bus between them.
+      const here = new LocalCacheFeatureFlagStorage(storage, { ttl: 60 });
+      const there = new LocalCacheFeatureFlagStorage(storage, { ttl: 60 });
+      const stale = (await here.getFlag(key))!;
+      await addRule(there, key, { name: 'from-there' });
+      expect((await here.getFlag(key))?.version).toBe(1); // still cached
+      await expect(here.updateFlag({ ...stale, name: 'lost' })).rejects.toBeInstanceOf(
+        FlagVersionConflictError,
+      );
+      // The conflict dropped the stale copy: the retry reads the storage and keeps both edits.
+      const edited = await addRule(here, key, { name: 'from-here' });
+      expect(edited.rules.map((rule) => rule.name)).toEqual(['from-there', 'from-here']);
+      expect(await storage.getFlag(key)).toEqual(edited);
+    });
+
+    it('gives up with the conflict after its retries', async () => {
+      const key = uniqueName('give-up-');
+      await storage.createFlag({ key });
+      // Every attempt is overtaken by another writer between its read and its write.
+      const attempt = modifyFlag(
+        storage,
+        key,
+        async (flag) => {
+          await storage.updateFlag({ ...flag, tags: [...flag.tags, 'other'] });
+          return { ...flag, name: 'mine' };
+        },
+        { retries: 2 },
+      );
+      await expect(attempt).rejects.toBeInstanceOf(FlagVersionConflictError);
+      const stored = (await storage.getFlag(key))!;
+      expect(stored).toMatchObject({ name: key, tags: ['other', 'other', 'other'], version: 4 });
+    });
+  });
+
+  describe('stored text and numbers, the same on every backend', () => {
+    const refused = async (input: CreateFlagInput, field: string) => {
+      const error = await storage.createFlag(input).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InvalidFlagError);
+      expect(error).toMatchObject({ field });
+      expect(await storage.getFlag(input.key)).toBeNull();
+    };
+
+    it('refuses NUL and other control characters in keys, names and ids', async () => {
+      const key = uniqueName('nul-');
+      await refused({ key: `${key}\u0000x` }, 'key');
+      await refused({ key: `${key}\nx` }, 'key');
+      await refused({ key, name: 'a\u0000b' }, 'name');
+      await refused({ key, name: 'bell\u0007' }, 'name');
+      await refused({ key, description: 'nul \u0000 inside' }, 'description');
+      await refused({ key, tags: ['ok', 'x\u0000'] }, 'tags.1');
+      await refused({ key, rules: [{ name: 'r\u0000' }] }, 'rules.0.name');
+      await refused({ key, rules: [{ description: '\u0000' }] }, 'rules.0.description');
+      await refused({ key, variants: [{ key: 'v\u0000', value: 1, weight: 1 }] }, 'variants.0.key');
+      await refused({ key, id: 'id\u0000' }, 'id');
+
+      // Descriptions may span lines.
+      const description = 'line one\r\n\tline two';
+      const created = await storage.createFlag({ key, description });
+      expect((await storage.getFlag(key))?.description).toBe(description);
+
+      const override = await storage
+        .createOverride({ flagId: created.id, entityType: 'user', entityId: 'u\u0000' })
+        .catch((caught: unknown) => caught);
+      expect(override).toBeInstanceOf(InvalidFlagError);
+      expect(override).toMatchObject({ field: 'entityId' });
+      await expect(storage.updateFlag({ ...created, name: 'x\u0000' })).rejects.toBeInstanceOf(
+        InvalidFlagError,
+      );
+      expect(await storage.getFlag(key)).toEqual(created);
+    });
+
+    it('refuses lone surrogates and over-long text, accepts the limits', async () => {
+      const key = uniqueName('utf-');
+      await refused({ key, name: 'half \ud83d pair' }, 'name');
+      await refused({ key: `${key}\udc00` }, 'key');
+      await refused({ key, name: 'n'.repeat(256) }, 'name');
+      await refused({ key: 'k'.repeat(256) }, 'key');
+      // 255 characters, some of them outside the BMP (two UTF-16 units, four UTF-8 bytes).
+      const start = key + '🚀'.repeat(100);
+      const longKey = start + 'k'.repeat(255 - [...start].length);
+      expect([...longKey]).toHaveLength(255);
+      const created = await storage.createFlag({ key: longKey, name: '🚀'.repeat(255) });
+      expect(await storage.getFlag(longKey)).toEqual(created);
+    });
+
+    it('keeps integers within 32 bits: priority 2^31 is refused, 2^31 - 1 kept', async () => {
+      const key = uniqueName('int-');
+      await refused({ key, rules: [{ priority: 2 ** 31 }] }, 'rules.0.priority');
+      await refused({ key, rules: [{ priority: -(2 ** 31) - 1 }] }, 'rules.0.priority');
+      await refused({ key, rules: [{ priority: 1.5 }] }, 'rules.0.priority');
+      await refused(
+        { key, rules: [{ rolloutPercentage: Number.NaN }] },
+        'rules.0.rolloutPercentage',
+      );
+      await refused({ key, variants: [{ key: 'v', value: 1, weight: 1e9 }] }, 'variants.0.weight');
+      const created = await storage.createFlag({
+        key,
+        rules: [{ priority: 2 ** 31 - 1 }, { priority: -(2 ** 31) }],
+      });
+      expect((await storage.getFlag(key))?.rules.map((rule) => rule.priority)).toEqual([
+        2 ** 31 - 1,
+        -(2 ** 31),
+      ]);
+      expect(created.rules[0].priority).toBe(2 ** 31 - 1);
+    });
+
+    it('refuses JSON no backend stores alike: NUL, lone surrogates, deep nesting, non-finite', async () => {
+      const key = uniqueName('json-');
+      let deep: unknown = 'bottom';
+      for (let i = 0; i < 1100; i++) deep = [deep];
+      await refused({ key, flagType: 'json', defaultValue: deep as never }, 'defaultValue');
+      await refused({ key, metadata: { nested: deep as never } }, 'metadata');
+      await refused({ key, defaultValue: 'a\u0000b' }, 'defaultValue');
+      await refused({ key, metadata: { 'k\u0000': 1 } }, 'metadata');
+      await refused({ key, metadata: { text: '\udfff' } }, 'metadata');
+      await refused({ key, defaultValue: Number.POSITIVE_INFINITY }, 'defaultValue');
+      await refused(
+        { key, rules: [{ conditions: [{ attribute: 'a', operator: 'eq', value: 'x\u0000' }] }] },
+        'rules.0.conditions',
+      );
+      await refused(
+        { key, rules: [{ serveValue: { deep: deep as never } }] },
+        'rules.0.serveValue',
+      );
+      // Control characters other than NUL are fine inside JSON strings: it escapes them.
+      const created = await storage.createFlag({ key, defaultValue: 'tab\there\u0007' });
+      expect((await storage.getFlag(key))?.defaultValue).toBe('tab\there\u0007');
+      expect(created.defaultValue).toBe('tab\there\u0007');
+    });
+
+    it('answers reads by a key no flag could have with "not found", never a driver error', async () => {
+      const flag = await storage.createFlag({ key: uniqueName('reads-') });
+      await storage.createOverride({ flagId: flag.id, entityType: 'user', entityId: 'u1' });
+      for (const impossible of ['a\u0000b', '\u0000', 'x\ud800', 'k'.repeat(300), '']) {
+        expect(await storage.getFlag(impossible)).toBeNull();
+        expect(await storage.deleteFlag(impossible)).toBe(false);
+        expect(await storage.getOverride(flag.id, 'user', impossible)).toBeNull();
+        expect(await storage.getOverride(flag.id, impossible, 'u1')).toBeNull();
+        expect(await storage.getOverride(impossible, 'user', 'u1')).toBeNull();
+        expect(await storage.deleteOverride(flag.id, impossible, 'u1')).toBe(false);
+        await expect(storage.updateFlag({ ...flag, key: impossible })).rejects.toBeInstanceOf(
+          FlagNotFoundError,
+        );
+      }
+      const found = await storage.getFlags(['a\u0000b', flag.key, 'x\ud800']);
+      expect([...found.keys()]).toEqual([flag.key]);
+      expect(await storage.getOverride(flag.id, 'user', 'u1')).not.toBeNull();
     });
   });
 

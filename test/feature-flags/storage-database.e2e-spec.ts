@@ -1,8 +1,13 @@
-import type { DataSource, Logger } from 'typeorm';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, type Logger } from 'typeorm';
 import { GatekeeperConfigError } from '@gatekeeper/common';
 import {
+  CreateFeatureFlagTables1767225600000,
   DatabaseFeatureFlagStorage,
   featureFlagMigrations,
+  FlagVersionConflictError,
   type CreateFlagInput,
 } from '@gatekeeper/feature-flags';
 import { uniqueName } from '../harness/servers';
@@ -46,6 +51,8 @@ describe.each(['postgres', 'mysql'] as const)('shipped migrations on %s', (kind)
       const ran = await dataSource.runMigrations();
       expect(ran.map((migration) => migration.name)).toEqual([
         `CreateFeatureFlagTables_${tablePrefix}1767225600000`,
+        `AddFeatureFlagVersion_${tablePrefix}1796083200000`,
+        `AddFeatureFlagNamedValues_${tablePrefix}1796169600000`,
       ]);
       // What TypeORM would generate or synchronize from the entities: nothing.
       const pending = await dataSource.driver.createSchemaBuilder().log();
@@ -58,6 +65,23 @@ describe.each(['postgres', 'mysql'] as const)('shipped migrations on %s', (kind)
       expect(dataSource.isInitialized).toBe(true);
 
       await dataSource.undoLastMigration();
+      const afterOne = dataSource.createQueryRunner();
+      try {
+        expect(await afterOne.hasColumn(`${tablePrefix}flags`, 'default_variant')).toBe(false);
+        expect(await afterOne.hasColumn(`${tablePrefix}rules`, 'serve_variant')).toBe(false);
+        expect(await afterOne.hasColumn(`${tablePrefix}flags`, 'version')).toBe(true);
+      } finally {
+        await afterOne.release();
+      }
+      await dataSource.undoLastMigration();
+      const afterTwo = dataSource.createQueryRunner();
+      try {
+        expect(await afterTwo.hasColumn(`${tablePrefix}flags`, 'version')).toBe(false);
+        expect(await afterTwo.hasTable(`${tablePrefix}rules`)).toBe(true);
+      } finally {
+        await afterTwo.release();
+      }
+      await dataSource.undoLastMigration();
       const queryRunner = dataSource.createQueryRunner();
       try {
         expect(await queryRunner.hasTable(`${tablePrefix}flags`)).toBe(false);
@@ -67,6 +91,132 @@ describe.each(['postgres', 'mysql'] as const)('shipped migrations on %s', (kind)
       }
     } finally {
       await dataSource.destroy();
+    }
+  });
+});
+
+describe.each(KINDS)('a 0.2 schema (no version column) on %s', (kind) => {
+  it('is upgraded at startup with createTables, keeping every row', async () => {
+    const tablePrefix = uniqueName('old_') + '_';
+    const file = join(mkdtempSync(join(tmpdir(), 'ff-upgrade-')), 'flags.db');
+    const connectionString = kind === 'sqlite' ? `sqlite:${file}` : await testDatabase(kind);
+    const old = new DataSource(
+      kind === 'sqlite'
+        ? { type: 'better-sqlite3', database: file }
+        : kind === 'postgres'
+          ? { type: 'postgres', url: connectionString }
+          : // The type the storage derives from the URL, so that both see the same columns.
+            { type: 'mysql', url: connectionString, timezone: 'Z' },
+    );
+    await old.initialize();
+    const at = new Date('2025-06-01T10:00:00.000Z');
+    const tables = {
+      flags: `${tablePrefix}flags`,
+      rules: `${tablePrefix}rules`,
+      variants: `${tablePrefix}variants`,
+      overrides: `${tablePrefix}overrides`,
+    };
+    try {
+      // What 0.1/0.2 created and wrote.
+      const runner = old.createQueryRunner();
+      try {
+        await new CreateFeatureFlagTables1767225600000(tablePrefix).up(runner);
+        expect(await runner.hasColumn(tables.flags, 'version')).toBe(false);
+      } finally {
+        await runner.release();
+      }
+      const yes = kind === 'postgres' ? true : 1;
+      const insert = (table: string, row: Record<string, unknown>) =>
+        old.createQueryBuilder().insert().into(table, Object.keys(row)).values(row).execute();
+      await insert(tables.flags, {
+        id: 'f-old',
+        key: 'legacy',
+        name: 'Legacy',
+        description: null,
+        flag_type: 'boolean',
+        status: 'active',
+        default_enabled: yes,
+        default_value: 'null',
+        tags: '["old"]',
+        metadata: '{"owner":"ops"}',
+        created_at: at,
+        updated_at: at,
+      });
+      await insert(tables.rules, {
+        id: 'r-old',
+        flag_id: 'f-old',
+        position: 0,
+        name: 'beta',
+        description: null,
+        priority: 0,
+        enabled: yes,
+        conditions: '[]',
+        serve_enabled: yes,
+        serve_value: 'null',
+        rollout_percentage: null,
+      });
+      await insert(tables.variants, {
+        id: 'v-old',
+        flag_id: 'f-old',
+        position: 0,
+        key: 'a',
+        name: 'a',
+        description: null,
+        value: '1',
+        weight: 100,
+      });
+      await insert(tables.overrides, {
+        id: 'o-old',
+        flag_id: 'f-old',
+        entity_type: 'user',
+        entity_id: 'alice',
+        enabled: yes,
+        value: 'null',
+        expires_at: null,
+        created_at: at,
+        updated_at: at,
+      });
+    } finally {
+      await old.destroy();
+    }
+
+    const storage = await DatabaseFeatureFlagStorage.create({ connectionString, tablePrefix });
+    try {
+      const legacy = await storage.getFlag('legacy');
+      expect(legacy).toMatchObject({
+        id: 'f-old',
+        name: 'Legacy',
+        defaultEnabled: true,
+        tags: ['old'],
+        metadata: { owner: 'ops' },
+        version: 1,
+        rules: [expect.objectContaining({ id: 'r-old', name: 'beta' })],
+        variants: [expect.objectContaining({ id: 'v-old', key: 'a', value: 1 })],
+      });
+      expect(legacy?.createdAt).toEqual(at);
+      expect(await storage.getOverride('f-old', 'user', 'alice')).toMatchObject({ id: 'o-old' });
+
+      const updated = await storage.updateFlag({ ...legacy!, name: 'Upgraded' });
+      expect(updated.version).toBe(2);
+      await expect(storage.updateFlag({ ...legacy!, name: 'stale' })).rejects.toBeInstanceOf(
+        FlagVersionConflictError,
+      );
+      const fresh = await storage.createFlag({ key: 'after-upgrade' });
+      expect(fresh.version).toBe(1);
+      // The upgraded table is what the entity schemas describe, and a second start is a no-op.
+      await storage.createTables();
+      // (Read as the other schema tests do: TypeORM's 'mysql' type misreads MariaDB's nullable
+      // columns whoever created them, its 'mariadb' type does not.)
+      const own = (storage as unknown as { dataSource: DataSource }).dataSource;
+      const dataSource = kind === 'sqlite' ? own : await openDataSource(kind, tablePrefix);
+      try {
+        const pending = await dataSource.driver.createSchemaBuilder().log();
+        expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+      } finally {
+        if (dataSource !== own) await dataSource.destroy();
+      }
+    } finally {
+      await storage.close();
     }
   });
 });

@@ -1,6 +1,8 @@
 import Redis from 'ioredis';
 import {
   FeatureFlagClient,
+  FlagVersionConflictError,
+  modifyFlag,
   RedisFeatureFlagStorage,
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
@@ -92,6 +94,8 @@ describe('RedisFeatureFlagStorage', () => {
         ],
         created_at: flag.createdAt.toISOString(),
         updated_at: flag.updatedAt.toISOString(),
+        // Ours: litestar-flags ignores it.
+        version: 1,
       });
       expect(await redis.smembers(`${prefix}flags`)).toEqual(['new_checkout']);
 
@@ -177,6 +181,65 @@ describe('RedisFeatureFlagStorage', () => {
         reason: 'OVERRIDE',
       });
       expect(await client.isEnabled('py-flag', { userId: 'bob' })).toBe(false);
+    });
+  });
+
+  describe('updates of documents litestar-flags wrote (no version)', () => {
+    const pythonDocument = (updatedAt: string, name = 'From Python') =>
+      '{"id": "0b9f7c1e-3c51-4f0e-9a55-1d2b3c4d5e6f", "key": "py-edit", "name": "' +
+      name +
+      '", "description": null, "flag_type": "boolean", "status": "active", ' +
+      '"default_enabled": false, "default_value": null, "tags": [], "metadata": {}, ' +
+      '"rules": [], "variants": [], "created_at": "2025-03-01T12:00:00.123456+00:00", ' +
+      `"updated_at": "${updatedAt}"}`;
+
+    beforeEach(async () => {
+      await redis.set(`${prefix}flag:py-edit`, pythonDocument('2025-03-02T08:30:00.000001+00:00'));
+      await redis.sadd(`${prefix}flags`, 'py-edit');
+    });
+
+    it('reads as version 0 and takes a compare-and-set update, which starts versioning', async () => {
+      const read = (await storage.getFlag('py-edit'))!;
+      expect(read.version).toBe(0);
+      const updated = await storage.updateFlag({ ...read, name: 'Edited in Node' });
+      expect(updated).toMatchObject({ version: 1, name: 'Edited in Node', id: read.id });
+      const stored = JSON.parse((await redis.get(`${prefix}flag:py-edit`))!);
+      expect(stored).toMatchObject({ version: 1, name: 'Edited in Node' });
+      await expect(storage.updateFlag({ ...read, name: 'stale' })).rejects.toBeInstanceOf(
+        FlagVersionConflictError,
+      );
+      expect((await storage.getFlag('py-edit'))?.name).toBe('Edited in Node');
+    });
+
+    it('refuses an update based on a read older than a litestar-flags write', async () => {
+      const read = (await storage.getFlag('py-edit'))!;
+      // litestar-flags rewrites the document (a microsecond timestamp, no version) meanwhile.
+      await redis.set(
+        `${prefix}flag:py-edit`,
+        pythonDocument('2025-03-02T08:30:01.500002+00:00', 'Edited in Python'),
+      );
+      const error = await storage
+        .updateFlag({ ...read, name: 'lost?' })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(FlagVersionConflictError);
+      expect(error).toMatchObject({ key: 'py-edit', expected: 0, actual: 0 });
+      expect((await storage.getFlag('py-edit'))?.name).toBe('Edited in Python');
+
+      // modifyFlag reads again and wins; the Python edit is kept.
+      const edited = await modifyFlag(storage, 'py-edit', (flag) => ({
+        ...flag,
+        tags: ['node'],
+      }));
+      expect(edited).toMatchObject({ name: 'Edited in Python', tags: ['node'], version: 1 });
+    });
+
+    it('leaves a document it does not change byte for byte as litestar-flags wrote it', async () => {
+      const before = await redis.get(`${prefix}flag:py-edit`);
+      const read = (await storage.getFlag('py-edit'))!;
+      await expect(storage.updateFlag({ ...read, updatedAt: new Date(0) })).rejects.toBeInstanceOf(
+        FlagVersionConflictError,
+      );
+      expect(await redis.get(`${prefix}flag:py-edit`)).toBe(before);
     });
   });
 

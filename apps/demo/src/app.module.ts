@@ -9,6 +9,7 @@ import { createValidationPipe } from './common/validation.pipe';
 import type { DemoConfig } from './config/demo.config';
 import { GatekeeperModule } from './gatekeeper/gatekeeper.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrdersModule } from './orders/orders.module';
 import { SeedModule } from './seed/seed.module';
 
@@ -21,6 +22,7 @@ export class AppModule {
       imports: [
         GatekeeperModule.forRoot(config),
         HealthModule,
+        MetricsModule,
         CatalogModule,
         OrdersModule,
         AccountModule,

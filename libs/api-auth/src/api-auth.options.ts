@@ -59,6 +59,11 @@ export interface ApiAuthModuleOptions extends DatabaseConnectionOptions, RedisCo
   pepper?: string;
   /** Record `lastUsedAt` at most once per this many seconds per key. `0` records every use. Default `60`. */
   lastUsedInterval?: number;
+  /**
+   * Register the Prometheus metrics (`gatekeeper_api_key_verifications_total`, storage durations,
+   * cache requests) on prom-client's default registry; prom-client must be installed. Default `false`.
+   */
+  metrics?: boolean;
 }
 
 /** Internal: the options the service reads, validated and with defaults applied. */
@@ -88,6 +93,9 @@ export const API_AUTH_STORAGE_SPEC = {
   redisReaders: ['cache', 'localCache'],
   connectionName: 'gatekeeper-api-auth-redis',
   cacheName: 'API keys',
+  metricsModule: 'api_auth' as const,
+  // listByOwner streams (no promise to time); touch records lastUsedAt.
+  timedOperations: ['getByHash', 'getById', 'create', 'update', 'delete', 'touch', 'healthCheck'],
   defaultTablePrefix: DEFAULT_API_AUTH_TABLE_PREFIX,
   defaultRedisPrefix: DEFAULT_API_AUTH_REDIS_PREFIX,
 };

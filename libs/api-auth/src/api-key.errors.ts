@@ -44,3 +44,24 @@ export class RevokedApiKeyError extends ApiKeyVerificationError {
     super('API key revoked');
   }
 }
+
+/**
+ * A value given to `ApiKeyService` or to a storage that no backend could store as it is: a NUL or
+ * other control character, a string longer than its column, metadata nested too deep or too large
+ * for the smallest SQL column, an expiry in the past. Every backend refuses the same values with
+ * this error, before any I/O, instead of some storing them and others failing in the driver.
+ *
+ * A `TypeError`, as these failures were before it existed (a negative `gracePeriodSeconds` or an
+ * `expiresAt` in the past were `RangeError`s).
+ */
+export class InvalidApiKeyInputError extends TypeError {
+  constructor(
+    /** The offending input property: `name`, `ownerId`, `scopes`, `metadata`, `expiresAt`… */
+    readonly field: string,
+    /** What is wrong with it, e.g. `must not contain control characters`. */
+    readonly reason: string,
+  ) {
+    super(`${field} ${reason}`);
+    this.name = new.target.name;
+  }
+}

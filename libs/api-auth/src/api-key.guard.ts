@@ -1,7 +1,9 @@
 import {
   describeError,
   isPromiseLike,
+  metricsFor,
   RouteMetadataCache,
+  type GatekeeperMetrics,
   type MaybePromise,
 } from '@gatekeeper/common';
 import {
@@ -49,6 +51,15 @@ export interface ApiKeyRouteRequirements {
 }
 
 const REALM = 'api';
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+const RESULT_CODE = /^[a-z_]{1,40}$/;
+
+/** The `result` label of an answer: its body's `code` (ours are a fixed set), else its status. */
+function resultCode(exception: HttpException): string {
+  const body = exception.getResponse() as { code?: unknown } | string;
+  const code = typeof body === 'object' ? body.code : undefined;
+  return typeof code === 'string' && RESULT_CODE.test(code) ? code : String(exception.getStatus());
+}
 
 /**
  * Authenticates a request by API key and enforces `@RequireScopes` / `@RequireAnyScope`.
@@ -65,6 +76,10 @@ export class ApiKeyGuard implements CanActivate {
   /** The configured key header, lower-case as Node stores incoming header names. */
   protected readonly header: string;
   private readonly routes = new RouteMetadataCache((context) => this.readRequirements(context));
+  private readonly metrics: GatekeeperMetrics | undefined;
+  /** When a storage failure was last logged, and how many went unlogged since. */
+  private lastOutageLog = -Infinity;
+  private unloggedOutages = 0;
 
   constructor(
     protected readonly apiKeys: ApiKeyService,
@@ -73,6 +88,7 @@ export class ApiKeyGuard implements CanActivate {
   ) {
     // Validated at startup, before any guard exists (the module's storage factory depends on it).
     this.header = resolveApiAuthOptions(options).header;
+    this.metrics = metricsFor(options.metrics);
   }
 
   /**
@@ -131,7 +147,7 @@ export class ApiKeyGuard implements CanActivate {
     if (error instanceof HttpException) return error;
     if (error instanceof ApiKeyVerificationError)
       return new ApiKeyUnauthorizedException(error.code);
-    this.logger.error(`API key lookup failed; refusing the request: ${describeError(error)}`);
+    this.logOutage(error);
     return new ApiAuthUnavailableException();
   }
 
@@ -175,17 +191,38 @@ export class ApiKeyGuard implements CanActivate {
   private admit(request: ApiKeyRequest, apiKey: ApiKey, route: ApiKeyRouteRequirements): true {
     request[API_KEY_REQUEST_PROPERTY] = apiKey;
     this.assertScopes(apiKey, route);
+    this.metrics?.apiKeyVerification('ok');
     return true;
   }
 
   /** The HTTP answer to a failed authentication, with its challenge header on a 401. */
   private refuse(error: unknown, context: ExecutionContext): HttpException {
     const exception = this.toHttpException(error);
+    this.metrics?.apiKeyVerification(resultCode(exception));
     if (exception.getStatus() === 401) {
       const response: unknown = context.switchToHttp().getResponse();
       setHeader(response, 'WWW-Authenticate', this.challenge(error));
     }
     return exception;
+  }
+
+  /**
+   * An outage fails every request: log the first failure, then at most one line per interval
+   * with the number of failures in between, so the log stays readable under load.
+   */
+  private logOutage(error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastOutageLog < OUTAGE_LOG_INTERVAL_MS) {
+      this.unloggedOutages++;
+      return;
+    }
+    const also =
+      this.unloggedOutages > 0 ? ` (and ${this.unloggedOutages} more since the last report)` : '';
+    this.logger.error(
+      `API key lookup failed; refusing the request${also}: ${describeError(error)}`,
+    );
+    this.lastOutageLog = now;
+    this.unloggedOutages = 0;
   }
 
   protected assertScopes(apiKey: ApiKey, route: ApiKeyRouteRequirements): void {

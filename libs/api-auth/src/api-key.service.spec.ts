@@ -4,6 +4,7 @@ import type { ApiAuthModuleOptions } from './api-auth.options';
 import {
   ExpiredApiKeyError,
   InvalidApiKeyError,
+  InvalidApiKeyInputError,
   MalformedApiKeyError,
   RevokedApiKeyError,
   UnknownApiKeyError,
@@ -13,7 +14,7 @@ import { hashApiKey } from './api-key.hashing';
 import { ApiKeyService } from './api-key.service';
 import type { ApiKey } from './models/api-key.model';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
-import { ApiKeyNotFoundError } from './storage/storage.errors';
+import { ApiKeyNotFoundError, ApiKeyVersionConflictError } from './storage/storage.errors';
 import { LocalCacheApiKeyStorage } from './storage/local-cache.storage';
 
 class FakeClock implements ApiAuthClock {
@@ -96,6 +97,52 @@ describe('ApiKeyService', () => {
       await expect(service.create({ ...input, expiresAt: new Date('nope') })).rejects.toThrow(
         /expiresAt/,
       );
+    });
+
+    const deep = (levels: number): Record<string, unknown> =>
+      levels === 0 ? {} : { next: deep(levels - 1) };
+
+    it.each<[string, Partial<Record<keyof typeof input | 'metadata', unknown>>, string]>([
+      ['a NUL in the name', { name: 'ci\u0000key' }, 'name'],
+      ['a line break in the name', { name: 'ci\nkey' }, 'name'],
+      ['a name of 256 characters', { name: 'n'.repeat(256) }, 'name'],
+      ['a NUL in the owner', { ownerId: 'owner\u0000' }, 'ownerId'],
+      ['an owner of 256 characters', { ownerId: 'o'.repeat(256) }, 'ownerId'],
+      ['a lone surrogate in the owner', { ownerId: 'owner-\ud800' }, 'ownerId'],
+      ['a NUL in a scope', { scopes: ['flags:\u0000read'] }, 'scopes'],
+      ['a scope of 256 characters', { scopes: ['s'.repeat(256)] }, 'scopes'],
+      ['a scope that is not a string', { scopes: [42] }, 'scopes'],
+      [
+        'scopes over 64 KiB of JSON',
+        { scopes: Array.from({ length: 300 }, (_, i) => `${i}${'s'.repeat(250)}`) },
+        'scopes',
+      ],
+      ['a NUL in a metadata value', { metadata: { note: 'a\u0000b' } }, 'metadata'],
+      ['a NUL in a metadata key', { metadata: { 'a\u0000b': 1 } }, 'metadata'],
+      ['metadata nested 33 levels deep', { metadata: deep(33) }, 'metadata'],
+      ['metadata over 64 KiB of JSON', { metadata: { blob: 'x'.repeat(65_536) } }, 'metadata'],
+      ['metadata that is not JSON', { metadata: { at: new Map() } }, 'metadata'],
+      ['an array as metadata', { metadata: [] }, 'metadata'],
+    ])('refuses %s with InvalidApiKeyInputError, storing nothing', async (_case, change, field) => {
+      const error = await service
+        .create({ ...input, ...change } as Parameters<ApiKeyService['create']>[0])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidApiKeyInputError);
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).toMatchObject({ field, name: 'InvalidApiKeyInputError' });
+      expect((error as Error).message.startsWith(`${field} `)).toBe(true);
+      const owner = typeof change.ownerId === 'string' ? change.ownerId : input.ownerId;
+      expect(await collect(storage.listByOwner(owner))).toEqual([]);
+    });
+
+    it('accepts values at the limits: 255-character labels, unicode, 32 levels of metadata', async () => {
+      const { apiKey } = await service.create({
+        name: `${'n'.repeat(253)}🚀`,
+        ownerId: 'ö'.repeat(255),
+        scopes: ['s'.repeat(255), 'flags:*'],
+        metadata: { nested: deep(30), tab: 'a\tb' },
+      });
+      expect(await storage.getById(apiKey.id)).toEqual(apiKey);
     });
   });
 
@@ -189,9 +236,13 @@ describe('ApiKeyService', () => {
       expect(revoked.revokedAt).toEqual(clock.now());
       await expect(service.verify(key)).rejects.toBeInstanceOf(RevokedApiKeyError);
 
-      // Even a later update carrying the old, unrevoked record cannot re-enable it.
+      // A later update carrying the old, unrevoked record is refused as stale; even one that
+      // ignores versions cannot re-enable the key.
       clock.advance(60);
-      await storage.update({ ...apiKey, revokedAt: null });
+      await expect(storage.update({ ...apiKey, revokedAt: null })).rejects.toBeInstanceOf(
+        ApiKeyVersionConflictError,
+      );
+      await storage.update({ ...apiKey, revokedAt: null, version: undefined });
       await expect(service.verify(key)).rejects.toBeInstanceOf(RevokedApiKeyError);
       expect((await service.revoke(apiKey.id)).revokedAt).toEqual(revoked.revokedAt);
     });
@@ -245,9 +296,13 @@ describe('ApiKeyService', () => {
 
     it('refuses to rotate revoked or unknown keys, and negative grace periods', async () => {
       const { apiKey } = await service.create(input);
-      await expect(service.rotate(apiKey.id, { gracePeriodSeconds: -1 })).rejects.toThrow(
-        RangeError,
-      );
+      for (const gracePeriodSeconds of [-1, Number.NaN, Infinity, 1e15]) {
+        await expect(service.rotate(apiKey.id, { gracePeriodSeconds })).rejects.toMatchObject({
+          name: 'InvalidApiKeyInputError',
+          field: 'gracePeriodSeconds',
+        });
+      }
+      expect(await collect(service.listByOwner('owner-1'))).toHaveLength(1);
       await service.revoke(apiKey.id);
       await expect(service.rotate(apiKey.id)).rejects.toBeInstanceOf(RevokedApiKeyError);
       await expect(service.rotate('missing')).rejects.toBeInstanceOf(ApiKeyNotFoundError);

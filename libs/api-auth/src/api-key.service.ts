@@ -1,5 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
-import { isPromiseLike, newId, type MaybePromise } from '@gatekeeper/common';
+import { deepCopy, isPromiseLike, newId, type MaybePromise } from '@gatekeeper/common';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { ApiAuthClock } from './api-auth.clock';
 import { API_AUTH_CLOCK } from './api-auth.constants';
@@ -11,6 +12,7 @@ import {
 } from './api-auth.options';
 import {
   ExpiredApiKeyError,
+  InvalidApiKeyInputError,
   MalformedApiKeyError,
   RevokedApiKeyError,
   UnknownApiKeyError,
@@ -23,13 +25,20 @@ import {
   isWellFormedApiKey,
 } from './api-key.format';
 import { hashApiKey } from './api-key.hashing';
+import { LookupStandIn } from './api-key.stand-in';
 import { assertValidScope } from './api-key.scopes';
+import {
+  API_KEY_LIMITS,
+  assertStorableMetadata,
+  assertStorableScopes,
+  assertStorableText,
+} from './api-key.validation';
 import { ApiKeyUsageRecorder } from './api-key.usage';
 import { timeOf, type ApiKey } from './models/api-key.model';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
 import { InjectApiKeyStorage } from './storage/api-key-storage.decorator';
 import { apiKeySourceOf, type ApiKeySource } from './storage/api-key.source';
-import { ApiKeyNotFoundError } from './storage/storage.errors';
+import { ApiKeyNotFoundError, ApiKeyVersionConflictError } from './storage/storage.errors';
 
 export interface CreateApiKeyInput {
   name: string;
@@ -56,10 +65,13 @@ export interface RotatedApiKey extends CreatedApiKey {
   previous: ApiKey;
 }
 
+/** Read-change-write attempts of `revoke()` and `rotate()` when the key changes concurrently. */
+const CONFLICT_ATTEMPTS = 5;
+
 /**
  * Internal, for `ApiKeyGuard` (the package does not export it): `verify()` without a promise when
- * the storage answers without one (a fresh `localCache` hit). Throws, rather than rejects, what
- * is known without I/O.
+ * the storage answers without one (a fresh `localCache` hit). A malformed key is refused with a
+ * promise too, after the stand-in's wait (see `LookupStandIn`).
  */
 export const verifyApiKeyNow = Symbol('ApiKeyService.verifyNow');
 
@@ -74,6 +86,8 @@ export class ApiKeyService implements BeforeApplicationShutdown {
   /** Where verification reads keys: chosen once, by what the storage declares. */
   private readonly source: ApiKeySource;
   private readonly maxKeyLength: number;
+  /** What a malformed key waits for instead of a lookup: see `LookupStandIn`. */
+  private readonly standIn = new LookupStandIn();
   private readonly options: ResolvedApiAuthOptions;
 
   constructor(
@@ -108,34 +122,90 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     return this[verifyApiKeyNow](rawKey);
   }
 
-  /** `verify()` for `ApiKeyGuard`: synchronous when the storage's answer is. */
+  /**
+   * `verify()` for `ApiKeyGuard`: synchronous when the storage's answer is. A malformed key is
+   * never looked up; it is refused after the stand-in's wait, which imitates a lookup.
+   */
   [verifyApiKeyNow](rawKey: string): MaybePromise<ApiKey> {
-    const found = this.source.byHash(this.hashOf(rawKey));
-    return isPromiseLike(found) ? Promise.resolve(found).then(this.accept) : this.accept(found);
+    const keyHash = this.hashOf(rawKey);
+    if (keyHash === undefined) return this.standIn.wait().then(refuseMalformed);
+    const started = performance.now();
+    const found = this.source.byHash(keyHash);
+    if (!isPromiseLike(found)) return this.accept(found);
+    return Promise.resolve(found).then((apiKey) => {
+      this.standIn.record(performance.now() - started, apiKey !== null);
+      return this.accept(apiKey);
+    });
   }
 
-  /** Revokes the key for good; revoking a revoked key changes nothing. */
+  /**
+   * Revokes the key for good; revoking a revoked key changes nothing. The update is based on the
+   * version read, so it never undoes a concurrent change to the key's name, scopes or metadata:
+   * on a conflict the key is read again. A revocation must not fail for being concurrent, so
+   * after `CONFLICT_ATTEMPTS` conflicts the last attempt writes whatever the version (the fields
+   * it may then overwrite no longer grant anything).
+   */
   async revoke(id: string): Promise<ApiKey> {
-    const apiKey = await this.getExisting(id);
-    if (apiKey.revokedAt) return apiKey;
-    const revoked = await this.storage.update({ ...apiKey, revokedAt: this.clock.now() });
-    this.logger.log(`Revoked API key ${id}`);
-    return revoked;
+    for (let attempt = 1; ; attempt++) {
+      const apiKey = await this.getExisting(id);
+      if (apiKey.revokedAt) return apiKey;
+      const version = attempt < CONFLICT_ATTEMPTS ? apiKey.version : undefined;
+      try {
+        const revoked = await this.storage.update({
+          ...apiKey,
+          version,
+          revokedAt: this.clock.now(),
+        });
+        this.logger.log(`Revoked API key ${id}`);
+        return revoked;
+      } catch (error) {
+        if (!(error instanceof ApiKeyVersionConflictError)) throw error;
+      }
+    }
   }
 
   /**
    * Issues a replacement with the same name, owner, scopes, metadata and expiry. The old key keeps
    * working for `gracePeriodSeconds` (never past its own expiry), then is refused as expired.
+   * Should the old key change meanwhile, the attempt is undone and retried on the changed key;
+   * after `CONFLICT_ATTEMPTS` attempts, `ApiKeyVersionConflictError` with nothing left behind.
    */
   async rotate(id: string, options: RotateApiKeyOptions = {}): Promise<RotatedApiKey> {
     const gracePeriodSeconds = options.gracePeriodSeconds ?? 0;
-    if (!Number.isFinite(gracePeriodSeconds) || gracePeriodSeconds < 0) {
-      throw new RangeError('gracePeriodSeconds must be a number of seconds, 0 or more');
+    if (
+      typeof gracePeriodSeconds !== 'number' ||
+      !Number.isFinite(gracePeriodSeconds) ||
+      gracePeriodSeconds < 0
+    ) {
+      throw new InvalidApiKeyInputError(
+        'gracePeriodSeconds',
+        'must be a number of seconds, 0 or more',
+      );
     }
+    for (let attempt = 1; ; attempt++) {
+      const rotated = await this.rotateOnce(id, gracePeriodSeconds);
+      if (!(rotated instanceof ApiKeyVersionConflictError)) return rotated;
+      if (attempt === CONFLICT_ATTEMPTS) throw rotated;
+    }
+  }
+
+  /**
+   * One attempt of `rotate()`, or the conflict when the old key changed between its read and its
+   * update. Then the new key is deleted again, so a failed attempt leaves nothing behind and the
+   * next one copies the changed key.
+   */
+  private async rotateOnce(
+    id: string,
+    gracePeriodSeconds: number,
+  ): Promise<RotatedApiKey | ApiKeyVersionConflictError> {
     const old = await this.getExisting(id);
     const now = this.clock.now();
     if (old.revokedAt) throw new RevokedApiKeyError(old.id);
     if (isExpired(old, now)) throw new ExpiredApiKeyError(old.id);
+    const graceEnd = new Date(now.getTime() + gracePeriodSeconds * 1000);
+    if (Number.isNaN(graceEnd.getTime())) {
+      throw new InvalidApiKeyInputError('gracePeriodSeconds', 'ends past the largest date');
+    }
 
     // Create first: if anything fails afterwards the old key still works and nobody is locked out.
     const created = await this.create({
@@ -145,7 +215,6 @@ export class ApiKeyService implements BeforeApplicationShutdown {
       metadata: old.metadata,
       expiresAt: old.expiresAt,
     });
-    const graceEnd = new Date(now.getTime() + gracePeriodSeconds * 1000);
     const expiresAt =
       old.expiresAt && timeOf(old.expiresAt) < graceEnd.getTime() ? old.expiresAt : graceEnd;
     let previous: ApiKey;
@@ -153,6 +222,7 @@ export class ApiKeyService implements BeforeApplicationShutdown {
       previous = await this.storage.update({ ...old, expiresAt });
     } catch (error) {
       await this.storage.delete(created.apiKey.id).catch(() => false);
+      if (error instanceof ApiKeyVersionConflictError) return error;
       throw error;
     }
     this.logger.log(
@@ -181,27 +251,26 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     await this.usage.settle();
   }
 
+  /** @throws InvalidApiKeyInputError before anything is generated or stored. */
   private buildApiKey(input: CreateApiKeyInput, now: Date): ApiKey {
     const { name, ownerId, scopes, expiresAt = null, metadata = {} } = input ?? {};
-    if (typeof name !== 'string' || name.trim() === '') {
-      throw new TypeError('name must be a non-empty string');
+    assertLabel('name', name, API_KEY_LIMITS.name);
+    assertLabel('ownerId', ownerId, API_KEY_LIMITS.ownerId);
+    if (!Array.isArray(scopes)) {
+      throw new InvalidApiKeyInputError('scopes', 'must be an array of strings');
     }
-    if (typeof ownerId !== 'string' || ownerId.trim() === '') {
-      throw new TypeError('ownerId must be a non-empty string');
-    }
-    if (!Array.isArray(scopes)) throw new TypeError('scopes must be an array of strings');
     scopes.forEach(assertValidScope);
+    assertStorableScopes(scopes);
     if (expiresAt !== null) {
       // types.isDate, not instanceof: Dates from another realm (vm, worker) are Dates too.
       if (!types.isDate(expiresAt) || Number.isNaN(expiresAt.getTime())) {
-        throw new TypeError('expiresAt must be a Date or null');
+        throw new InvalidApiKeyInputError('expiresAt', 'must be a Date or null');
       }
-      if (expiresAt.getTime() <= now.getTime())
-        throw new RangeError('expiresAt must be in the future');
+      if (expiresAt.getTime() <= now.getTime()) {
+        throw new InvalidApiKeyInputError('expiresAt', 'must be in the future');
+      }
     }
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-      throw new TypeError('metadata must be a plain object');
-    }
+    assertStorableMetadata(metadata);
     return {
       id: newId(),
       name,
@@ -209,7 +278,9 @@ export class ApiKeyService implements BeforeApplicationShutdown {
       prefix: '',
       keyHash: '',
       scopes: [...new Set(scopes)],
-      metadata: structuredClone(metadata),
+      // Validated JSON: a plain copy suffices (structuredClone's objects come from Node's own
+      // realm, which under Jest or `vm` is not the caller's).
+      metadata: deepCopy(metadata),
       createdAt: now,
       expiresAt: expiresAt && new Date(expiresAt),
       revokedAt: null,
@@ -218,17 +289,14 @@ export class ApiKeyService implements BeforeApplicationShutdown {
   }
 
   /**
-   * The lookup hash of a well-formed key; a malformed one is refused before any lookup. Hashed
-   * before the format verdict, so that up to the lookup a malformed key costs what an unknown one
-   * does; the length bound keeps a huge header from costing a long hash.
+   * The lookup hash of a well-formed key, `undefined` for a malformed one. Hashed before the format
+   * verdict, so that a malformed key costs what an unknown one does up to the lookup; the length
+   * bound keeps a huge header from costing a long hash.
    */
-  private hashOf(rawKey: string): string {
-    if (typeof rawKey !== 'string' || rawKey.length > this.maxKeyLength) {
-      throw new MalformedApiKeyError();
-    }
+  private hashOf(rawKey: string): string | undefined {
+    if (typeof rawKey !== 'string' || rawKey.length > this.maxKeyLength) return undefined;
     const keyHash = hashApiKey(rawKey, this.options.pepper);
-    if (!isWellFormedApiKey(rawKey, this.options.keyPrefix)) throw new MalformedApiKeyError();
-    return keyHash;
+    return isWellFormedApiKey(rawKey, this.options.keyPrefix) ? keyHash : undefined;
   }
 
   /** The found key if it may be used now (recording the use), else why not. */
@@ -246,6 +314,18 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     if (!apiKey) throw new ApiKeyNotFoundError(id);
     return apiKey;
   }
+}
+
+/** A non-empty, storable, one-line string. */
+function assertLabel(field: string, value: unknown, maxLength: number): void {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidApiKeyInputError(field, 'must be a non-empty string');
+  }
+  assertStorableText(field, value, maxLength);
+}
+
+function refuseMalformed(): never {
+  throw new MalformedApiKeyError();
 }
 
 function isExpired(apiKey: ApiKey, now: Date): boolean {

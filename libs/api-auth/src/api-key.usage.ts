@@ -2,6 +2,7 @@ import { describeError } from '@gatekeeper/common';
 import type { Logger } from '@nestjs/common';
 import { timeOf, type ApiKey } from './models/api-key.model';
 import type { ApiKeyStorage } from './storage/api-key-storage.interface';
+import { ApiKeyVersionConflictError } from './storage/storage.errors';
 
 /** Above this many remembered keys, entries older than the interval are swept. */
 const SWEEP_SIZE = 10_000;
@@ -56,9 +57,18 @@ export class ApiKeyUsageRecorder {
   }
 }
 
-/** `storage.touch`, else `update()`, which keeps a revocation and the later `lastUsedAt`. */
+/**
+ * `storage.touch`, else `update()`, which keeps a revocation and the later `lastUsedAt`. The update
+ * is based on the version read, so it never undoes a concurrent change; when it conflicts, this use
+ * goes unrecorded (`lastUsedAt` is advisory, the next use records it).
+ */
 export async function touchApiKey(storage: ApiKeyStorage, id: string, at: Date): Promise<void> {
   if (storage.touch) return storage.touch(id, at);
   const current = await storage.getById(id);
-  if (current) await storage.update({ ...current, lastUsedAt: at });
+  if (!current) return;
+  try {
+    await storage.update({ ...current, lastUsedAt: at });
+  } catch (error) {
+    if (!(error instanceof ApiKeyVersionConflictError)) throw error;
+  }
 }

@@ -31,6 +31,7 @@ export {
   ApiKeyAlreadyExistsError,
   ApiKeyNotFoundError,
   ApiKeyStorageError,
+  ApiKeyVersionConflictError,
 } from './storage/storage.errors';
 
 export {
@@ -44,6 +45,7 @@ export {
   ApiKeyVerificationError,
   ExpiredApiKeyError,
   InvalidApiKeyError,
+  InvalidApiKeyInputError,
   MalformedApiKeyError,
   RevokedApiKeyError,
   UnknownApiKeyError,
@@ -87,6 +89,7 @@ export {
 } from './storage/database/database.storage';
 export { apiKeyEntities, type ApiKeyEntities } from './storage/database/api-key.entities';
 export {
+  AddApiKeyVersion1796083200000,
   apiKeyMigrations,
   CreateApiKeysTable1767225600000,
 } from './storage/database/api-keys.table';

@@ -1,5 +1,6 @@
 import { GatekeeperConfigError } from './errors';
 import type { InvalidationBus } from './invalidation-bus';
+import type { GatekeeperMetrics } from './metrics';
 
 /**
  * The `localCache` option of both modules: an in-process, bounded (LRU) cache in front of the
@@ -44,6 +45,8 @@ export interface LocalCacheWrapperOptions extends LocalCacheOptions {
   invalidation?: InvalidationBus;
   /** Epoch milliseconds, which age the entries (the module passes its clock). Default `Date.now`. */
   now?: () => number;
+  /** Counts lookups in `gatekeeper_cache_requests_total` (the module's `metrics` option). */
+  metrics?: GatekeeperMetrics;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { requireDriver } from './driver';
 import { GatekeeperConfigError } from './errors';
 import { describeError, redactSecrets } from './redact';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from './timeout';
 
 const EXPECTED =
   'expected redis://[user:password@]host[:port][/db], rediss://… (TLS) or ' +
@@ -110,8 +111,8 @@ export async function connectRedis(
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
-    // A command with no reply fails instead of hanging the request.
-    commandTimeout: 2000,
+    // A command with no reply fails instead of hanging the request (the SQL bound's default too).
+    commandTimeout: DEFAULT_STORAGE_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
   // ioredis rejects connect() with a bare "Connection is closed"; the reason (WRONGPASS,

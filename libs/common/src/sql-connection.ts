@@ -4,6 +4,8 @@ import type { DataSource, DataSourceOptions, MixedList, EntitySchema } from 'typ
 import { assertDriverInstalled, requireDriver } from './driver';
 import { GatekeeperConfigError } from './errors';
 import { describeError, redactSecrets } from './redact';
+import { sqlDialect } from './sql-dialect';
+import { boundDatabaseCalls, resolveSqlTimeouts, type SqlTimeouts } from './sql-timeouts';
 
 /** The TypeORM `type` values (DataSource options) the database backends support. */
 export type SupportedDatabaseType = 'postgres' | 'mysql' | 'mariadb' | 'better-sqlite3';
@@ -14,12 +16,16 @@ const EXPECTED =
 
 /**
  * Maps a connection string onto TypeORM options, checking that the driver package is installed.
- * Pools fail fast (a few seconds) when the server is away so requests fall back instead of hanging.
+ * Pools fail fast when the server is away so requests fall back instead of hanging: the driver
+ * side of `queryTimeout` / `acquireTimeout` (default 2 s each); `createDataSource` adds the
+ * client-side bounds the drivers lack.
  */
 export function parseConnectionString(
   connectionString: string,
   optionName = 'connectionString',
+  timeouts: Partial<SqlTimeouts> = {},
 ): DataSourceOptions {
+  const { queryTimeout, acquireTimeout } = resolveSqlTimeouts(timeouts);
   const fail = (why: string): never => {
     throw new GatekeeperConfigError(
       `${optionName} ${JSON.stringify(redactSecrets(connectionString))} is not valid: ${why}; ${EXPECTED}`,
@@ -34,7 +40,13 @@ export function parseConnectionString(
       return {
         type: 'postgres',
         url: connectionString,
-        extra: { connectionTimeoutMillis: 5000, max: 10 },
+        extra: {
+          // pg-pool: both the wait for a free client and opening a new one.
+          connectionTimeoutMillis: acquireTimeout,
+          // Sent at connection start: the server cancels a statement that runs longer.
+          statement_timeout: queryTimeout,
+          max: 10,
+        },
       };
     case 'mysql':
     case 'mariadb':
@@ -43,14 +55,20 @@ export function parseConnectionString(
       return {
         type: scheme,
         url: connectionString.replace(/^mariadb:/i, 'mysql:'),
-        connectTimeout: 5000,
+        // mysql2 bounds only the handshake; the pool wait and statements are bounded client side.
+        connectTimeout: acquireTimeout,
         // DATETIME has no zone: read and write it as UTC, whatever the server's or Node's zone.
         timezone: 'Z',
         extra: { connectionLimit: 10 },
       };
     case 'sqlite':
       assertDriverInstalled('better-sqlite3', 'database (SQLite)');
-      return { type: 'better-sqlite3', database: sqliteFile(connectionString, fail) };
+      return {
+        type: 'better-sqlite3',
+        database: sqliteFile(connectionString, fail),
+        // The busy timeout: how long a statement waits for another process's lock.
+        timeout: queryTimeout,
+      };
     default:
       return fail('unknown scheme');
   }
@@ -75,20 +93,22 @@ function sqliteFile(connectionString: string, fail: (why: string) => never): str
   return path;
 }
 
-export interface CreateDataSourceOptions {
+export interface CreateDataSourceOptions extends Partial<SqlTimeouts> {
   entities: MixedList<string | EntitySchema | (new () => unknown)>;
   optionName?: string;
 }
 
 /**
- * Opens and initializes a TypeORM DataSource for a connection string. The caller owns it and
- * must `destroy()` it. Connection errors are rethrown with credentials scrubbed.
+ * Opens and initializes a TypeORM DataSource for a connection string, every wait on it bounded
+ * by `queryTimeout` and `acquireTimeout` (see `boundDatabaseCalls`). The caller owns it and must
+ * `destroy()` it. Connection errors are rethrown with credentials scrubbed.
  */
 export async function createDataSource(
   connectionString: string,
-  { entities, optionName }: CreateDataSourceOptions,
+  { entities, optionName, ...given }: CreateDataSourceOptions,
 ): Promise<DataSource> {
-  const options = parseConnectionString(connectionString, optionName);
+  const timeouts = resolveSqlTimeouts(given);
+  const options = parseConnectionString(connectionString, optionName, timeouts);
   const typeorm = requireDriver<typeof import('typeorm')>('typeorm', 'database');
   const dataSource = new typeorm.DataSource({
     ...options,
@@ -103,5 +123,6 @@ export async function createDataSource(
       `Could not connect to the database at ${redactSecrets(connectionString)}: ${describeError(error)}`,
     );
   }
+  boundDatabaseCalls(dataSource, sqlDialect(options.type, 'createDataSource'), timeouts);
   return dataSource;
 }

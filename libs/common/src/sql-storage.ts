@@ -7,7 +7,14 @@ import {
   type SupportedDatabaseType,
 } from './sql-connection';
 import { sqlDialect, type SqlDialect } from './sql-dialect';
-import { assertTablePrefix } from './storage-options';
+import { exemptFromQueryTimeout } from './sql-timeouts';
+import { assertTablePrefix, type DatabaseConnectionOptions } from './storage-options';
+
+/** What `SqlStorage.connect` opens: a connection string, with the connection's timeouts. */
+export type SqlConnectionTarget =
+  | string
+  | (Required<Pick<DatabaseConnectionOptions, 'connectionString'>> &
+      Pick<DatabaseConnectionOptions, 'queryTimeout' | 'acquireTimeout'>);
 
 /**
  * What the database storages of both modules share: their DataSource and its dialect, the table
@@ -44,15 +51,19 @@ export abstract class SqlStorage {
    * DataSource is destroyed again.
    */
   protected static async connect<S extends SqlStorage>(
-    connectionString: string,
+    target: SqlConnectionTarget,
     entities: (type: SupportedDatabaseType) => object,
     build: (dataSource: DataSource) => S,
     createTables = true,
   ): Promise<S> {
+    const { connectionString, queryTimeout, acquireTimeout } =
+      typeof target === 'string' ? { connectionString: target } : target;
     // Parsed first for the database type: the entity schemas depend on the dialect.
     const { type } = parseConnectionString(connectionString);
     const dataSource = await createDataSource(connectionString, {
       entities: Object.values(entities(type as SupportedDatabaseType)) as EntitySchema[],
+      queryTimeout,
+      acquireTimeout,
     });
     try {
       const storage = build(dataSource);
@@ -93,7 +104,11 @@ export abstract class SqlStorage {
    */
   protected async runMigration(lockName: string, migration: MigrationInterface): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
+    // Waiting for another instance's schema lock may legitimately outlast queryTimeout.
+    exemptFromQueryTimeout(runner);
+    const unbounded = this.dialect === 'postgres';
     try {
+      if (unbounded) await runner.query('SET statement_timeout = 0');
       await withSchemaLock(runner, lockName, async () => {
         await runner.startTransaction();
         try {
@@ -105,6 +120,8 @@ export abstract class SqlStorage {
         }
       });
     } finally {
+      // Back to the connection's own statement_timeout before the pool hands it out again.
+      if (unbounded) await runner.query('RESET statement_timeout').catch(() => undefined);
       await runner.release();
     }
   }

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { connectInvalidationBus, type InvalidationBus } from './invalidation-bus';
 import type { LocalCacheWrapperOptions } from './local-cache';
+import { metricsFor, timedStorage, type MetricsModule } from './metrics';
 import { openRedis } from './redis-connection';
 import { borrowedHandle, ownedHandle, type Closable, type StorageHandle } from './storage-handle';
 import {
@@ -17,17 +18,23 @@ import {
 export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
   /** Names the module's Redis connection (CLIENT LIST): `'gatekeeper-feature-flags'`. */
   connectionName: string;
+  /** The `module` label of the module's metrics. */
+  metricsModule: MetricsModule;
+  /** The storage methods timed with `metrics: true`. Default: `storageMethods` but `close`. */
+  timedOperations?: readonly string[];
   /** Names the cache's invalidation bus in logs: `'feature flags'`. */
   cacheName: string;
   defaultTablePrefix: string;
   defaultRedisPrefix: string;
   memory(): S;
   /** `create({ connectionString })`: a storage owning its DataSource. */
-  openDatabase(options: {
-    connectionString: string;
-    tablePrefix: string;
-    createTables: boolean;
-  }): Promise<S>;
+  openDatabase(
+    options: {
+      connectionString: string;
+      tablePrefix: string;
+      createTables: boolean;
+    } & Pick<StorageModuleOptions, 'queryTimeout' | 'acquireTimeout'>,
+  ): Promise<S>;
   /** A storage on the application's DataSource, which it never destroys. */
   database(dataSource: DataSource, tablePrefix: string): S & { createTables(): Promise<void> };
   /** A storage on a client it never quits. */
@@ -39,8 +46,26 @@ export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
 /**
  * Builds the storage the (validated) options describe — a custom class or instance, or the
  * memory, database or Redis backend — with a handle that closes exactly what was created here.
+ * With `metrics: true`, the database and Redis backends' calls are timed.
  */
 export async function createStorage<S extends Closable>(
+  options: StorageModuleOptions,
+  moduleRef: ModuleRef,
+  kind: StorageKind<S>,
+): Promise<StorageHandle<S>> {
+  const handle = await createBackend(options, moduleRef, kind);
+  const metrics = metricsFor(options.metrics);
+  const backend = options.backend ?? 'memory';
+  // Only stores that do I/O: the memory backend (and a custom storage, which may be one of ours)
+  // keep their identity, which their synchronous reads are declared by.
+  if (!metrics || options.storage !== undefined || backend === 'memory') return handle;
+  const operations = kind.timedOperations ?? kind.storageMethods.filter((name) => name !== 'close');
+  const labels = { module: kind.metricsModule, backend };
+  const storage = timedStorage(handle.storage, operations, labels, metrics);
+  return { storage, close: () => handle.close() };
+}
+
+async function createBackend<S extends Closable>(
   options: StorageModuleOptions,
   moduleRef: ModuleRef,
   kind: StorageKind<S>,
@@ -68,6 +93,8 @@ export async function createStorage<S extends Closable>(
             connectionString: connectionString!,
             tablePrefix,
             createTables,
+            queryTimeout: options.queryTimeout,
+            acquireTimeout: options.acquireTimeout,
           }),
         );
       }
@@ -112,6 +139,7 @@ export async function withLocalCache<S extends Closable>(
       maxEntries: localCache.maxEntries,
       invalidation,
       now: () => clock.now(),
+      metrics: metricsFor(options.metrics),
     });
     return ownedHandle(storage, () => handle.close());
   } catch (error) {

@@ -22,6 +22,21 @@ export interface DatabaseConnectionOptions {
   tablePrefix?: string;
   /** Create the tables and their indexes at startup when missing. Default `true`. */
   createTables?: boolean;
+  /**
+   * Milliseconds one SQL statement may take. PostgreSQL cancels it on the server after that; on
+   * every server database the call also stops waiting then (plus a 100 ms grace), even for a
+   * frozen or unreachable server, and drops that connection: the request gets a 503 or cached /
+   * default flag values instead of waiting out the outage. Startup schema work is exempt. SQLite
+   * runs in-process: this is its busy timeout (the wait for another process's lock). Default
+   * 2000, the Redis command timeout. With `connectionString` only: on your own `dataSource` the
+   * timeouts are yours to set.
+   */
+  queryTimeout?: number;
+  /**
+   * Milliseconds to wait for a pooled connection, opening a new one included (at startup too).
+   * Not used by SQLite, which has no pool. Default 2000. With `connectionString` only.
+   */
+  acquireTimeout?: number;
 }
 
 /** Where the module's Redis is: the options of `backend: 'redis'`, also read by the caches. */
@@ -40,6 +55,11 @@ export interface StorageModuleOptions extends DatabaseConnectionOptions, RedisCo
   /** A custom storage: an instance or a class. */
   storage?: unknown;
   localCache?: LocalCacheOptions;
+  /**
+   * Register the fixed Prometheus metrics on prom-client's default registry (prom-client must be
+   * installed). Default `false`.
+   */
+  metrics?: boolean;
 }
 
 /** What `validateStorageOptions` needs to know about the module whose options it checks. */
@@ -54,7 +74,17 @@ export interface StorageOptionsSpec {
 }
 
 const BACKENDS: readonly StorageBackend[] = ['memory', 'database', 'redis'];
-const DATABASE_OPTIONS = ['connectionString', 'dataSource', 'tablePrefix', 'createTables'] as const;
+const DATABASE_OPTIONS = [
+  'connectionString',
+  'dataSource',
+  'tablePrefix',
+  'createTables',
+  'queryTimeout',
+  'acquireTimeout',
+] as const;
+const TIMEOUT_OPTIONS = ['queryTimeout', 'acquireTimeout'] as const;
+/** setTimeout's largest delay. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 const REDIS_OPTIONS = ['redisUrl', 'redis', 'redisPrefix'] as const;
 const TABLE_PREFIX = /^[A-Za-z0-9_]{0,32}$/;
 
@@ -80,6 +110,9 @@ export function validateStorageOptions(
     assertStorageShape(storage, 'the storage option', spec);
   }
   checkValues(options);
+  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
+    throw new GatekeeperConfigError('metrics must be true or false');
+  }
   if (options.localCache !== undefined) {
     assertLocalCacheOptions('localCache', options.localCache);
     if (storage === undefined && (backend ?? 'memory') === 'memory') {
@@ -127,6 +160,33 @@ function checkValues(options: StorageModuleOptions): void {
   }
   if (options.redisPrefix !== undefined && typeof options.redisPrefix !== 'string') {
     throw new GatekeeperConfigError("redisPrefix must be a string such as 'app:'");
+  }
+  for (const name of TIMEOUT_OPTIONS) {
+    assertTimeout(options[name], name);
+    if (isSet(options, name) && isSet(options, 'dataSource')) {
+      throw new GatekeeperConfigError(
+        `${name} applies to the connection the module opens from connectionString; with ` +
+          'dataSource, set the timeouts on your DataSource (see the storage backends guide)',
+      );
+    }
+  }
+}
+
+/**
+ * A timeout in milliseconds: a whole number from 1 to 2147483647, or `undefined` (the default).
+ * @throws GatekeeperConfigError
+ */
+export function assertTimeout(value: unknown, name: string): asserts value is number | undefined {
+  if (value === undefined) return;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_TIMEOUT_MS
+  ) {
+    throw new GatekeeperConfigError(
+      `${name} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`,
+    );
   }
 }
 

@@ -1,5 +1,11 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { describeError, isPromiseLike, type MaybePromise } from '@gatekeeper/common';
+import {
+  describeError,
+  isPromiseLike,
+  metricsFor,
+  type GatekeeperMetrics,
+  type MaybePromise,
+} from '@gatekeeper/common';
 import { copyContext, resolveContext } from './evaluation/evaluation-context';
 import {
   detailsOf,
@@ -19,6 +25,7 @@ import {
   type EvaluationContext,
   type EvaluationDetails,
 } from './models/evaluation.model';
+import type { FeatureFlag } from './models/feature-flag.model';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 import {
   flagSourceOf,
@@ -33,6 +40,11 @@ export interface FeatureFlagClientOptions {
   defaultContext?: EvaluationContext;
   /** Where storage failures are reported (redacted). Default: a Nest `Logger`; `false` silences. */
   logger?: LoggerService | false;
+  /**
+   * Count evaluations in `gatekeeper_flag_evaluations_total` on prom-client's default registry
+   * (prom-client must be installed). Default `false`.
+   */
+  metrics?: boolean;
 }
 
 type Evaluated = FlagEvaluation | Failure;
@@ -49,12 +61,17 @@ type Evaluated = FlagEvaluation | Failure;
  * the ttl) or STALE (past it).
  */
 export class FeatureFlagClient {
+  /** @internal The storage evaluated from (`GatekeeperProvider` checks its health and changes). */
+  readonly storage: FeatureFlagStorage;
   private readonly source: FlagSource;
   /** The default context, `undefined` when there is nothing to merge. */
   private readonly defaults: EvaluationContext | undefined;
   private readonly logger: LoggerService | undefined;
+  private readonly metrics: GatekeeperMetrics | undefined;
 
   constructor(options: FeatureFlagClientOptions) {
+    this.metrics = metricsFor(options.metrics);
+    this.storage = options.storage;
     this.source = flagSourceOf(options.storage);
     const defaults = options.defaultContext;
     this.defaults = defaults && Object.keys(defaults).length > 0 ? defaults : undefined;
@@ -183,7 +200,7 @@ export class FeatureFlagClient {
       reads.map(async (read) => this.run(read.flag.key, read, resolved, false)),
     );
     return Object.fromEntries(
-      evaluations.map((evaluation) => [evaluation.flagKey, detailsOf(evaluation)]),
+      evaluations.map((evaluation) => [evaluation.flagKey, detailsOf(this.counted(evaluation))]),
     );
   }
 
@@ -213,7 +230,30 @@ export class FeatureFlagClient {
         return read ? this.run(key, read, resolved, false) : notFound(key);
       }),
     );
-    return Object.fromEntries(unique.map((key, i) => [key, detailsOf(evaluations[i])]));
+    return Object.fromEntries(
+      unique.map((key, i) => [key, detailsOf(this.counted(evaluations[i]))]),
+    );
+  }
+
+  /**
+   * @internal Not part of the public API (`GatekeeperProvider` uses it): what the typed
+   * `get*Details` methods answer, with the flag it was evaluated from (`null` when none was read),
+   * to map reasons and metadata without reading the flag a second time.
+   */
+  resolveWithFlag<T>(
+    key: string,
+    defaultValue: T,
+    kind: ValueKind,
+    context: EvaluationContext | undefined,
+  ): Promise<{ details: EvaluationDetails<T>; flag: FeatureFlag | null }> {
+    const withFlag = (settled: Evaluated) => ({
+      details: typedDetails(settled, defaultValue, kind),
+      flag: isFailure(settled) ? null : settled.flag,
+    });
+    const evaluation = this.evaluate(key, context);
+    return isPromiseLike(evaluation)
+      ? evaluation.then(withFlag)
+      : Promise.resolve(withFlag(evaluation));
   }
 
   private resolve<T>(
@@ -235,9 +275,27 @@ export class FeatureFlagClient {
     context: EvaluationContext | undefined,
   ): Evaluated | Promise<Evaluated> {
     const resolved = resolveContext(context, this.defaults, key);
-    if (isFailure(resolved)) return resolved;
-    return this.run(key, null, resolved, resolved === context);
+    const evaluated = isFailure(resolved)
+      ? resolved
+      : this.run(key, null, resolved, resolved === context);
+    if (this.metrics === undefined) return evaluated;
+    return isPromiseLike(evaluated) ? evaluated.then(this.count) : this.count(evaluated);
   }
+
+  private counted(evaluated: Evaluated): Evaluated {
+    return this.metrics === undefined ? evaluated : this.count(evaluated);
+  }
+
+  /** Counts an evaluation (`metrics: true`); the flag label only names flags that were read. */
+  private readonly count = (evaluated: Evaluated): Evaluated => {
+    const read = !isFailure(evaluated);
+    this.metrics!.flagEvaluation(
+      read ? evaluated.flagKey : '',
+      evaluated.reason,
+      read ? evaluated.variant : null,
+    );
+    return evaluated;
+  };
 
   /**
    * Source (for `read`, a flag already read in bulk: its overrides), then engine. `shared`: the

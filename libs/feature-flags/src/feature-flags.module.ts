@@ -50,7 +50,11 @@ const health = optionalHealthProviders(FeatureFlagsHealthIndicator);
     {
       provide: FeatureFlagClient,
       useFactory: (storage: FeatureFlagStorage, options: FeatureFlagsModuleOptions) =>
-        new FeatureFlagClient({ storage, defaultContext: options.defaultContext }),
+        new FeatureFlagClient({
+          storage,
+          defaultContext: options.defaultContext,
+          metrics: options.metrics,
+        }),
       inject: [FEATURE_FLAG_STORAGE, FEATURE_FLAGS_MODULE_OPTIONS],
     },
     featureFlagGuardProvider(),

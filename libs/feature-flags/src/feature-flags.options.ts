@@ -65,6 +65,11 @@ export interface FeatureFlagsModuleOptions
    * Default `FeatureFlagGuard`.
    */
   guard?: Type<FeatureFlagGuard>;
+  /**
+   * Register the Prometheus metrics (`gatekeeper_flag_evaluations_total`, storage durations, cache
+   * requests) on prom-client's default registry; prom-client must be installed. Default `false`.
+   */
+  metrics?: boolean;
 }
 
 /** Internal: what the shared storage checks and wiring need to know about this module. */
@@ -88,6 +93,7 @@ export const FEATURE_FLAGS_STORAGE_SPEC = {
   redisReaders: ['localCache'],
   connectionName: 'gatekeeper-feature-flags',
   cacheName: 'feature flags',
+  metricsModule: 'feature_flags' as const,
   defaultTablePrefix: DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
   defaultRedisPrefix: DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
 };

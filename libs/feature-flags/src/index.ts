@@ -49,6 +49,7 @@ export {
   buildFlag,
   buildOverride,
   CONDITION_OPERATORS,
+  FLAG_LIMITS,
   FLAG_STATUSES,
   FLAG_TYPES,
   isOverrideExpired,
@@ -66,6 +67,7 @@ export {
   type FlagVariant,
   type JsonValue,
   type OverrideEntityType,
+  type UpdateFlagInput,
 } from './models/feature-flag.model';
 
 // Storage
@@ -75,8 +77,24 @@ export {
   FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
+  FlagRuleNotFoundError,
+  FlagVariantNotFoundError,
+  FlagVersionConflictError,
   InvalidFlagError,
 } from './storage/storage.errors';
+// Read-change-write with optimistic concurrency, retried on conflict
+export {
+  addRule,
+  addVariant,
+  DEFAULT_MODIFY_FLAG_RETRIES,
+  modifyFlag,
+  removeRule,
+  removeVariant,
+  updateRule,
+  updateVariant,
+  type FlagChange,
+  type ModifyFlagOptions,
+} from './storage/flag-edits';
 
 // HTTP
 export {
@@ -115,6 +133,8 @@ export {
   CreateFeatureFlagTables1767225600000,
   featureFlagMigrations,
 } from './storage/database/migrations/create-feature-flag-tables.migration';
+export { AddFeatureFlagNamedValues1796169600000 } from './storage/database/migrations/add-feature-flag-named-values.migration';
+export { AddFeatureFlagVersion1796083200000 } from './storage/database/migrations/add-feature-flag-version.migration';
 export {
   RedisFeatureFlagStorage,
   type CreateRedisFeatureFlagStorageOptions,
@@ -128,3 +148,8 @@ export {
   LocalCacheFeatureFlagStorage,
   type LocalCacheFeatureFlagStorageOptions,
 } from './storage/local-cache.storage';
+export type { FlagsChanged, FlagsChangedListener } from './storage/flag-changes';
+
+// OpenFeature (@openfeature/server-sdk is an optional peer: these load without it)
+export { GatekeeperProvider } from './openfeature/gatekeeper.provider';
+export { toGatekeeperContext, toOpenFeatureContext } from './openfeature/openfeature.mapping';

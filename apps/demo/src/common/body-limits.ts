@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { logClientError } from './client-errors';
 
 /** Largest JSON body a route accepts; a flag with many rules stays far below it. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -78,7 +79,7 @@ function answerBodyErrors(
 }
 
 function reply(request: Request, response: Response, status: number, message: string): void {
-  logger.warn(`${request.method} ${request.path}: ${status} ${message}`);
+  logClientError(logger, request, status, message);
   response
     .status(status)
     .json({ statusCode: status, message, error: STATUS_CODES[status] ?? 'Error' });

@@ -31,6 +31,7 @@ export function featureFlagsOptions(config: DemoConfig): FeatureFlagsModuleOptio
   return {
     ...storageOptions(config, DEFAULT_FEATURE_FLAGS_REDIS_PREFIX),
     contextResolver: apiKeyContextResolver,
+    metrics: true,
   };
 }
 
@@ -38,5 +39,6 @@ export function apiAuthOptions(config: DemoConfig): ApiAuthModuleOptions {
   return {
     ...storageOptions(config, DEFAULT_API_AUTH_REDIS_PREFIX),
     ...(config.pepper === undefined ? {} : { pepper: config.pepper }),
+    metrics: true,
   };
 }

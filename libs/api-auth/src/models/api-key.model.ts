@@ -24,6 +24,13 @@ export interface ApiKey {
   revokedAt: Date | null;
   /** Updated at most once per `lastUsedInterval` per key, off the request's critical path. */
   lastUsedAt: Date | null;
+  /**
+   * Optimistic concurrency: 1 when created, incremented by every `update()` (never by recording
+   * `lastUsedAt`). Storages always return it. Given to `update()`, the update applies only if the
+   * stored key still has this version (`ApiKeyVersionConflictError` otherwise); omitted, the
+   * update applies whatever the stored version.
+   */
+  version?: number;
 }
 
 /** Epoch milliseconds of a date field; tolerates custom storages that hand back ISO strings. */

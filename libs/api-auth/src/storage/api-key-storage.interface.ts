@@ -5,7 +5,8 @@ import type { ApiKey } from '../models/api-key.model';
  * `@InjectApiKeyStorage()`); implement it to plug in your own backend via the `storage` option.
  *
  * Every method except `healthCheck` may reject when the backend is unreachable; the guard turns
- * that into a 503, never into a pass. Implementations return copies: mutating a returned
+ * that into a 503, never into a pass. An id, owner or hash that no stored key can have (one with a
+ * NUL character, say) is not found, like any other: never a driver error. Implementations return copies: mutating a returned
  * `ApiKey` must not change what is stored.
  */
 export interface ApiKeyStorage {
@@ -15,8 +16,11 @@ export interface ApiKeyStorage {
   getById(id: string): Promise<ApiKey | null>;
 
   /**
-   * Stores a new key and returns the stored copy.
+   * Stores a new key and returns the stored copy, at `version` 1 unless the key carries one.
    * @throws ApiKeyAlreadyExistsError when `id` or `keyHash` is already stored.
+   * @throws InvalidApiKeyInputError (the built-in storages, all alike) when a field could not be
+   *   stored by every backend: a control character, a string longer than its column, metadata
+   *   too deep or too large.
    */
   create(apiKey: ApiKey): Promise<ApiKey>;
 
@@ -33,10 +37,15 @@ export interface ApiKeyStorage {
    *   by an update (the stored values are kept; rotation creates a new key instead).
    * - `name`, `scopes`, `metadata`, `expiresAt` are replaced by the given values.
    *
-   * Backends apply these rules atomically (SQL `UPDATE … SET revoked_at = COALESCE(revoked_at, ?)`,
-   * a Lua script in Redis), not as a read-then-write in application code.
+   * - `version`: when given, the update applies only if it is the stored version; otherwise
+   *   nothing changes and `ApiKeyVersionConflictError` is thrown. Either way a successful update
+   *   stores and returns the next version (`touch` never moves it).
+   *
+   * Backends apply these rules atomically (SQL `UPDATE … SET revoked_at = COALESCE(revoked_at, ?)`
+   * `… WHERE version = ?`, a Lua script in Redis), not as a read-then-write in application code.
    *
    * @throws ApiKeyNotFoundError when no key has `apiKey.id`.
+   * @throws ApiKeyVersionConflictError when `apiKey.version` is given and stale.
    */
   update(apiKey: ApiKey): Promise<ApiKey>;
 

@@ -3,6 +3,7 @@ import {
   DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
   InvalidatedCache,
   TtlCache,
+  type GatekeeperMetrics,
   type LocalCacheWrapperOptions,
 } from '@gatekeeper/common';
 import type { ApiKey } from '../models/api-key.model';
@@ -41,6 +42,7 @@ export class LocalCacheApiKeyStorage
   private readonly hashById = new Map<string, string>();
   /** Bumped by every invalidation: a read in flight across one is returned but not cached. */
   private epoch = 0;
+  private readonly metrics: GatekeeperMetrics | undefined;
 
   /** Present when the wrapped storage has it (the service falls back to `update()` otherwise). */
   readonly touch?: (id: string, lastUsedAt: Date) => Promise<void>;
@@ -50,6 +52,7 @@ export class LocalCacheApiKeyStorage
     options: LocalCacheApiKeyStorageOptions,
   ) {
     super(options.invalidation);
+    this.metrics = options.metrics;
     this.cache = new TtlCache<ApiKey>({
       ttlMs: options.ttl * 1000,
       maxEntries: options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
@@ -78,6 +81,7 @@ export class LocalCacheApiKeyStorage
   /** A copy of the fresh cached key at once, else the wrapped storage's answer, cached if found. */
   private lookup(keyHash: string): ApiKey | Promise<ApiKey | null> {
     const cached = this.cache.getFresh(keyHash);
+    this.metrics?.cacheRequest('api_auth', cached === undefined ? 'miss' : 'hit');
     return cached === undefined ? this.load(keyHash) : deepCopy(cached);
   }
 

@@ -1,7 +1,12 @@
 import { deepCopy } from '@gatekeeper/common';
+import { assertStorableApiKey, versionOf } from '../api-key.validation';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
-import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from './storage.errors';
+import {
+  ApiKeyAlreadyExistsError,
+  ApiKeyNotFoundError,
+  ApiKeyVersionConflictError,
+} from './storage.errors';
 
 /**
  * Keeps keys in process memory. For development and tests: keys vanish on restart and are not
@@ -22,17 +27,23 @@ export class MemoryApiKeyStorage implements ApiKeyStorage {
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
+    assertStorableApiKey(apiKey);
     if (this.byId.has(apiKey.id)) throw new ApiKeyAlreadyExistsError('id');
     if (this.idByHash.has(apiKey.keyHash)) throw new ApiKeyAlreadyExistsError('keyHash');
-    const stored = deepCopy(apiKey);
+    const stored = { ...deepCopy(apiKey), version: apiKey.version ?? 1 };
     this.byId.set(stored.id, stored);
     this.idByHash.set(stored.keyHash, stored.id);
     return deepCopy(stored);
   }
 
   async update(apiKey: ApiKey): Promise<ApiKey> {
+    const expected = versionOf(apiKey);
     const stored = this.byId.get(apiKey.id);
     if (!stored) throw new ApiKeyNotFoundError(apiKey.id);
+    const version = stored.version ?? 1;
+    if (expected !== undefined && expected !== version) {
+      throw new ApiKeyVersionConflictError(apiKey.id, expected, version);
+    }
     const given = deepCopy(apiKey);
     const merged: ApiKey = {
       ...stored,
@@ -42,6 +53,7 @@ export class MemoryApiKeyStorage implements ApiKeyStorage {
       expiresAt: given.expiresAt,
       revokedAt: stored.revokedAt ?? given.revokedAt,
       lastUsedAt: later(stored.lastUsedAt, given.lastUsedAt),
+      version: version + 1,
     };
     this.byId.set(merged.id, merged);
     return deepCopy(merged);

@@ -20,9 +20,12 @@ return 'OK'
 /**
  * update() and touch(): splices the stored record (see redis.serialization.ts) instead of
  * decoding and re-encoding it. Keeps the identity segment, replaces the middle one (unless
- * ARGV[2] is empty: touch), keeps a stored revoked_at, keeps the later last_used_at.
- * KEYS: id. ARGV: record key prefix, replaceable segment or '', revoked_at, last_used_at (JSON).
- * Returns the stored record, or nil when the id is unknown.
+ * ARGV[2] is empty: touch), keeps a stored revoked_at, keeps the later last_used_at. An update
+ * (not a touch) applies only if the stored version equals ARGV[5] (when not ''), and increments
+ * it; a record without a version is version 1.
+ * KEYS: id. ARGV: record key prefix, replaceable segment or '', revoked_at, last_used_at (JSON),
+ * expected version or ''.
+ * Returns the stored record, 'conflict:<stored version>', or nil when the id is unknown.
  */
 export const MERGE_SCRIPT = new LuaScript(`
 local keyHash = redis.call('GET', KEYS[1])
@@ -31,16 +34,26 @@ local recordKey = ARGV[1] .. keyHash
 local stored = redis.call('GET', recordKey)
 if not stored then return false end
 local identity = string.match(stored, '^({"id":.-,"created_at":"[^"]*")')
-local body, revoked, lastUsed =
-  string.match(stored, '^(.*),"revoked_at":([^,]*),"last_used_at":([^,]*)}$')
+local body, revoked, lastUsed, version =
+  string.match(stored, '^(.*),"revoked_at":([^,]*),"last_used_at":([^,]*),"version":(%d+)}$')
+if not body then
+  body, revoked, lastUsed = string.match(stored, '^(.*),"revoked_at":([^,]*),"last_used_at":([^,]*)}$')
+  version = '1'
+end
 if not identity or not body then
   return redis.error_reply('ERR API key record ' .. recordKey .. ' is not in the expected format')
 end
 local replaceable = ARGV[2]
-if replaceable == '' then replaceable = string.sub(body, #identity + 1) end
+if replaceable == '' then
+  replaceable = string.sub(body, #identity + 1)
+else
+  if ARGV[5] ~= '' and ARGV[5] ~= version then return 'conflict:' .. version end
+  version = string.format('%d', tonumber(version) + 1)
+end
 if revoked == 'null' then revoked = ARGV[3] end
 if ARGV[4] ~= 'null' and (lastUsed == 'null' or ARGV[4] > lastUsed) then lastUsed = ARGV[4] end
-local merged = identity .. replaceable .. ',"revoked_at":' .. revoked .. ',"last_used_at":' .. lastUsed .. '}'
+local merged = identity .. replaceable .. ',"revoked_at":' .. revoked .. ',"last_used_at":' ..
+  lastUsed .. ',"version":' .. version .. '}'
 redis.call('SET', recordKey, merged)
 return merged
 `);

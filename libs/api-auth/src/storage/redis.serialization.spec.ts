@@ -13,6 +13,7 @@ const apiKey: ApiKey = {
   expiresAt: null,
   revokedAt: new Date('2030-01-02T00:00:00.000Z'),
   lastUsedAt: null,
+  version: 3,
 };
 
 describe('Redis API-key JSON', () => {
@@ -34,10 +35,16 @@ describe('Redis API-key JSON', () => {
       'expires_at',
       'revoked_at',
       'last_used_at',
+      'version',
     ]);
     expect(json).toContain(replaceableFieldsJson(apiKey));
-    expect(json.endsWith(',"revoked_at":"2030-01-02T00:00:00.000Z","last_used_at":null}')).toBe(
-      true,
-    );
+    expect(
+      json.endsWith(',"revoked_at":"2030-01-02T00:00:00.000Z","last_used_at":null,"version":3}'),
+    ).toBe(true);
+  });
+
+  it('reads a record written before versions existed as version 1', () => {
+    const legacy = serializeApiKey(apiKey).replace(',"version":3}', '}');
+    expect(deserializeApiKey(legacy)).toEqual({ ...apiKey, version: 1 });
   });
 });

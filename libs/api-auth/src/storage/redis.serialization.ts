@@ -10,9 +10,11 @@ import type { ApiKey } from '../models/api-key.model';
  *
  *   {"id":…,"owner_id":…,"prefix":…,"key_hash":…,"created_at":"…"   identity, never changes
  *   ,"name":…,"scopes":[…],"metadata":{…},"expires_at":…          replaced by update()
- *   ,"revoked_at":…,"last_used_at":…}                              merged by the script
+ *   ,"revoked_at":…,"last_used_at":…,"version":N}                  merged by the script
  *
- * The last two values are `null` or a quoted `toISOString()`, which compare correctly as strings.
+ * `revoked_at` and `last_used_at` are `null` or a quoted `toISOString()`, which compare correctly
+ * as strings. Records written before versions existed end after `last_used_at`: they read as
+ * version 1, and the script writes the version in on their next update.
  */
 export function serializeApiKey(apiKey: ApiKey): string {
   const identity = JSON.stringify({
@@ -25,7 +27,8 @@ export function serializeApiKey(apiKey: ApiKey): string {
   return (
     identity +
     replaceableFieldsJson(apiKey) +
-    `,"revoked_at":${timestampJson(apiKey.revokedAt)},"last_used_at":${timestampJson(apiKey.lastUsedAt)}}`
+    `,"revoked_at":${timestampJson(apiKey.revokedAt)},"last_used_at":${timestampJson(apiKey.lastUsedAt)}` +
+    `,"version":${apiKey.version ?? 1}}`
   );
 }
 
@@ -57,6 +60,7 @@ interface ApiKeyJson {
   expires_at: string | null;
   revoked_at: string | null;
   last_used_at: string | null;
+  version?: number;
 }
 
 export function deserializeApiKey(json: string): ApiKey {
@@ -73,6 +77,7 @@ export function deserializeApiKey(json: string): ApiKey {
     expiresAt: toDate(record.expires_at),
     revokedAt: toDate(record.revoked_at),
     lastUsedAt: toDate(record.last_used_at),
+    version: record.version ?? 1,
   };
 }
 

@@ -1,6 +1,7 @@
 import { GatekeeperConfigError, withTimeout } from '@gatekeeper/common';
 import type { Redis } from 'ioredis';
 import { DEFAULT_API_AUTH_REDIS_PREFIX } from '../api-auth.constants';
+import { assertStorableApiKey, versionOf } from '../api-key.validation';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import {
@@ -10,7 +11,11 @@ import {
   timestampJson,
 } from './redis.serialization';
 import { CREATE_SCRIPT, DELETE_SCRIPT, FETCH_BY_IDS_SCRIPT, MERGE_SCRIPT } from './redis.scripts';
-import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from './storage.errors';
+import {
+  ApiKeyAlreadyExistsError,
+  ApiKeyNotFoundError,
+  ApiKeyVersionConflictError,
+} from './storage.errors';
 
 export interface RedisApiKeyStorageOptions {
   /** Key namespace. Default `'api_key:'`. */
@@ -21,6 +26,8 @@ export interface RedisApiKeyStorageOptions {
 
 const DEFAULT_BATCH_SIZE = 500;
 const PING_TIMEOUT_MS = 2000;
+/** What MERGE_SCRIPT answers, followed by the stored version, when the expected one is stale. */
+const CONFLICT = 'conflict:';
 
 /**
  * Keeps API keys in Redis:
@@ -60,6 +67,7 @@ export class RedisApiKeyStorage implements ApiKeyStorage {
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
+    assertStorableApiKey(apiKey);
     const json = serializeApiKey(apiKey);
     const outcome = await CREATE_SCRIPT.run(
       this.redis,
@@ -72,6 +80,7 @@ export class RedisApiKeyStorage implements ApiKeyStorage {
 
   /** The merge rules run inside Redis (MERGE_SCRIPT): no read-modify-write across round trips. */
   async update(apiKey: ApiKey): Promise<ApiKey> {
+    const expected = versionOf(apiKey);
     const merged = await MERGE_SCRIPT.run(
       this.redis,
       [this.idKey(apiKey.id)],
@@ -80,9 +89,17 @@ export class RedisApiKeyStorage implements ApiKeyStorage {
         replaceableFieldsJson(apiKey),
         timestampJson(apiKey.revokedAt),
         timestampJson(apiKey.lastUsedAt),
+        expected === undefined ? '' : String(expected),
       ],
     );
     if (typeof merged !== 'string') throw new ApiKeyNotFoundError(apiKey.id);
+    if (merged.startsWith(CONFLICT)) {
+      throw new ApiKeyVersionConflictError(
+        apiKey.id,
+        expected!,
+        Number(merged.slice(CONFLICT.length)),
+      );
+    }
     return deserializeApiKey(merged);
   }
 
@@ -91,7 +108,7 @@ export class RedisApiKeyStorage implements ApiKeyStorage {
     await MERGE_SCRIPT.run(
       this.redis,
       [this.idKey(id)],
-      [this.recordKey(''), '', 'null', timestampJson(lastUsedAt)],
+      [this.recordKey(''), '', 'null', timestampJson(lastUsedAt), ''],
     );
   }
 

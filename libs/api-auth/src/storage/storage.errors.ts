@@ -30,3 +30,23 @@ export class ApiKeyNotFoundError extends ApiKeyStorageError {
     super(`API key ${id} not found`, options);
   }
 }
+
+/**
+ * `update()` was given a `version` that is no longer the stored one: someone else changed the key
+ * since it was read. Read it again and decide (`ApiKeyService.revoke()` and `rotate()` do), or give up.
+ */
+export class ApiKeyVersionConflictError extends ApiKeyStorageError {
+  constructor(
+    readonly id: string,
+    /** The version the update was based on. */
+    readonly expected: number,
+    /** The version stored now. */
+    readonly actual: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `API key ${id} was changed concurrently: expected version ${expected}, found ${actual}`,
+      options,
+    );
+  }
+}

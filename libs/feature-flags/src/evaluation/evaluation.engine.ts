@@ -5,6 +5,7 @@ import {
   type FlagCondition,
   type FlagOverride,
   type FlagRule,
+  type FlagVariant,
   type JsonValue,
 } from '../models/feature-flag.model';
 import {
@@ -22,6 +23,11 @@ import { evaluateOperator } from './operators';
  */
 export interface FlagEvaluation extends EvaluationDetails<JsonValue> {
   enabled: boolean;
+  /**
+   * @internal The flag this was evaluated from (the source's own object: read it, never change
+   * it), for `GatekeeperProvider`'s reason and metadata mapping. Not part of the public details.
+   */
+  flag: FeatureFlag;
 }
 
 /**
@@ -60,6 +66,10 @@ export function evaluateFlag(
       ) {
         continue;
       }
+      const named = rule.serveVariant != null ? variantNamed(flag, rule.serveVariant) : undefined;
+      if (named !== undefined) {
+        return servedVariant(flag, EvaluationReason.TARGETING_MATCH, named, rule.serveEnabled);
+      }
       return served(
         flag,
         EvaluationReason.TARGETING_MATCH,
@@ -78,9 +88,13 @@ export function evaluateFlag(
         };
       }
       const variant = selectVariant(flag.key, context.targetingKey, flag.variants)!;
-      return servedVariant(flag, variant.key, variant.value);
+      return servedVariant(flag, EvaluationReason.SPLIT, variant, true);
     }
 
+    const named = flag.defaultVariant != null ? variantNamed(flag, flag.defaultVariant) : undefined;
+    if (named !== undefined) {
+      return servedVariant(flag, EvaluationReason.STATIC, named, flag.defaultEnabled);
+    }
     return flagDefault(flag, EvaluationReason.STATIC);
   } catch (error) {
     return {
@@ -91,6 +105,7 @@ export function evaluateFlag(
       variant: null,
       errorCode: ErrorCode.PARSE_ERROR,
       errorMessage: `flag "${flag?.key}" could not be evaluated: ${describeError(error)}`,
+      flag,
     };
   }
 }
@@ -217,6 +232,7 @@ function flagDefault(flag: FeatureFlag, reason: EvaluationReason): FlagEvaluatio
     variant: null,
     errorCode: null,
     errorMessage: null,
+    flag,
   };
 }
 
@@ -236,10 +252,31 @@ function served(
     variant,
     errorCode: null,
     errorMessage: null,
+    flag,
   };
 }
 
-function servedVariant(flag: FeatureFlag, key: string, value: JsonValue): FlagEvaluation {
+/**
+ * A named value (`defaultVariant`, a rule's `serveVariant`): the variant with that key, or
+ * `undefined` when the flag has none (a document another writer changed), which serves as if unset.
+ */
+function variantNamed(flag: FeatureFlag, key: string): FlagVariant | undefined {
+  const variants = flag.variants;
+  for (let i = 0; i < variants.length; i++) if (variants[i].key === key) return variants[i];
+  return undefined;
+}
+
+/**
+ * A variant's value: from the split (SPLIT), or named by a rule (TARGETING_MATCH) or by the
+ * flag's `defaultVariant` (STATIC). `enabled` is what a non-boolean flag reports as "on".
+ */
+function servedVariant(
+  flag: FeatureFlag,
+  reason: EvaluationReason,
+  variant: FlagVariant,
+  enabled: boolean,
+): FlagEvaluation {
+  const value = variant.value;
   // litestar-flags stores a boolean variant as {"enabled": true|false}; accept that and a bare boolean.
   const resolved =
     flag.flagType === 'boolean' &&
@@ -252,11 +289,12 @@ function servedVariant(flag: FeatureFlag, key: string, value: JsonValue): FlagEv
   return {
     flagKey: flag.key,
     value: resolved,
-    enabled: flag.flagType === 'boolean' ? resolved === true : true,
-    reason: EvaluationReason.SPLIT,
-    variant: key,
+    enabled: flag.flagType === 'boolean' ? resolved === true : enabled,
+    reason,
+    variant: variant.key,
     errorCode: null,
     errorMessage: null,
+    flag,
   };
 }
 

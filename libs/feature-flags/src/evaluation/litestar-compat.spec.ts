@@ -140,4 +140,22 @@ describe('litestar-flags compatibility decisions', () => {
     ]);
     expect(result).toMatchObject({ enabled: true, reason: 'OVERRIDE' });
   });
+  it('ours: time_window times of day are read on the wall clock of its timezone', () => {
+    const office = ruleOn('now', 'time_window', {
+      start: '09:00',
+      end: '17:00',
+      timezone: 'America/New_York',
+    });
+    // 10:00 in New York, sent as UTC and with a Tokyo offset: the same instant, the same answer.
+    for (const now of ['2026-01-05T15:00:00Z', '2026-01-06T00:00:00+09:00']) {
+      expect(evaluateFlag(office, { attributes: { now } }).reason).toBe('TARGETING_MATCH');
+    }
+  });
+
+  it('ours: a time_window excludes its end', () => {
+    const morning = ruleOn('now', 'time_window', { start: '09:00', end: '12:00' });
+    expect(evaluateFlag(morning, { attributes: { now: '2026-01-05T12:00:00Z' } }).reason).toBe(
+      'STATIC',
+    );
+  });
 });

@@ -254,6 +254,34 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['2024-01-01', {}],
     ],
   },
+  time_window: {
+    match: [
+      ['2026-01-05T10:00:00Z', { start: '09:00', end: '17:00' }],
+      // Across midnight.
+      ['2026-01-05T23:30:00Z', { start: '22:00', end: '06:00' }],
+      ['2026-01-05T05:59:59Z', { start: '22:00', end: '06:00' }],
+      // Wall clock of the zone, daylight saving time included: 09:00 in Berlin is 07:00 UTC in summer.
+      ['2026-07-01T07:30:00Z', { start: '09:00', end: '10:00', timezone: 'Europe/Berlin' }],
+      ['2026-01-05T08:30:00Z', { start: '09:00', end: '10:00', timezone: 'Europe/Berlin' }],
+      // Instants, and Unix seconds as the attribute.
+      ['2026-03-01', { start: '2026-02-01T00:00:00Z', end: '2026-04-01T00:00:00Z' }],
+      [1772323200, { start: '2026-02-01T00:00:00Z', end: '2026-04-01T00:00:00Z' }],
+    ],
+    noMatch: [
+      // The end is excluded.
+      ['2026-01-05T17:00:00Z', { start: '09:00', end: '17:00' }],
+      ['2026-01-05T12:00:00Z', { start: '22:00', end: '06:00' }],
+      ['2026-07-01T08:30:00Z', { start: '09:00', end: '10:00', timezone: 'Europe/Berlin' }],
+      ['2026-04-01T00:00:00Z', { start: '2026-02-01T00:00:00Z', end: '2026-04-01T00:00:00Z' }],
+    ],
+    bad: [
+      ['2026-01-05T10:00:00Z', { start: '9am', end: '17:00' }],
+      ['2026-01-05T10:00:00Z', { start: '09:00', end: '17:00', timezone: 'Mars/Olympus' }],
+      ['2026-01-05T10:00:00Z', { start: '09:00', end: '2026-01-06T00:00:00Z' }],
+      ['2026-01-05T10:00:00Z', ['09:00', '17:00']],
+      ['whenever', { start: '09:00', end: '17:00' }],
+    ],
+  },
 };
 
 describe('condition operators', () => {

@@ -1,5 +1,5 @@
 import { InvalidFlagError } from '../storage/storage.errors';
-import { buildFlag, buildOverride, isOverrideExpired } from './feature-flag.model';
+import { buildFlag, buildOverride, FLAG_LIMITS, isOverrideExpired } from './feature-flag.model';
 
 describe('buildFlag', () => {
   const now = new Date('2025-01-01T00:00:00Z');
@@ -20,6 +20,7 @@ describe('buildFlag', () => {
       variants: [],
       createdAt: now,
       updatedAt: now,
+      version: 1,
     });
   });
 
@@ -101,7 +102,7 @@ describe('buildFlag: matches patterns', () => {
     'refuses %j, which RE2 cannot run, naming the rule',
     (pattern) => {
       expect(() => buildFlag(withPattern(pattern) as never)).toThrow(
-        /flag "ua": the matches pattern of rule "bots" is not supported/,
+        /flag "ua": the matches value of rule "bots" is not supported/,
       );
     },
   );
@@ -109,5 +110,82 @@ describe('buildFlag: matches patterns', () => {
   it('accepts RE2 syntax, catastrophic-looking patterns included', () => {
     expect(buildFlag(withPattern('(a+)+$') as never).rules[0].conditions[0].value).toBe('(a+)+$');
     expect(() => buildFlag(withPattern('(?i)googlebot|bingbot') as never)).not.toThrow();
+  });
+});
+
+describe('buildFlag: time_window values', () => {
+  const withWindow = (value: unknown) => ({
+    key: 'hours',
+    rules: [{ name: 'office', conditions: [{ attribute: 'now', operator: 'time_window', value }] }],
+  });
+
+  it.each([
+    [{ start: '9am', end: '17:00' }],
+    [{ start: '09:00', end: '17:00', timezone: 'Mars/Olympus' }],
+    [{ start: '2026-02-01T00:00:00Z', end: '2026-01-01T00:00:00Z' }],
+    ['09:00-17:00'],
+  ])('refuses %j, naming the rule', (value) => {
+    expect(() => buildFlag(withWindow(value) as never)).toThrow(
+      /flag "hours": the time_window value of rule "office" is not supported/,
+    );
+  });
+
+  it('accepts times of day in a zone and ISO date-times', () => {
+    const office = { start: '09:00', end: '17:30', timezone: 'America/New_York' };
+    expect(buildFlag(withWindow(office) as never).rules[0].conditions[0].value).toEqual(office);
+    const launch = { start: '2026-02-01T00:00:00Z', end: '2026-03-01T00:00:00Z' };
+    expect(() => buildFlag(withWindow(launch) as never)).not.toThrow();
+  });
+});
+
+describe('buildFlag: stored values', () => {
+  it('starts at version 1 and keeps a given version', () => {
+    expect(buildFlag({ key: 'v' }).version).toBe(1);
+    expect(buildFlag({ key: 'v', version: 7 }).version).toBe(7);
+  });
+
+  it.each([
+    [{ key: 'a\u0000b' }, 'key'],
+    [{ key: 'x', name: 'tab\tname' }, 'name'],
+    [{ key: 'x', description: 'ok\nbut \u0000 not' }, 'description'],
+    [{ key: 'x', tags: ['a', 'b\u001b'] }, 'tags.1'],
+    [{ key: 'x', rules: [{}, { priority: 2 ** 31 }] }, 'rules.1.priority'],
+    [
+      { key: 'x', rules: [{ conditions: [{ attribute: 'a\u0000', operator: 'eq', value: 1 }] }] },
+      'rules.0.conditions.0.attribute',
+    ],
+    [{ key: 'x', variants: [{ key: 'v', value: 'a\u0000', weight: 1 }] }, 'variants.0.value'],
+    [{ key: 'x', metadata: [] }, 'metadata'],
+    [{ key: 'x', version: -1 }, 'version'],
+  ])('refuses %j, naming %s', (input, field) => {
+    let caught: unknown;
+    try {
+      buildFlag(input as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidFlagError);
+    expect(caught).toMatchObject({ field });
+    expect((caught as Error).message).toContain(field);
+  });
+
+  it('keeps the limits themselves', () => {
+    const flag = buildFlag({
+      key: 'k'.repeat(FLAG_LIMITS.keyLength),
+      description: 'd'.repeat(FLAG_LIMITS.descriptionLength),
+      rules: [{ priority: 2 ** 31 - 1 }],
+    });
+    expect(flag.rules[0].priority).toBe(2 ** 31 - 1);
+  });
+});
+
+describe('buildOverride: stored values', () => {
+  it('refuses control characters in the entity it targets', () => {
+    expect(() => buildOverride({ flagId: 'f', entityType: 'user', entityId: 'a\u0000' })).toThrow(
+      /entityId must not contain control characters/,
+    );
+    expect(() => buildOverride({ flagId: 'f', entityType: 'u'.repeat(65), entityId: 'a' })).toThrow(
+      /entityType must be at most 64 characters/,
+    );
   });
 });

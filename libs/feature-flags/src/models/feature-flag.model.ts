@@ -1,6 +1,14 @@
-import { newId } from '@gatekeeper/common';
+import {
+  integerProblem,
+  INT32_MAX,
+  INT32_MIN,
+  newId,
+  storedJsonProblem,
+  storedTextProblem,
+} from '@gatekeeper/common';
 import { InvalidFlagError } from '../storage/storage.errors';
 import { patternProblem } from '../evaluation/pattern';
+import { timeWindowProblem } from '../evaluation/time-window';
 
 /**
  * The data model every storage backend persists. Field names are part of the public contract
@@ -35,6 +43,7 @@ export const CONDITION_OPERATORS = [
   'semver_lt',
   'date_after',
   'date_before',
+  'time_window',
 ] as const;
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 
@@ -68,6 +77,11 @@ export interface FlagRule {
   serveValue: JsonValue;
   /** 0–100 of the matching contexts, by targeting key; `null` means everyone (100). */
   rolloutPercentage: number | null;
+  /**
+   * A variant key: when set, a match serves that variant's value (and reports its key as
+   * `variant`) instead of `serveEnabled`/`serveValue`. Absent when unset.
+   */
+  serveVariant?: string;
 }
 
 export interface FlagVariant {
@@ -95,8 +109,19 @@ export interface FeatureFlag {
   metadata: Record<string, JsonValue>;
   rules: FlagRule[];
   variants: FlagVariant[];
+  /**
+   * A variant key: when set, the answer that would serve the flag's default (reason STATIC)
+   * serves that variant's value and reports its key as `variant`. Absent when unset.
+   */
+  defaultVariant?: string;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Optimistic concurrency: 1 when created, +1 on every update. `updateFlag` with a version
+   * writes only if the stored flag still has it (else FlagVersionConflictError). 0 for a flag
+   * whose stored document carries no version (written by litestar-flags).
+   */
+  version: number;
 }
 
 export interface FlagOverride {
@@ -125,28 +150,158 @@ export type CreateFlagInput = Pick<FeatureFlag, 'key'> &
     variants?: CreateVariantInput[];
   };
 
+/**
+ * What `updateFlag` accepts: a flag as read, changed. With `version` the write is a
+ * compare-and-set; without it, the write is unconditional (last writer wins).
+ */
+export type UpdateFlagInput = Omit<FeatureFlag, 'version'> & { version?: number };
+
 export type CreateOverrideInput = Pick<FlagOverride, 'flagId' | 'entityType' | 'entityId'> &
   Partial<Omit<FlagOverride, 'flagId' | 'entityType' | 'entityId'>>;
+
+/*
+ * Limits of what the storages accept, the same on every backend. They fit the smallest column of
+ * any backend (docs/feature-flags/storage-backends.md, "Limits"): `varchar(64)` ids and entity
+ * types, `varchar(255)` keys and names, MySQL `TEXT` (65,535 bytes, 4 per character) for
+ * descriptions, a 32-bit `integer` for priorities; JSON is stored as text and checked by
+ * `storedJsonProblem` (no NUL, which PostgreSQL refuses, no lone surrogates, bounded depth and size).
+ */
+export const FLAG_LIMITS = {
+  /** Flag keys, variant keys, entity ids. */
+  keyLength: 255,
+  /** Flag, rule and override ids (uuids by default). */
+  idLength: 64,
+  entityTypeLength: 64,
+  nameLength: 255,
+  /** Descriptions may span lines (tab, CR, LF). */
+  descriptionLength: 10_000,
+  tagLength: 255,
+  tags: 100,
+  /** Condition attributes and operators. */
+  attributeLength: 255,
+  /** Nesting of any stored JSON value. */
+  jsonDepth: 32,
+  /** Serialized UTF-8 bytes of one value (defaultValue, serveValue, a variant's or override's value). */
+  valueBytes: 4 * 1024 * 1024,
+  /** Serialized UTF-8 bytes of a flag's metadata. */
+  metadataBytes: 64 * 1024,
+  /** Serialized UTF-8 bytes of a rule's conditions. */
+  conditionsBytes: 1024 * 1024,
+} as const;
+
+/**
+ * Whether `key` could name a stored flag (or entity). Reads of any other key answer "not found"
+ * without asking the store: PostgreSQL would fail on a NUL rather than find nothing.
+ */
+export function isStorableKey(key: unknown, maxLength: number = FLAG_LIMITS.keyLength): boolean {
+  return (
+    typeof key === 'string' && key !== '' && storedTextProblem(key, { maxLength }) === undefined
+  );
+}
+
+/** Whether an override lookup could match a stored override (see `isStorableKey`). */
+export function isStorableOverrideRef(
+  flagId: unknown,
+  entityType: unknown,
+  entityId: unknown,
+): boolean {
+  return (
+    isStorableKey(flagId, FLAG_LIMITS.idLength) &&
+    isStorableKey(entityType, FLAG_LIMITS.entityTypeLength) &&
+    isStorableKey(entityId, FLAG_LIMITS.keyLength)
+  );
+}
+
+/** Builds the error of one field; `where` names the flag (and rule or variant) it belongs to. */
+class FieldCheck {
+  constructor(private readonly where: string) {}
+
+  fail(field: string, problem: string): never {
+    throw new InvalidFlagError(`${this.where}${field} ${problem}`, field);
+  }
+
+  text(field: string, value: unknown, maxLength: number, multiline = false): void {
+    const problem = storedTextProblem(value, { maxLength, multiline });
+    if (problem) this.fail(field, problem);
+  }
+
+  key(field: string, value: unknown, maxLength: number): void {
+    if (typeof value === 'string' && value.trim() === '') this.fail(field, 'must not be empty');
+    this.text(field, value, maxLength);
+  }
+
+  optionalText(field: string, value: unknown, maxLength: number, multiline = false): void {
+    if (value !== undefined && value !== null) this.text(field, value, maxLength, multiline);
+  }
+
+  json(field: string, value: unknown, maxLength: number): void {
+    const problem = storedJsonProblem(value, { maxDepth: FLAG_LIMITS.jsonDepth, maxLength });
+    if (problem) this.fail(field, problem);
+  }
+
+  integer(field: string, value: unknown, min = INT32_MIN, max = INT32_MAX): void {
+    const problem = integerProblem(value, { min, max });
+    if (problem) this.fail(field, problem);
+  }
+
+  percentage(field: string, value: unknown): void {
+    if (!isPercentage(value)) this.fail(field, 'must be 0–100');
+  }
+}
 
 /**
  * Normalises input into a complete, validated flag: fills ids, defaults and timestamps. Every
  * backend builds flags through this one function so defaults cannot drift between them.
- * `createdAt` and ids are kept when present (updates and imports); `updatedAt` is always `now`.
+ * `createdAt`, `version` and ids are kept when present (updates and imports); `updatedAt` is always
+ * `now`. Every text, number and JSON field is checked against FLAG_LIMITS.
  * @throws InvalidFlagError when a field cannot be stored as given.
  */
-export function buildFlag(input: CreateFlagInput, now: Date = new Date()): FeatureFlag {
+export function buildFlag(
+  input: CreateFlagInput | UpdateFlagInput,
+  now: Date = new Date(),
+): FeatureFlag {
   const key = input.key;
   if (typeof key !== 'string' || key.trim() === '') {
-    throw new InvalidFlagError('a flag needs a non-empty string key');
+    throw new InvalidFlagError('a flag needs a non-empty string key', 'key');
   }
+  const check: FieldCheck = new FieldCheck(`flag "${printable(key)}": `);
+  check.key('key', key, FLAG_LIMITS.keyLength);
   const flagType = input.flagType ?? 'boolean';
   if (!FLAG_TYPES.includes(flagType)) {
-    throw new InvalidFlagError(`flag "${key}": flagType must be one of ${FLAG_TYPES.join(', ')}`);
+    check.fail('flagType', `must be one of ${FLAG_TYPES.join(', ')}`);
   }
   const status = input.status ?? 'active';
   if (!FLAG_STATUSES.includes(status)) {
-    throw new InvalidFlagError(`flag "${key}": status must be one of ${FLAG_STATUSES.join(', ')}`);
+    check.fail('status', `must be one of ${FLAG_STATUSES.join(', ')}`);
   }
+  if (input.id !== undefined) check.key('id', input.id, FLAG_LIMITS.idLength);
+  check.optionalText('name', input.name, FLAG_LIMITS.nameLength);
+  check.optionalText('description', input.description, FLAG_LIMITS.descriptionLength, true);
+  if (input.defaultEnabled !== undefined && typeof input.defaultEnabled !== 'boolean') {
+    check.fail('defaultEnabled', 'must be a boolean');
+  }
+  check.json('defaultValue', input.defaultValue, FLAG_LIMITS.valueBytes);
+  const tags: unknown = input.tags ?? [];
+  if (!Array.isArray(tags)) check.fail('tags', 'must be an array of strings');
+  if (tags.length > FLAG_LIMITS.tags)
+    check.fail('tags', `must hold at most ${FLAG_LIMITS.tags} tags`);
+  tags.forEach((tag, index) => check.text(`tags.${index}`, tag, FLAG_LIMITS.tagLength));
+  const metadata: unknown = input.metadata ?? {};
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    check.fail('metadata', 'must be an object');
+  }
+  check.json('metadata', metadata, FLAG_LIMITS.metadataBytes);
+  if (input.version !== undefined) check.integer('version', input.version, 0);
+  const rules: unknown = input.rules ?? [];
+  if (!Array.isArray(rules)) check.fail('rules', 'must be an array');
+  const variants: unknown = input.variants ?? [];
+  if (!Array.isArray(variants)) check.fail('variants', 'must be an array');
+  const named = namedValueKeys(
+    check,
+    variants as CreateVariantInput[],
+    input.defaultVariant,
+    rules,
+  );
   return {
     id: input.id ?? newId(),
     key,
@@ -155,13 +310,17 @@ export function buildFlag(input: CreateFlagInput, now: Date = new Date()): Featu
     flagType,
     status,
     defaultEnabled: input.defaultEnabled ?? false,
-    defaultValue: input.defaultValue ?? null,
-    tags: [...(input.tags ?? [])],
-    metadata: structuredClone(input.metadata ?? {}),
-    rules: (input.rules ?? []).map((rule, index) => buildRule(key, rule, index)),
-    variants: (input.variants ?? []).map((variant) => buildVariant(key, variant)),
+    defaultValue: structuredClone(input.defaultValue ?? null),
+    tags: [...(tags as string[])],
+    metadata: structuredClone(metadata as Record<string, JsonValue>),
+    rules: (rules as CreateRuleInput[]).map((rule, index) => buildRule(key, rule, index)),
+    variants: (variants as CreateVariantInput[]).map((variant, index) =>
+      buildVariant(key, variant, index),
+    ),
+    ...(named !== undefined && { defaultVariant: named }),
     createdAt: copyDate(input.createdAt) ?? now,
     updatedAt: now,
+    version: input.version ?? 1,
   };
 }
 
@@ -169,12 +328,21 @@ export function buildFlag(input: CreateFlagInput, now: Date = new Date()): Featu
 export function buildOverride(input: CreateOverrideInput, now: Date = new Date()): FlagOverride {
   for (const field of ['flagId', 'entityType', 'entityId'] as const) {
     if (typeof input[field] !== 'string' || input[field] === '') {
-      throw new InvalidFlagError(`an override needs a non-empty string ${field}`);
+      throw new InvalidFlagError(`an override needs a non-empty string ${field}`, field);
     }
   }
+  const check: FieldCheck = new FieldCheck('override: ');
+  check.text('flagId', input.flagId, FLAG_LIMITS.idLength);
+  check.text('entityType', input.entityType, FLAG_LIMITS.entityTypeLength);
+  check.text('entityId', input.entityId, FLAG_LIMITS.keyLength);
+  if (input.id !== undefined) check.key('id', input.id, FLAG_LIMITS.idLength);
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean') {
+    check.fail('enabled', 'must be a boolean');
+  }
+  check.json('value', input.value, FLAG_LIMITS.valueBytes);
   const expiresAt = copyDate(input.expiresAt) ?? null;
   if (expiresAt !== null && Number.isNaN(expiresAt.getTime())) {
-    throw new InvalidFlagError('override expiresAt must be a valid Date or null');
+    throw new InvalidFlagError('override expiresAt must be a valid Date or null', 'expiresAt');
   }
   return {
     id: input.id ?? newId(),
@@ -195,38 +363,109 @@ export function isOverrideExpired(override: FlagOverride, now: Date = new Date()
 }
 
 function buildRule(flagKey: string, rule: CreateRuleInput, index: number): FlagRule {
+  const check: FieldCheck = new FieldCheck(`flag "${printable(flagKey)}": `);
+  const field = `rules.${index}`;
+  if (typeof rule !== 'object' || rule === null) check.fail(field, 'must be an object');
+  if (rule.id !== undefined) check.key(`${field}.id`, rule.id, FLAG_LIMITS.idLength);
+  check.optionalText(`${field}.name`, rule.name, FLAG_LIMITS.nameLength);
+  check.optionalText(`${field}.description`, rule.description, FLAG_LIMITS.descriptionLength, true);
+  if (rule.priority !== undefined) check.integer(`${field}.priority`, rule.priority);
   const rollout = rule.rolloutPercentage ?? null;
   if (rollout !== null && !isPercentage(rollout)) {
-    throw new InvalidFlagError(`flag "${flagKey}": rolloutPercentage must be 0–100 or null`);
+    check.fail(`${field}.rolloutPercentage`, 'must be 0–100 or null');
   }
-  for (const condition of rule.conditions ?? []) {
-    const problem = condition?.operator === 'matches' ? patternProblem(condition.value) : null;
-    if (problem !== null) {
-      throw new InvalidFlagError(
-        `flag "${flagKey}": the matches pattern of rule "${rule.name ?? index + 1}" is not supported (${problem})`,
-      );
+  for (const flagField of ['enabled', 'serveEnabled'] as const) {
+    if (rule[flagField] !== undefined && typeof rule[flagField] !== 'boolean') {
+      check.fail(`${field}.${flagField}`, 'must be a boolean');
     }
   }
+  check.json(`${field}.serveValue`, rule.serveValue, FLAG_LIMITS.valueBytes);
+  const conditions: unknown = rule.conditions ?? [];
+  if (!Array.isArray(conditions)) check.fail(`${field}.conditions`, 'must be an array');
+  (conditions as unknown[]).forEach((condition, position) => {
+    const where = `${field}.conditions.${position}`;
+    if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
+      check.fail(where, 'must be an object');
+    }
+    const { attribute, operator, value } = condition as Partial<FlagCondition>;
+    // Anything else (a missing attribute, an unknown operator) is stored: it never matches.
+    if (typeof attribute === 'string') {
+      check.text(`${where}.attribute`, attribute, FLAG_LIMITS.attributeLength);
+    }
+    if (typeof operator === 'string') {
+      check.text(`${where}.operator`, operator, FLAG_LIMITS.attributeLength);
+    }
+    const problem =
+      operator === 'matches'
+        ? patternProblem(value)
+        : operator === 'time_window'
+          ? timeWindowProblem(value)
+          : null;
+    if (problem !== null) {
+      throw new InvalidFlagError(
+        `flag "${printable(flagKey)}": the ${operator} value of rule "${printable(rule.name ?? String(index + 1))}" is not supported (${problem})`,
+        `${where}.value`,
+      );
+    }
+  });
+  check.json(`${field}.conditions`, conditions, FLAG_LIMITS.conditionsBytes);
   return {
     id: rule.id ?? newId(),
     name: rule.name ?? `rule-${index + 1}`,
     description: rule.description ?? null,
     priority: rule.priority ?? index,
     enabled: rule.enabled ?? true,
-    conditions: structuredClone(rule.conditions ?? []),
+    conditions: structuredClone(conditions as FlagCondition[]),
     serveEnabled: rule.serveEnabled ?? true,
     serveValue: structuredClone(rule.serveValue ?? null),
     rolloutPercentage: rollout,
+    ...(rule.serveVariant != null && { serveVariant: rule.serveVariant }),
   };
 }
 
-function buildVariant(flagKey: string, variant: CreateVariantInput): FlagVariant {
+/**
+ * Checks the named values (`defaultVariant`, each rule's `serveVariant`): unset (undefined or
+ * null) or the key of one of the flag's variants. Returns the flag's `defaultVariant`, if set.
+ */
+function namedValueKeys(
+  check: FieldCheck,
+  variants: readonly CreateVariantInput[],
+  defaultVariant: unknown,
+  rules: unknown,
+): string | undefined {
+  const known = (field: string, name: unknown): void => {
+    if (name === undefined || name === null) return;
+    if (typeof name !== 'string' || !variants.some((variant) => variant?.key === name)) {
+      check.fail(field, 'must be the key of one of the variants');
+    }
+  };
+  known('defaultVariant', defaultVariant);
+  (rules as Array<Partial<FlagRule> | null>).forEach((rule, index) =>
+    known(`rules.${index}.serveVariant`, rule?.serveVariant),
+  );
+  return (defaultVariant as string | null | undefined) ?? undefined;
+}
+
+function buildVariant(flagKey: string, variant: CreateVariantInput, index: number): FlagVariant {
+  const check: FieldCheck = new FieldCheck(`flag "${printable(flagKey)}": `);
+  const field = `variants.${index}`;
+  if (typeof variant !== 'object' || variant === null) check.fail(field, 'must be an object');
   if (typeof variant.key !== 'string' || variant.key === '') {
-    throw new InvalidFlagError(`flag "${flagKey}": every variant needs a key`);
+    check.fail(`${field}.key`, 'is required: every variant needs a key');
   }
+  check.key(`${field}.key`, variant.key, FLAG_LIMITS.keyLength);
+  if (variant.id !== undefined) check.key(`${field}.id`, variant.id, FLAG_LIMITS.idLength);
+  check.optionalText(`${field}.name`, variant.name, FLAG_LIMITS.nameLength);
+  check.optionalText(
+    `${field}.description`,
+    variant.description,
+    FLAG_LIMITS.descriptionLength,
+    true,
+  );
   if (!isPercentage(variant.weight)) {
-    throw new InvalidFlagError(`flag "${flagKey}": variant "${variant.key}" weight must be 0–100`);
+    check.fail(`${field}.weight`, `(variant "${printable(variant.key)}") must be 0–100`);
   }
+  check.json(`${field}.value`, variant.value, FLAG_LIMITS.valueBytes);
   return {
     id: variant.id ?? newId(),
     key: variant.key,
@@ -243,4 +482,14 @@ function isPercentage(value: unknown): value is number {
 
 function copyDate(value: Date | null | undefined): Date | undefined {
   return value instanceof Date ? new Date(value.getTime()) : undefined;
+}
+
+/** A key as it may appear in a message: controls escaped, long keys cut. */
+function printable(text: string): string {
+  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return shown.replace(
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+    /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -3,6 +3,7 @@ import type {
   CreateOverrideInput,
   FeatureFlag,
   FlagOverride,
+  UpdateFlagInput,
 } from '../models/feature-flag.model';
 
 /**
@@ -13,7 +14,10 @@ import type {
  * - objects returned are fresh copies: mutating them never changes what is stored;
  * - flags and overrides are normalised with `buildFlag` / `buildOverride`;
  * - failures of the underlying store reject the promise (the client turns that into defaults);
- *   only `healthCheck` swallows them.
+ *   only `healthCheck` swallows them;
+ * - input is validated by the model builders (`FLAG_LIMITS`), so every backend refuses the same
+ *   values with InvalidFlagError; a read by a key no flag could have (a NUL, a lone surrogate,
+ *   too long) answers "not found" without asking the store.
  */
 export interface FeatureFlagStorage {
   /** The flag with this key, whatever its status, or `null`. */
@@ -35,11 +39,17 @@ export interface FeatureFlagStorage {
   createFlag(input: CreateFlagInput): Promise<FeatureFlag>;
 
   /**
-   * Replaces the stored flag with the same key (a full replacement: read, change, write back).
-   * `id` and `createdAt` stay those of the stored flag; `updatedAt` becomes now.
+   * Replaces the stored flag with the same key (a full replacement: read, change, write back),
+   * rules and variants included, atomically. `id` and `createdAt` stay those of the stored flag;
+   * `updatedAt` becomes now and `version` the stored version + 1.
+   *
+   * With `flag.version` (what `getFlag` returned) this is a compare-and-set: the write happens only
+   * if the stored flag still has that version. Without `version` it is unconditional (last writer
+   * wins, as before 0.3). `modifyFlag` wraps the read-change-write cycle with retries.
    * @throws FlagNotFoundError when no flag has this key.
+   * @throws FlagVersionConflictError when `flag.version` is not the stored version.
    */
-  updateFlag(flag: FeatureFlag): Promise<FeatureFlag>;
+  updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag>;
 
   /** Deletes the flag and all its overrides; `false` when there was no such flag. */
   deleteFlag(key: string): Promise<boolean>;

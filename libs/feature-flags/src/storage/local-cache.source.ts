@@ -1,4 +1,10 @@
-import { TtlCache, type MaybePromise, type TtlCacheEntry } from '@gatekeeper/common';
+import {
+  TtlCache,
+  type CacheResult,
+  type GatekeeperMetrics,
+  type MaybePromise,
+  type TtlCacheEntry,
+} from '@gatekeeper/common';
 import { copyContext, overrideEntityId } from '../evaluation/evaluation-context';
 import type { EvaluationContext } from '../models/evaluation.model';
 import {
@@ -47,6 +53,8 @@ export class LocalCacheFlagSource implements FlagSource {
     ttlMs: number,
     maxEntries: number,
     private readonly now: () => number,
+    /** Counts flag lookups (override lookups are not counted). */
+    private readonly metrics?: GatekeeperMetrics,
   ) {
     const onEvict = (cacheKey: string, entry: Entry) => this.unindex(cacheKey, entry);
     this.cache = new TtlCache<Cached>({ ttlMs, maxEntries, now, onEvict });
@@ -61,6 +69,7 @@ export class LocalCacheFlagSource implements FlagSource {
     const entry = this.flags.get(key);
     if (entry !== undefined && entry.expiresAt > now) {
       entry.used = true;
+      this.countFlag('hit');
       return this.overridesOf(entry.value as FeatureFlag | null, this.hit(), context, now);
     }
     const snapshot = copyContext(context);
@@ -82,8 +91,12 @@ export class LocalCacheFlagSource implements FlagSource {
     const expired = new Map<string, Entry | undefined>();
     for (const key of keys) {
       const entry = this.flags.get(key);
-      if (entry === undefined || entry.expiresAt <= now) expired.set(key, entry);
-      else add(key, entry.value, this.hit());
+      if (entry === undefined || entry.expiresAt <= now) {
+        expired.set(key, entry);
+      } else {
+        add(key, entry.value, this.hit());
+        this.countFlag('hit');
+      }
     }
     if (expired.size === 0) return reads;
     const epoch = this.epoch;
@@ -93,10 +106,15 @@ export class LocalCacheFlagSource implements FlagSource {
         const flag = loaded.get(key) ?? null;
         if (epoch === this.epoch) this.index([key], this.cache.set(JSON.stringify([key]), flag));
         add(key, flag, 'fresh');
+        this.countFlag('miss');
       }
     } catch (error) {
-      if ([...expired.values()].includes(undefined)) throw error;
-      for (const [key, entry] of expired) add(key, entry!.value, 'stale');
+      const served = ![...expired.values()].includes(undefined);
+      for (const [key, entry] of expired) {
+        this.countFlag(served ? 'stale' : 'miss');
+        if (served) add(key, entry!.value, 'stale');
+      }
+      if (!served) throw error;
     }
     return reads;
   }
@@ -224,6 +242,7 @@ export class LocalCacheFlagSource implements FlagSource {
       return this.readThrough<T>(lookup, entry, assumeAbsent);
     }
     entry.used = true;
+    if (lookup.length === 1) this.countFlag('hit');
     return { value: entry.value as T, freshness: this.hit() };
   }
 
@@ -243,12 +262,20 @@ export class LocalCacheFlagSource implements FlagSource {
         loading = this.load(cacheKey, lookup);
         this.loading.set(cacheKey, loading);
       }
-      return { value: (await loading) as T, freshness: 'fresh' };
+      const value = (await loading) as T;
+      if (lookup.length === 1) this.countFlag('miss');
+      return { value, freshness: 'fresh' };
     } catch (error) {
+      const served = expired !== undefined || assumeAbsent;
+      if (lookup.length === 1) this.countFlag(served ? 'stale' : 'miss');
       if (expired !== undefined) return { value: expired.value as T, freshness: 'stale' };
       if (assumeAbsent) return { value: null as T, freshness: 'stale' };
       throw error;
     }
+  }
+
+  private countFlag(result: CacheResult): void {
+    this.metrics?.cacheRequest('feature_flags', result);
   }
 
   private async load(cacheKey: string, lookup: Lookup): Promise<Cached> {

@@ -10,10 +10,17 @@ import {
   type CreateOverrideInput,
   type FeatureFlag,
   type FlagOverride,
+  type UpdateFlagInput,
 } from '../models/feature-flag.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import {
+  FlagsChangedListeners,
+  type FlagsChanged,
+  type FlagsChangedListener,
+} from './flag-changes';
 import { declaredFlagSources } from './flag-source';
 import { LocalCacheFlagSource } from './local-cache.source';
+import { FlagVersionConflictError } from './storage.errors';
 
 /**
  * `ttl`: seconds a flag (or an override lookup) is answered from process memory without asking the
@@ -42,6 +49,7 @@ export class LocalCacheFeatureFlagStorage
   implements FeatureFlagStorage
 {
   private readonly source: LocalCacheFlagSource;
+  private readonly changes = new FlagsChangedListeners();
 
   constructor(
     readonly inner: FeatureFlagStorage,
@@ -50,7 +58,13 @@ export class LocalCacheFeatureFlagStorage
     super(options.invalidation);
     const maxEntries = options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES;
     const now = options.now ?? Date.now;
-    this.source = new LocalCacheFlagSource(inner, options.ttl * 1000, maxEntries, now);
+    this.source = new LocalCacheFlagSource(
+      inner,
+      options.ttl * 1000,
+      maxEntries,
+      now,
+      options.metrics,
+    );
     declaredFlagSources.declare(this, LocalCacheFeatureFlagStorage, this.source);
   }
 
@@ -61,6 +75,16 @@ export class LocalCacheFeatureFlagStorage
 
   invalidateAll(): void {
     this.source.invalidateAll();
+    this.changes.emit({ kind: 'all' });
+  }
+
+  /**
+   * Calls `listener` after each change this cache applies: writes made through it and, over the
+   * invalidation bus, writes made by other instances (`GatekeeperProvider` turns them into
+   * OpenFeature change events). Returns a function that removes the listener.
+   */
+  onFlagsChanged(listener: FlagsChangedListener): () => void {
+    return this.changes.add(listener);
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
@@ -96,8 +120,18 @@ export class LocalCacheFeatureFlagStorage
     return flag;
   }
 
-  async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
-    const updated = await this.inner.updateFlag(flag);
+  /**
+   * The compare-and-set is the wrapped storage's. A conflict means the copy read here was stale:
+   * it is dropped, so that the next read (a `modifyFlag` retry) asks the storage.
+   */
+  async updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag> {
+    let updated: FeatureFlag;
+    try {
+      updated = await this.inner.updateFlag(flag);
+    } catch (error) {
+      if (error instanceof FlagVersionConflictError) this.source.invalidateFlag(flag.key);
+      throw error;
+    }
     await this.changed({ t: 'flag', key: updated.key });
     return updated;
   }
@@ -131,17 +165,21 @@ export class LocalCacheFeatureFlagStorage
   }
 
   protected invalidate(invalidation: Invalidation | null): void {
+    let change: FlagsChanged | undefined;
     if (invalidation?.t === 'flag' && typeof invalidation.key === 'string') {
       const { key, id } = invalidation;
       this.source.invalidateFlag(key, typeof id === 'string' ? id : undefined);
+      change = { kind: 'flag', key };
     } else if (invalidation?.t === 'override') {
       const { flagId, entityType, entityId } = invalidation;
       // Lookups of other entity types are never cached.
       if (isOverrideEntityType(entityType)) {
         this.source.invalidateOverride(String(flagId), entityType, String(entityId));
       }
+      change = { kind: 'override', flagId: String(flagId) };
     } else {
-      this.source.invalidateAll();
+      this.invalidateAll();
     }
+    if (change && this.changes.size > 0) this.changes.emit(change);
   }
 }

@@ -5,11 +5,13 @@ import {
   buildFlag,
   buildOverride,
   isOverrideExpired,
+  isStorableKey,
   OVERRIDE_ENTITY_TYPES,
   type CreateFlagInput,
   type CreateOverrideInput,
   type FeatureFlag,
   type FlagOverride,
+  type UpdateFlagInput,
 } from '../models/feature-flag.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import {
@@ -18,7 +20,11 @@ import {
   type FlagInputs,
   type FlagRead,
 } from './flag-source';
-import { FlagAlreadyExistsError, FlagNotFoundError } from './storage.errors';
+import {
+  FlagAlreadyExistsError,
+  FlagNotFoundError,
+  FlagVersionConflictError,
+} from './storage.errors';
 
 /** flagId → entityType → entityId → override: lookups build no key string. */
 type OverridesByFlag = Map<string, Map<string, Map<string, FlagOverride>>>;
@@ -67,16 +73,25 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
-    const flag = buildFlag(input);
+    const flag = buildFlag({ ...input, version: 1 });
     if (this.flags.has(flag.key)) throw new FlagAlreadyExistsError(flag.key);
     this.flags.set(flag.key, flag);
     return deepCopy(flag);
   }
 
-  async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
-    const stored = this.flags.get(flag.key);
+  async updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag> {
+    // No await between the check and the write: the compare-and-set is atomic.
+    const stored = isStorableKey(flag.key) ? this.flags.get(flag.key) : undefined;
     if (!stored) throw new FlagNotFoundError(flag.key);
-    const updated = buildFlag({ ...flag, id: stored.id, createdAt: stored.createdAt });
+    if (flag.version !== undefined && flag.version !== stored.version) {
+      throw new FlagVersionConflictError(flag.key, flag.version, stored.version);
+    }
+    const updated = buildFlag({
+      ...flag,
+      id: stored.id,
+      createdAt: stored.createdAt,
+      version: stored.version + 1,
+    });
     this.flags.set(updated.key, updated);
     return deepCopy(updated);
   }

@@ -23,6 +23,8 @@ interface RuleDocument {
   serve_enabled: boolean;
   serve_value: JsonValue;
   rollout_percentage: number | null;
+  /** Ours (named values); litestar-flags ignores it. Written only when set. */
+  serve_variant?: string;
 }
 
 /** Variants need no renaming: the document's fields are the model's. */
@@ -41,8 +43,15 @@ interface FlagDocument {
   metadata: Record<string, JsonValue>;
   rules: RuleDocument[];
   variants: VariantDocument[];
+  /** Ours (named values); litestar-flags ignores it. Written only when set. */
+  default_variant?: string;
   created_at: string | null;
   updated_at: string | null;
+  /**
+   * Ours, not litestar-flags' (which ignores it when reading and drops it when writing): the
+   * optimistic-concurrency version. A document without it reads as version 0.
+   */
+  version?: number;
 }
 
 interface OverrideDocument {
@@ -57,7 +66,11 @@ interface OverrideDocument {
   updated_at: string | null;
 }
 
-export function serializeFlag(flag: FeatureFlag): string {
+/**
+ * `createdAt`: the stored `created_at` text to keep as it is (a document litestar-flags wrote
+ * carries microseconds, which a Date cannot hold).
+ */
+export function serializeFlag(flag: FeatureFlag, raw: { createdAt?: unknown } = {}): string {
   const document: FlagDocument = {
     id: flag.id,
     key: flag.key,
@@ -79,6 +92,7 @@ export function serializeFlag(flag: FeatureFlag): string {
       serve_enabled: rule.serveEnabled,
       serve_value: rule.serveValue,
       rollout_percentage: rule.rolloutPercentage,
+      ...(rule.serveVariant != null && { serve_variant: rule.serveVariant }),
     })),
     variants: flag.variants.map((variant) => ({
       id: variant.id,
@@ -88,8 +102,10 @@ export function serializeFlag(flag: FeatureFlag): string {
       value: variant.value,
       weight: variant.weight,
     })),
-    created_at: flag.createdAt.toISOString(),
+    ...(flag.defaultVariant != null && { default_variant: flag.defaultVariant }),
+    created_at: keptTimestamp(raw.createdAt, flag.createdAt) ?? flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
+    version: flag.version,
   };
   return JSON.stringify(document);
 }
@@ -114,8 +130,12 @@ export function parseFlag(json: string): FeatureFlag {
     metadata: document.metadata ?? {},
     rules: (document.rules ?? []).map(parseRule),
     variants: (document.variants ?? []).map(parseVariant),
+    ...(typeof document.default_variant === 'string' && {
+      defaultVariant: document.default_variant,
+    }),
     createdAt: parseTimestamp(document.created_at) ?? new Date(0),
     updatedAt: parseTimestamp(document.updated_at) ?? new Date(0),
+    version: Number.isSafeInteger(document.version) ? document.version! : 0,
   };
 }
 
@@ -130,6 +150,7 @@ function parseRule(document: Partial<RuleDocument>, index: number): FlagRule {
     serveEnabled: document.serve_enabled ?? true,
     serveValue: document.serve_value ?? null,
     rolloutPercentage: document.rollout_percentage ?? null,
+    ...(typeof document.serve_variant === 'string' && { serveVariant: document.serve_variant }),
   };
 }
 
@@ -173,6 +194,12 @@ export function parseOverride(json: string): FlagOverride {
     createdAt: parseTimestamp(document.created_at) ?? new Date(0),
     updatedAt: parseTimestamp(document.updated_at) ?? new Date(0),
   };
+}
+
+/** `text` when it is a timestamp that reads as `date` (to the millisecond), else undefined. */
+function keptTimestamp(text: unknown, date: Date): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  return parseTimestamp(text)?.getTime() === date.getTime() ? text : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, LuaScript, quitRedis } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_REDIS_PREFIX } from '../feature-flags.constants';
@@ -5,10 +6,13 @@ import {
   buildFlag,
   buildOverride,
   isOverrideExpired,
+  isStorableKey,
+  isStorableOverrideRef,
   type CreateFlagInput,
   type CreateOverrideInput,
   type FeatureFlag,
   type FlagOverride,
+  type UpdateFlagInput,
 } from '../models/feature-flag.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import { parseFlag, parseOverride, serializeFlag, serializeOverride } from './redis.codec';
@@ -16,6 +20,7 @@ import {
   FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
+  FlagVersionConflictError,
 } from './storage.errors';
 
 /** Options of `new RedisFeatureFlagStorage(redis, options)`. */
@@ -52,26 +57,33 @@ return 1
 `);
 
 /**
- * KEYS: flag, index. ARGV: document, key, id of the flag the update was built from.
- * 1 when written, 0 when the flag is gone, -1 when it was deleted and created again meanwhile.
+ * The compare-and-set of `updateFlag`. KEYS: flag, index. ARGV: document, key, SHA-1 of the stored
+ * document the update was checked against. Writes only if the stored document is still exactly
+ * that one, byte for byte: a write by anyone in between (Gatekeeper, which bumps `version`, or
+ * litestar-flags, which keeps none) makes it answer -1 and the caller checks again.
+ * 1 when written, 0 when the flag is gone, -1 when it changed.
  */
 const UPDATE_FLAG = new LuaScript(`
 local stored = redis.call('GET', KEYS[1])
 if not stored then return 0 end
-if cjson.decode(stored).id ~= ARGV[3] then return -1 end
+if redis.sha1hex(stored) ~= ARGV[3] then return -1 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[2])
 return 1
 `);
 
-/** KEYS: flag, index. ARGV: key, prefix. Deletes the flag and its overrides; 1 or 0. */
+/**
+ * KEYS: flag, index. ARGV: key, prefix. Deletes the flag and the overrides its index lists;
+ * answers the deleted flag's id, or 0 when there was no such flag.
+ */
 const DELETE_FLAG = new LuaScript(`
 local stored = redis.call('GET', KEYS[1])
 if not stored then
   redis.call('SREM', KEYS[2], ARGV[1])
   return 0
 end
-local overrides = ARGV[2] .. 'flag_overrides:' .. cjson.decode(stored).id
+local id = cjson.decode(stored).id
+local overrides = ARGV[2] .. 'flag_overrides:' .. id
 local members = redis.call('ZRANGE', overrides, 0, -1)
 -- unpack() is limited by the Lua stack: delete in slices.
 for i = 1, #members, 500 do
@@ -79,6 +91,17 @@ for i = 1, #members, 500 do
 end
 redis.call('DEL', KEYS[1], overrides)
 redis.call('SREM', KEYS[2], ARGV[1])
+return id
+`);
+
+/**
+ * KEYS: override, the flag's override index. ARGV: the document read. Deletes the override only
+ * if it is still that document (a new one may have replaced it since); 1 or 0.
+ */
+const DELETE_EXPIRED_OVERRIDE = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
 return 1
 `);
 
@@ -132,12 +155,13 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
+    if (!isStorableKey(key)) return null;
     const document = await this.client().get(this.flagKey(key));
     return document === null ? null : parseFlag(document);
   }
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
-    const unique = [...new Set(keys)];
+    const unique = [...new Set(keys)].filter((key) => isStorableKey(key));
     const found = new Map<string, FeatureFlag>();
     if (unique.length === 0) return found;
     const documents = await this.client().mget(unique.map((key) => this.flagKey(key)));
@@ -161,15 +185,24 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     entityType: string,
     entityId: string,
   ): Promise<FlagOverride | null> {
-    const document = await this.client().get(this.overrideKey(flagId, entityType, entityId));
+    if (!isStorableOverrideRef(flagId, entityType, entityId)) return null;
+    const key = this.overrideKey(flagId, entityType, entityId);
+    const document = await this.client().get(key);
     if (document === null) return null;
     const override = parseOverride(document);
-    // The TTL removes it soon; until then, our clock and Redis' may disagree by a few ms.
-    return isOverrideExpired(override) ? null : override;
+    if (!isOverrideExpired(override)) return override;
+    // Ours carry a TTL and vanish by themselves; litestar-flags writes an expired override
+    // without one and deletes it when read, which its readers and ours now both do.
+    await DELETE_EXPIRED_OVERRIDE.run(
+      this.client(),
+      [key, this.overrideIndexKey(flagId)],
+      [document],
+    );
+    return null;
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
-    const flag = buildFlag(input);
+    const flag = buildFlag({ ...input, version: 1 });
     const created = await CREATE_FLAG.run(
       this.client(),
       [this.flagKey(flag.key), this.flagsKey()],
@@ -179,17 +212,41 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     return flag;
   }
 
-  async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
-    // Read, rebuild, write back only if the flag is still the one read: a delete and re-create
-    // in between makes us start over rather than overwrite the new flag with the old identity.
+  /**
+   * Checks the caller's version against the stored document here, then writes with UPDATE_FLAG,
+   * which applies only if that document has not changed since (same SHA-1). A document without a
+   * version (last written by litestar-flags) reads as version 0; for it the caller's `updatedAt`
+   * must also be the stored one (to the millisecond, what a read gives back), which catches a
+   * litestar-flags write made after the caller read the flag.
+   */
+  async updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag> {
+    if (!isStorableKey(flag.key)) throw new FlagNotFoundError(flag.key);
     for (;;) {
-      const stored = await this.getFlag(flag.key);
-      if (!stored) throw new FlagNotFoundError(flag.key);
-      const updated = buildFlag({ ...flag, id: stored.id, createdAt: stored.createdAt });
+      // The raw bytes: their hash must be the one Redis computes of the stored value.
+      const bytes = await this.client().getBuffer(this.flagKey(flag.key));
+      if (bytes === null) throw new FlagNotFoundError(flag.key);
+      const document = bytes.toString('utf8');
+      const stored = parseFlag(document);
+      if (flag.version !== undefined) {
+        const stale =
+          flag.version !== stored.version ||
+          (stored.version === 0 && flag.updatedAt?.getTime() !== stored.updatedAt.getTime());
+        if (stale) throw new FlagVersionConflictError(flag.key, flag.version, stored.version);
+      }
+      const updated = buildFlag({
+        ...flag,
+        id: stored.id,
+        createdAt: stored.createdAt,
+        version: stored.version + 1,
+      });
       const result = await UPDATE_FLAG.run(
         this.client(),
         [this.flagKey(flag.key), this.flagsKey()],
-        [serializeFlag(updated), flag.key, stored.id],
+        [
+          serializeFlag(updated, { createdAt: createdAtText(document) }),
+          flag.key,
+          createHash('sha1').update(bytes).digest('hex'),
+        ],
       );
       if (result === 1) return updated;
       if (result === 0) throw new FlagNotFoundError(flag.key);
@@ -197,12 +254,31 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
   }
 
   async deleteFlag(key: string): Promise<boolean> {
-    const deleted = await DELETE_FLAG.run(
+    if (!isStorableKey(key)) return false;
+    const id = await DELETE_FLAG.run(
       this.client(),
       [this.flagKey(key), this.flagsKey()],
       [key, this.prefix],
     );
-    return deleted === 1;
+    if (typeof id !== 'string') return false;
+    await this.deleteUnindexedOverrides(id);
+    return true;
+  }
+
+  /**
+   * Overrides another writer (litestar-flags) stored for a deleted flag are not in our index:
+   * find them with SCAN, in batches, so Redis is never blocked for the whole keyspace. Not atomic
+   * with the delete, and it need not be: an override of a flag id that no longer exists is never
+   * read (a flag created again gets a new id).
+   */
+  private async deleteUnindexedOverrides(flagId: string): Promise<void> {
+    const pattern = `${globEscape(`${this.prefix}override:${flagId}:`)}*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client().scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length > 0) await this.client().unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
@@ -230,6 +306,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
   }
 
   async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
+    if (!isStorableOverrideRef(flagId, entityType, entityId)) return false;
     const key = this.overrideKey(flagId, entityType, entityId);
     const results = await this.client()
       .multi()
@@ -277,4 +354,14 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
   private overrideIndexKey(flagId: string): string {
     return `${this.prefix}flag_overrides:${flagId}`;
   }
+}
+
+/** The stored `created_at` text, kept on update at the precision its writer gave it. */
+function createdAtText(document: string): unknown {
+  return (JSON.parse(document) as { created_at?: unknown }).created_at;
+}
+
+/** `text` as a SCAN/KEYS glob matching itself only. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -24,7 +24,62 @@ export class FlagNotFoundError extends FeatureFlagStorageError {
   }
 }
 
-/** Input that cannot be stored as given (empty key, rollout outside 0–100, …). */
+/**
+ * Input that cannot be stored as given (empty key, rollout outside 0–100, a control character in
+ * a name, a priority beyond 32 bits, …). The same input is refused on every backend.
+ */
 export class InvalidFlagError extends FeatureFlagStorageError {
   override readonly name = 'InvalidFlagError';
+
+  /** @param field the offending field, as a path (`rules.0.priority`), when there is one. */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `updateFlag` with a `version` that is no longer the stored one: someone else changed the flag
+ * since it was read. Read it again, apply the change again (`modifyFlag` does both) or give up.
+ */
+export class FlagVersionConflictError extends FeatureFlagStorageError {
+  override readonly name = 'FlagVersionConflictError';
+
+  constructor(
+    readonly key: string,
+    /** The version the update was based on. */
+    readonly expected: number,
+    /** The version stored now. */
+    readonly actual: number,
+  ) {
+    super(
+      `feature flag "${key}" was changed concurrently: expected version ${expected}, found ${actual}`,
+    );
+  }
+}
+
+/** An edit helper (`updateRule`, `removeRule`) named a rule id the flag does not have. */
+export class FlagRuleNotFoundError extends FeatureFlagStorageError {
+  override readonly name = 'FlagRuleNotFoundError';
+
+  constructor(
+    readonly key: string,
+    readonly ruleId: string,
+  ) {
+    super(`feature flag "${key}" has no rule with id "${ruleId}"`);
+  }
+}
+
+/** An edit helper (`updateVariant`, `removeVariant`) named a variant key the flag does not have. */
+export class FlagVariantNotFoundError extends FeatureFlagStorageError {
+  override readonly name = 'FlagVariantNotFoundError';
+
+  constructor(
+    readonly key: string,
+    readonly variantKey: string,
+  ) {
+    super(`feature flag "${key}" has no variant "${variantKey}"`);
+  }
 }

@@ -41,6 +41,8 @@ export class FlagView {
   @ApiProperty({ type: [VariantView] }) variants!: VariantView[];
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
+  @ApiProperty({ description: '1 when created, +1 on every change; the ETag of the flag' })
+  version!: number;
 }
 
 export class OverrideView {

@@ -1,10 +1,12 @@
 import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { EvaluationDetails, FeatureFlag, FlagOverride } from '@gatekeeper/feature-flags';
 import {
+  applyDecorators,
   Body,
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   HttpStatus,
   Param,
@@ -12,16 +14,20 @@ import {
   Post,
   Put,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPreconditionFailedResponse,
   ApiTags,
+  type ApiResponseNoStatusOptions,
 } from '@nestjs/swagger';
 import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
@@ -32,14 +38,46 @@ import { OverrideParamsDto } from './dto/override-params.dto';
 import { RuleDto } from './dto/rule.dto';
 import { UpdateFlagDto } from './dto/update-flag.dto';
 import { UpdateRuleDto } from './dto/update-rule.dto';
+import { FlagETagInterceptor, IfMatch } from './flag-etag';
 import { EvaluationView, FlagView, OverrideView } from './flag.view';
 import { FlagsAdminService } from './flags-admin.service';
 
 const READ = 'Scope `flags:read` (or `flags:write`).';
 const WRITE = 'Scope `flags:write`.';
 
+/** A flag in the body, its version as `ETag`. */
+const FLAG_RESPONSE: ApiResponseNoStatusOptions = {
+  type: FlagView,
+  headers: {
+    ETag: {
+      description: 'The flag version as a strong entity tag, e.g. `"3"`: send it back in If-Match',
+      schema: { type: 'string' },
+    },
+  },
+};
+
+/** If-Match on a write: 412 when the flag is no longer at that version; 409 when retries run out. */
+function Conditional(): MethodDecorator {
+  return applyDecorators(
+    ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description:
+        'The ETag of the flag the change is based on (or `*`). Without it the change is ' +
+        're-applied to the current flag when another admin changed it meanwhile.',
+    }),
+    ApiPreconditionFailedResponse({
+      description: 'If-Match does not name the current version: read the flag again',
+    }),
+    ApiConflictResponse({
+      description: 'Without If-Match: other writers kept changing the flag through every retry',
+    }),
+  );
+}
+
 @ApiTags('admin: flags')
 @ApiKeyProtected()
+@UseInterceptors(FlagETagInterceptor)
 @Controller('admin/flags')
 export class FlagsAdminController {
   constructor(private readonly flags: FlagsAdminService) {}
@@ -55,7 +93,7 @@ export class FlagsAdminController {
   @Post()
   @RequireScopes(Scopes.flagsWrite)
   @ApiOperation({ summary: 'Create a flag', description: WRITE })
-  @ApiCreatedResponse({ type: FlagView })
+  @ApiCreatedResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid flag; nothing is stored' })
   @ApiConflictResponse({ description: 'A flag with this key exists' })
   create(@Body() body: CreateFlagDto): Promise<FeatureFlag> {
@@ -65,7 +103,7 @@ export class FlagsAdminController {
   @Get(':key')
   @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
   @ApiOperation({ summary: 'One flag, whatever its status', description: READ })
-  @ApiOkResponse({ type: FlagView })
+  @ApiOkResponse(FLAG_RESPONSE)
   @ApiNotFoundResponse({ description: 'No such flag' })
   get(@Param('key') key: string): Promise<FeatureFlag> {
     return this.flags.get(key);
@@ -77,11 +115,16 @@ export class FlagsAdminController {
     summary: 'Change a flag',
     description: `${WRITE} \`status: "inactive"\` turns it off for everyone (it serves its default).`,
   })
-  @ApiOkResponse({ type: FlagView })
+  @ApiOkResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag' })
-  update(@Param('key') key: string, @Body() body: UpdateFlagDto): Promise<FeatureFlag> {
-    return this.flags.update(key, body);
+  @Conditional()
+  update(
+    @Param('key') key: string,
+    @Body() body: UpdateFlagDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<FeatureFlag> {
+    return this.flags.update(key, body, IfMatch.parse(ifMatch));
   }
 
   @Delete(':key')
@@ -90,8 +133,10 @@ export class FlagsAdminController {
   @ApiOperation({ summary: 'Delete a flag and its overrides', description: WRITE })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag' })
-  delete(@Param('key') key: string): Promise<void> {
-    return this.flags.delete(key);
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag of the flag (or `*`)' })
+  @ApiPreconditionFailedResponse({ description: 'If-Match does not name the current version' })
+  delete(@Param('key') key: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+    return this.flags.delete(key, IfMatch.parse(ifMatch));
   }
 
   @Post(':key/rules')
@@ -100,11 +145,19 @@ export class FlagsAdminController {
     summary: 'Add a targeting rule',
     description: `${WRITE} Names are unique per flag.`,
   })
-  @ApiCreatedResponse({ type: FlagView })
+  @ApiCreatedResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid rule; nothing is stored' })
-  @ApiConflictResponse({ description: 'The flag has a rule with this name' })
-  addRule(@Param('key') key: string, @Body() body: RuleDto): Promise<FeatureFlag> {
-    return this.flags.addRule(key, body);
+  @Conditional()
+  @ApiConflictResponse({
+    description:
+      'The flag has a rule with this name, or (without If-Match) the flag kept changing through every retry',
+  })
+  addRule(
+    @Param('key') key: string,
+    @Body() body: RuleDto,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<FeatureFlag> {
+    return this.flags.addRule(key, body, IfMatch.parse(ifMatch));
   }
 
   @Patch(':key/rules/:rule')
@@ -113,24 +166,31 @@ export class FlagsAdminController {
     summary: 'Change a rule (by name or id)',
     description: `${WRITE} E.g. \`{"rolloutPercentage": 50}\` widens a rollout.`,
   })
-  @ApiOkResponse({ type: FlagView })
+  @ApiOkResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag or rule' })
+  @Conditional()
   updateRule(
     @Param('key') key: string,
     @Param('rule') rule: string,
     @Body() body: UpdateRuleDto,
+    @Headers('if-match') ifMatch?: string,
   ): Promise<FeatureFlag> {
-    return this.flags.updateRule(key, rule, body);
+    return this.flags.updateRule(key, rule, body, IfMatch.parse(ifMatch));
   }
 
   @Delete(':key/rules/:rule')
   @RequireScopes(Scopes.flagsWrite)
   @ApiOperation({ summary: 'Remove a rule (by name or id)', description: WRITE })
-  @ApiOkResponse({ type: FlagView })
+  @ApiOkResponse(FLAG_RESPONSE)
   @ApiNotFoundResponse({ description: 'No such flag or rule' })
-  deleteRule(@Param('key') key: string, @Param('rule') rule: string): Promise<FeatureFlag> {
-    return this.flags.deleteRule(key, rule);
+  @Conditional()
+  deleteRule(
+    @Param('key') key: string,
+    @Param('rule') rule: string,
+    @Headers('if-match') ifMatch?: string,
+  ): Promise<FeatureFlag> {
+    return this.flags.deleteRule(key, rule, IfMatch.parse(ifMatch));
   }
 
   @Get(':key/overrides/:entityType/:entityId')

@@ -1,11 +1,14 @@
 import {
   FeatureFlagClient,
+  FlagVersionConflictError,
   InjectFeatureFlagStorage,
+  modifyFlag,
   type EvaluationDetails,
   type FeatureFlag,
   type FeatureFlagStorage,
   type FlagOverride,
   type FlagRule,
+  type FlagChange,
   type FlagType,
   type JsonValue,
 } from '@gatekeeper/feature-flags';
@@ -22,10 +25,16 @@ import type { OverrideParamsDto } from './dto/override-params.dto';
 import type { RuleDto } from './dto/rule.dto';
 import type { UpdateFlagDto } from './dto/update-flag.dto';
 import type { UpdateRuleDto } from './dto/update-rule.dto';
+import { IfMatch } from './flag-etag';
 
 /**
  * Flag administration on top of the configured `FeatureFlagStorage`. Every change is checked in
  * full first and then written with a single storage call, so a refused request changes nothing.
+ *
+ * Changes are compare-and-set writes on the flag's version. Without `If-Match` they go through
+ * `modifyFlag`: a concurrent change makes them read again and re-apply (so 20 concurrent rule adds
+ * keep 20 rules), and only a race lost on every retry surfaces (FlagVersionConflictError → 409).
+ * With `If-Match` the client's copy is the base: a flag at another version is 412, at once.
  */
 @Injectable()
 export class FlagsAdminService {
@@ -56,53 +65,67 @@ export class FlagsAdminService {
     return this.storage.createFlag(input);
   }
 
-  async update(key: string, changes: UpdateFlagDto): Promise<FeatureFlag> {
-    const flag = await this.get(key);
-    const next: FeatureFlag = { ...flag, ...withoutUndefined(changes) } as FeatureFlag;
-    if (changes.flagType !== undefined || changes.defaultValue !== undefined) {
-      assertFits(next.flagType, 'defaultValue', next.defaultValue);
-    }
-    assertVariantWeights(changes.variants);
-    return this.storage.updateFlag(next);
+  update(key: string, changes: UpdateFlagDto, ifMatch?: IfMatch): Promise<FeatureFlag> {
+    return this.modify(key, ifMatch, (flag) => {
+      const next: FeatureFlag = { ...flag, ...withoutUndefined(changes) } as FeatureFlag;
+      if (changes.flagType !== undefined || changes.defaultValue !== undefined) {
+        assertFits(next.flagType, 'defaultValue', next.defaultValue);
+      }
+      assertVariantWeights(changes.variants);
+      return next;
+    });
   }
 
-  async delete(key: string): Promise<void> {
+  /**
+   * With If-Match the version is checked first; the delete itself is not conditional (the storage
+   * contract has no conditional delete), so a change landing in between is not detected.
+   */
+  async delete(key: string, ifMatch?: IfMatch): Promise<void> {
+    if (ifMatch) ifMatch.check(await this.get(key));
     if (!(await this.storage.deleteFlag(key))) {
       throw new NotFoundException(`no feature flag with key "${key}"`);
     }
   }
 
-  async addRule(key: string, input: RuleDto): Promise<FeatureFlag> {
-    const flag = await this.get(key);
-    if (flag.rules.some((rule) => rule.name === input.name)) {
-      throw new ConflictException(`flag "${key}" already has a rule named "${input.name}"`);
-    }
-    assertFits(flag.flagType, 'serveValue', input.serveValue);
-    const priority = input.priority ?? Math.max(-1, ...flag.rules.map((r) => r.priority)) + 1;
-    // The storage fills ids and defaults for the new rule, exactly as on createFlag.
-    const rules = [...flag.rules, { ...input, priority }] as FlagRule[];
-    return this.storage.updateFlag({ ...flag, rules });
+  addRule(key: string, input: RuleDto, ifMatch?: IfMatch): Promise<FeatureFlag> {
+    return this.modify(key, ifMatch, (flag) => {
+      if (flag.rules.some((rule) => rule.name === input.name)) {
+        throw new ConflictException(`flag "${key}" already has a rule named "${input.name}"`);
+      }
+      assertFits(flag.flagType, 'serveValue', input.serveValue);
+      const priority = input.priority ?? Math.max(-1, ...flag.rules.map((r) => r.priority)) + 1;
+      // The storage fills ids and defaults for the new rule, exactly as on createFlag.
+      const rules = [...flag.rules, { ...input, priority }] as FlagRule[];
+      return { ...flag, rules };
+    });
   }
 
-  async updateRule(key: string, ruleRef: string, changes: UpdateRuleDto): Promise<FeatureFlag> {
-    const flag = await this.get(key);
-    const index = findRule(flag, ruleRef);
-    const rule: FlagRule = { ...flag.rules[index], ...withoutUndefined(changes) };
-    if (
-      changes.name !== undefined &&
-      flag.rules.some((r, i) => i !== index && r.name === rule.name)
-    ) {
-      throw new ConflictException(`flag "${key}" already has a rule named "${rule.name}"`);
-    }
-    assertFits(flag.flagType, 'serveValue', rule.serveValue);
-    const rules = flag.rules.map((existing, i) => (i === index ? rule : existing));
-    return this.storage.updateFlag({ ...flag, rules });
+  updateRule(
+    key: string,
+    ruleRef: string,
+    changes: UpdateRuleDto,
+    ifMatch?: IfMatch,
+  ): Promise<FeatureFlag> {
+    return this.modify(key, ifMatch, (flag) => {
+      const index = findRule(flag, ruleRef);
+      const rule: FlagRule = { ...flag.rules[index], ...withoutUndefined(changes) };
+      if (
+        changes.name !== undefined &&
+        flag.rules.some((r, i) => i !== index && r.name === rule.name)
+      ) {
+        throw new ConflictException(`flag "${key}" already has a rule named "${rule.name}"`);
+      }
+      assertFits(flag.flagType, 'serveValue', rule.serveValue);
+      const rules = flag.rules.map((existing, i) => (i === index ? rule : existing));
+      return { ...flag, rules };
+    });
   }
 
-  async deleteRule(key: string, ruleRef: string): Promise<FeatureFlag> {
-    const flag = await this.get(key);
-    const index = findRule(flag, ruleRef);
-    return this.storage.updateFlag({ ...flag, rules: flag.rules.filter((_, i) => i !== index) });
+  deleteRule(key: string, ruleRef: string, ifMatch?: IfMatch): Promise<FeatureFlag> {
+    return this.modify(key, ifMatch, (flag) => {
+      const index = findRule(flag, ruleRef);
+      return { ...flag, rules: flag.rules.filter((_, i) => i !== index) };
+    });
   }
 
   async getOverride({ key, entityType, entityId }: OverrideParamsDto): Promise<FlagOverride> {
@@ -134,6 +157,26 @@ export class FlagsAdminService {
     const flag = await this.get(key);
     if (!(await this.storage.deleteOverride(flag.id, entityType, entityId))) {
       throw new NotFoundException(`flag "${key}" has no override for ${entityType} "${entityId}"`);
+    }
+  }
+
+  /** Applies `change` as a compare-and-set: retried on conflict, or once against `ifMatch`. */
+  private async modify(
+    key: string,
+    ifMatch: IfMatch | undefined,
+    change: FlagChange,
+  ): Promise<FeatureFlag> {
+    if (!ifMatch) return modifyFlag(this.storage, key, change);
+    const flag = await this.get(key);
+    ifMatch.check(flag);
+    try {
+      return await this.storage.updateFlag({ ...(await change(flag)), version: flag.version });
+    } catch (error) {
+      // Changed after the check: the client's copy is stale all the same.
+      if (error instanceof FlagVersionConflictError) {
+        throw IfMatch.failed({ key, version: error.actual });
+      }
+      throw error;
     }
   }
 

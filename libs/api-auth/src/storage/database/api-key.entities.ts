@@ -19,6 +19,12 @@ const epochMillis: ValueTransformer = {
   from: (value: number | string | null) => (value === null ? null : new Date(Number(value))),
 };
 
+/** A key created without a version starts at 1; drivers may hand integers back as strings. */
+const versionColumn: ValueTransformer = {
+  to: (value: number | null | undefined) => value ?? 1,
+  from: (value: number | string | null) => (value === null ? 1 : Number(value)),
+};
+
 /**
  * The TypeORM entity schema of the API-key table for a database type and table prefix: register
  * it on your DataSource (`TypeOrmModule.forFeature(Object.values(apiKeyEntities('postgres')))`)
@@ -67,6 +73,8 @@ export function apiKeyEntities(
         expiresAt: millis('expires_at', true),
         revokedAt: millis('revoked_at', true),
         lastUsedAt: millis('last_used_at', true),
+        // Added by AddApiKeyVersion1796083200000; rows of 0.1/0.2 start at 1.
+        version: { type: 'integer', default: 1, transformer: versionColumn },
       },
       indices: [
         // The hot path: one lookup per request.

@@ -78,17 +78,21 @@ export function statements(
   const select = `SELECT ${columns.names} FROM ${table}`;
   const values = columns.list.map(() => '?').join(', ');
   const lastUsedAt = c('lastUsedAt');
+  const version = c('version');
+  const update =
+    `UPDATE ${table} SET ${c('name')} = ?, ${c('scopes')} = ?, ${c('metadata')} = ?, ` +
+    `${c('expiresAt')} = ?, ${c('revokedAt')} = COALESCE(${c('revokedAt')}, ?), ` +
+    `${lastUsedAt} = CASE WHEN ${lastUsedAt} IS NULL OR ${lastUsedAt} < ? THEN ? ELSE ${lastUsedAt} END, ` +
+    `${version} = ${version} + 1`;
   const sql = {
     selectByHash: `${select} WHERE ${c('keyHash')} = ?`,
     selectById: `${select} WHERE ${c('id')} = ?`,
     insert: `INSERT INTO ${table} (${columns.names}) VALUES (${values})`,
     // A NULL parameter leaves revoked_at as stored, and makes `last_used_at < NULL` unknown,
     // which keeps the stored last_used_at.
-    update:
-      `UPDATE ${table} SET ${c('name')} = ?, ${c('scopes')} = ?, ${c('metadata')} = ?, ` +
-      `${c('expiresAt')} = ?, ${c('revokedAt')} = COALESCE(${c('revokedAt')}, ?), ` +
-      `${lastUsedAt} = CASE WHEN ${lastUsedAt} IS NULL OR ${lastUsedAt} < ? THEN ? ELSE ${lastUsedAt} END ` +
-      `WHERE ${c('id')} = ?${returning}`,
+    update: `${update} WHERE ${c('id')} = ?${returning}`,
+    // The compare-and-set: no row when the version moved on (or the id is unknown).
+    updateVersion: `${update} WHERE ${c('id')} = ? AND ${version} = ?${returning}`,
     touch:
       `UPDATE ${table} SET ${lastUsedAt} = ? ` +
       `WHERE ${c('id')} = ? AND (${lastUsedAt} IS NULL OR ${lastUsedAt} < ?)`,

@@ -84,18 +84,50 @@ export class CreateApiKeysTable1767225600000 implements MigrationInterface {
 }
 
 /**
- * The migrations that create the API-key table for `tablePrefix`, for a DataSource's
+ * 0.3: adds `version` (optimistic concurrency) to the API-key table of 0.1/0.2. Existing keys start
+ * at version 1; no row is rewritten. Safe to run again (also what `createTables: true` runs at
+ * startup).
+ */
+export class AddApiKeyVersion1796083200000 implements MigrationInterface {
+  readonly name: string = 'AddApiKeyVersion1796083200000';
+  protected readonly tablePrefix: string = '';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const table = apiKeysTableName(this.tablePrefix);
+    if (await queryRunner.hasColumn(table, 'version')) return;
+    // Plain ALTER TABLE … ADD COLUMN on every dialect (TypeORM's SQLite addColumn copies the
+    // whole table into a new one).
+    const quoted = queryRunner.connection.driver.escape(table);
+    await queryRunner.query(`ALTER TABLE ${quoted} ADD COLUMN version integer NOT NULL DEFAULT 1`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const table = apiKeysTableName(this.tablePrefix);
+    if (!(await queryRunner.hasColumn(table, 'version'))) return;
+    const quoted = queryRunner.connection.driver.escape(table);
+    await queryRunner.query(`ALTER TABLE ${quoted} DROP COLUMN version`);
+  }
+}
+
+/**
+ * The migrations of the API-key table for `tablePrefix`, oldest first, for a DataSource's
  * `migrations` option: `migrations: [...apiKeyMigrations('myapp_')]`.
  */
 export function apiKeyMigrations(
   tablePrefix: string = DEFAULT_API_AUTH_TABLE_PREFIX,
 ): Array<new () => MigrationInterface> {
   apiKeysTableName(tablePrefix);
-  if (tablePrefix === DEFAULT_API_AUTH_TABLE_PREFIX) return [CreateApiKeysTable1767225600000];
+  if (tablePrefix === DEFAULT_API_AUTH_TABLE_PREFIX) {
+    return [CreateApiKeysTable1767225600000, AddApiKeyVersion1796083200000];
+  }
   // Named per prefix, so two prefixes in one database are two distinct migrations.
   class CreatePrefixedApiKeysTable extends CreateApiKeysTable1767225600000 {
     override readonly name = `CreateApiKeysTable_${tablePrefix}1767225600000`;
     protected override readonly tablePrefix = tablePrefix;
   }
-  return [CreatePrefixedApiKeysTable];
+  class AddPrefixedApiKeyVersion extends AddApiKeyVersion1796083200000 {
+    override readonly name = `AddApiKeyVersion_${tablePrefix}1796083200000`;
+    protected override readonly tablePrefix = tablePrefix;
+  }
+  return [CreatePrefixedApiKeysTable, AddPrefixedApiKeyVersion];
 }

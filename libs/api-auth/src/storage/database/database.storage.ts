@@ -9,7 +9,12 @@ import type { DataSource, QueryResult } from 'typeorm';
 import { DEFAULT_API_AUTH_TABLE_PREFIX } from '../../api-auth.constants';
 import type { ApiKey } from '../../models/api-key.model';
 import type { ApiKeyStorage } from '../api-key-storage.interface';
-import { ApiKeyAlreadyExistsError, ApiKeyNotFoundError } from '../storage.errors';
+import { assertStorableApiKey, isPossibleKeyText, versionOf } from '../../api-key.validation';
+import {
+  ApiKeyAlreadyExistsError,
+  ApiKeyNotFoundError,
+  ApiKeyVersionConflictError,
+} from '../storage.errors';
 import { apiKeyEntities } from './api-key.entities';
 import { ApiKeyColumns, statements, type Row } from './api-key.statements';
 import { apiKeyMigrations } from './api-keys.table';
@@ -23,7 +28,7 @@ export interface DatabaseApiKeyStorageOptions {
 
 export type CreateDatabaseApiKeyStorageOptions = DatabaseApiKeyStorageOptions &
   Required<Pick<DatabaseConnectionOptions, 'connectionString'>> &
-  Pick<DatabaseConnectionOptions, 'createTables'>;
+  Pick<DatabaseConnectionOptions, 'createTables' | 'queryTimeout' | 'acquireTimeout'>;
 
 const DEFAULT_PAGE_SIZE = 500;
 
@@ -71,7 +76,7 @@ export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
   static async create(options: CreateDatabaseApiKeyStorageOptions): Promise<DatabaseApiKeyStorage> {
     const tablePrefix = options.tablePrefix ?? DEFAULT_API_AUTH_TABLE_PREFIX;
     return SqlStorage.connect(
-      options.connectionString,
+      options,
       (type) => apiKeyEntities(type, tablePrefix),
       (dataSource) => new DatabaseApiKeyStorage(dataSource, options),
       options.createTables,
@@ -79,12 +84,14 @@ export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
   }
 
   /**
-   * Creates the table and its indexes unless the table exists: the shipped migration, run
-   * directly. Safe to call on every start, and when several instances start at once.
+   * Creates the table and its indexes unless the table exists, and upgrades a table of 0.1/0.2
+   * (adds `version`, every row at 1): the shipped migrations, run directly, oldest first. Safe to
+   * call on every start, and when several instances start at once.
    */
   async createTables(): Promise<void> {
-    const [Migration] = apiKeyMigrations(this.tablePrefix);
-    await this.runMigration(`${this.tablePrefix}api_keys_schema`, new Migration());
+    for (const Migration of apiKeyMigrations(this.tablePrefix)) {
+      await this.runMigration(`${this.tablePrefix}api_keys_schema`, new Migration());
+    }
   }
 
   getByHash(keyHash: string): Promise<ApiKey | null> {
@@ -96,6 +103,7 @@ export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
+    assertStorableApiKey(apiKey);
     const values = this.columns.toValues(apiKey);
     try {
       await this.query(
@@ -118,6 +126,8 @@ export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
    * the `CASE` keeps the later `last_used_at`), so concurrent writers cannot undo each other.
    */
   async update(apiKey: ApiKey): Promise<ApiKey> {
+    const expected = versionOf(apiKey);
+    if (!isPossibleKeyText(apiKey.id)) throw new ApiKeyNotFoundError(apiKey.id);
     const values = this.columns.toValues(apiKey);
     const params = [
       values.name,
@@ -128,29 +138,36 @@ export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
       values.lastUsedAt,
       values.lastUsedAt,
       values.id,
+      ...(expected === undefined ? [] : [expected]),
     ];
+    const sql = expected === undefined ? this.sql.update : this.sql.updateVersion;
     let stored: Row | undefined;
     if (this.dialect === 'mysql') {
       // No UPDATE … RETURNING: read the row back in the same transaction, while the UPDATE's
       // row lock guarantees we see our own result.
       stored = await this.dataSource.transaction(async (manager) => {
-        await manager.query(this.sql.update, params);
+        const { affected } = await manager.queryRunner!.query(sql, params, true);
+        if (!affected) return undefined;
         const rows = await manager.query<Row[]>(this.sql.selectById, [values.id]);
         return rows[0];
       });
     } else {
-      stored = (await this.query(this.sql.update, params)).records[0] as Row | undefined;
+      stored = (await this.query(sql, params)).records[0] as Row | undefined;
     }
-    if (!stored) throw new ApiKeyNotFoundError(apiKey.id);
-    return this.columns.fromRow(stored);
+    if (stored) return this.columns.fromRow(stored);
+    const current = expected === undefined ? null : await this.getById(apiKey.id);
+    if (current) throw new ApiKeyVersionConflictError(apiKey.id, expected!, current.version ?? 1);
+    throw new ApiKeyNotFoundError(apiKey.id);
   }
 
   async touch(id: string, lastUsedAt: Date): Promise<void> {
+    if (!isPossibleKeyText(id)) return;
     const at = this.columns.toValue('lastUsedAt', lastUsedAt);
     await this.query(this.sql.touch, [at, id, at]);
   }
 
   async delete(id: string): Promise<boolean> {
+    if (!isPossibleKeyText(id)) return false;
     const { affected } = await this.query(this.sql.delete, [id]);
     return (affected ?? 0) > 0;
   }
@@ -161,6 +178,7 @@ export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
    * owner has, and keys created or deleted meanwhile never shift a page.
    */
   async *listByOwner(ownerId: string): AsyncIterable<ApiKey> {
+    if (!isPossibleKeyText(ownerId)) return;
     let after: string | undefined;
     for (;;) {
       const { records } =
@@ -173,7 +191,13 @@ export class DatabaseApiKeyStorage extends SqlStorage implements ApiKeyStorage {
     }
   }
 
+  /**
+   * Every read and delete by id, owner or hash first asks `isPossibleKeyText`: a value no key can
+   * have (a NUL, which PostgreSQL refuses with a driver error, or longer than the column) is
+   * simply not found, as it is on the other backends, without a query.
+   */
   private async selectOne(sql: string, param: string): Promise<ApiKey | null> {
+    if (!isPossibleKeyText(param)) return null;
     const { records } = await this.query(sql, [param]);
     return records.length > 0 ? this.columns.fromRow(records[0] as Row) : null;
   }

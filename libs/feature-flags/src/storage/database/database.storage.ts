@@ -11,16 +11,20 @@ import {
   buildFlag,
   buildOverride,
   isOverrideExpired,
+  isStorableKey,
+  isStorableOverrideRef,
   type CreateFlagInput,
   type CreateOverrideInput,
   type FeatureFlag,
   type FlagOverride,
+  type UpdateFlagInput,
 } from '../../models/feature-flag.model';
 import type { FeatureFlagStorage } from '../feature-flag-storage.interface';
 import {
   FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
+  FlagVersionConflictError,
 } from '../storage.errors';
 import {
   DATABASE_BACKEND,
@@ -28,6 +32,8 @@ import {
   type FeatureFlagEntitySchemas,
 } from './feature-flag.entities';
 import { childRows, flagRow, loadFlags, overrideQuery, toOverride } from './flag.queries';
+import { AddFeatureFlagNamedValues1796169600000 } from './migrations/add-feature-flag-named-values.migration';
+import { AddFeatureFlagVersion1796083200000 } from './migrations/add-feature-flag-version.migration';
 import { CreateFeatureFlagTables1767225600000 } from './migrations/create-feature-flag-tables.migration';
 
 /** Options of `new DatabaseFeatureFlagStorage(dataSource, options)`. */
@@ -42,7 +48,7 @@ export interface DatabaseFeatureFlagStorageOptions {
 /** Options of `DatabaseFeatureFlagStorage.create()`. */
 export type CreateDatabaseFeatureFlagStorageOptions = DatabaseFeatureFlagStorageOptions &
   Required<Pick<DatabaseConnectionOptions, 'connectionString'>> &
-  Pick<DatabaseConnectionOptions, 'createTables'>;
+  Pick<DatabaseConnectionOptions, 'createTables' | 'queryTimeout' | 'acquireTimeout'>;
 
 /**
  * Flags in SQL tables through TypeORM: PostgreSQL, MySQL/MariaDB or SQLite (better-sqlite3).
@@ -81,7 +87,7 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   ): Promise<DatabaseFeatureFlagStorage> {
     const tablePrefix = options.tablePrefix ?? DEFAULT_FEATURE_FLAGS_TABLE_PREFIX;
     return SqlStorage.connect(
-      options.connectionString,
+      options,
       (type) => featureFlagEntitySchemas(type, tablePrefix),
       (dataSource) => new DatabaseFeatureFlagStorage(dataSource, { tablePrefix }),
       options.createTables,
@@ -89,15 +95,16 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   }
 
   /**
-   * Creates the tables that do not exist yet with the shipped migration. Teams that manage
-   * their schema with TypeORM migrations add `featureFlagMigrations(prefix)` to theirs instead.
+   * Creates the tables that do not exist yet and upgrades those of an older version (0.1/0.2
+   * tables get their `version` column) with the shipped migrations, keeping every row. Teams that
+   * manage their schema with TypeORM migrations add `featureFlagMigrations(prefix)` to theirs instead.
    */
   async createTables(): Promise<void> {
     this.open();
-    await this.runMigration(
-      `${this.tablePrefix}feature_flags_schema`,
-      new CreateFeatureFlagTables1767225600000(this.tablePrefix),
-    );
+    const lock = `${this.tablePrefix}feature_flags_schema`;
+    await this.runMigration(lock, new CreateFeatureFlagTables1767225600000(this.tablePrefix));
+    await this.runMigration(lock, new AddFeatureFlagVersion1796083200000(this.tablePrefix));
+    await this.runMigration(lock, new AddFeatureFlagNamedValues1796169600000(this.tablePrefix));
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
@@ -105,7 +112,8 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   }
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
-    const unique = [...new Set(keys)];
+    // A key no flag could have is simply absent (PostgreSQL would fail on a NUL byte).
+    const unique = [...new Set(keys)].filter((key) => isStorableKey(key));
     if (unique.length === 0) return new Map();
     const flags = await loadFlags(this.open().manager, this.entities, 'f.key IN (:...keys)', {
       keys: unique,
@@ -124,6 +132,7 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
     entityType: string,
     entityId: string,
   ): Promise<FlagOverride | null> {
+    if (!isStorableOverrideRef(flagId, entityType, entityId)) return null;
     const row = await overrideQuery(
       this.open().manager,
       this.entities,
@@ -135,7 +144,7 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
-    const flag = buildFlag(input);
+    const flag = buildFlag({ ...input, version: 1 });
     await this.transaction(async (manager) => {
       try {
         await manager.insert<ObjectLiteral>(this.entities.flag, flagRow(flag));
@@ -149,7 +158,13 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
     return flag;
   }
 
-  async updateFlag(flag: FeatureFlag): Promise<FeatureFlag> {
+  /**
+   * One transaction: the flag row is locked and its version checked, then rewritten with
+   * `UPDATE … WHERE id = ? AND version = ?` (the compare-and-set itself, which also holds where
+   * nothing is locked: SQLite shared by several processes) and its rules and variants replaced.
+   */
+  async updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag> {
+    if (!isStorableKey(flag.key)) throw new FlagNotFoundError(flag.key);
     return this.transaction(async (manager) => {
       // Locking the row serialises concurrent updates of one flag, so their child rows never mix.
       const stored = await this.lockForUpdate(
@@ -158,9 +173,26 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
           .where('f.key = :key', { key: flag.key }),
       ).getOne();
       if (!stored) throw new FlagNotFoundError(flag.key);
-      const updated = buildFlag({ ...flag, id: stored.id, createdAt: stored.createdAt });
+      const expected = flag.version ?? stored.version;
+      if (expected !== stored.version) {
+        throw new FlagVersionConflictError(flag.key, expected, stored.version);
+      }
+      const updated = buildFlag({
+        ...flag,
+        id: stored.id,
+        createdAt: stored.createdAt,
+        version: stored.version + 1,
+      });
       const { id, ...changes } = flagRow(updated);
-      await manager.update<ObjectLiteral>(this.entities.flag, { id }, changes);
+      const result = await manager.update<ObjectLiteral>(
+        this.entities.flag,
+        { id, version: stored.version },
+        changes,
+      );
+      if (result.affected !== 1) {
+        const now = await manager.findOneBy<ObjectLiteral>(this.entities.flag, { id });
+        throw new FlagVersionConflictError(flag.key, expected, Number(now?.version ?? 0));
+      }
       await manager.delete(this.entities.rule, { flagId: id });
       await manager.delete(this.entities.variant, { flagId: id });
       await this.insertChildren(manager, updated);
@@ -169,12 +201,15 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   }
 
   async deleteFlag(key: string): Promise<boolean> {
+    if (!isStorableKey(key)) return false;
     // Rules, variants and overrides go with it: ON DELETE CASCADE.
     const result = await this.write(() => this.open().manager.delete(this.entities.flag, { key }));
     return (result.affected ?? 0) > 0;
   }
 
   async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
+    // Validated before any query, so a NUL in an id is InvalidFlagError, not a driver error.
+    buildOverride(input);
     return this.transaction(async (manager) => {
       const { flagId, entityType, entityId } = input;
       const stored = await this.lockForUpdate(
@@ -199,6 +234,7 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   }
 
   async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
+    if (!isStorableOverrideRef(flagId, entityType, entityId)) return false;
     const result = await this.write(() =>
       this.open().manager.delete(this.entities.override, { flagId, entityType, entityId }),
     );

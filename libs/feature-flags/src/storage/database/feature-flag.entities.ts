@@ -161,6 +161,10 @@ export function featureFlagEntitySchemas(
         metadata: json(),
         createdAt: timestamp('created_at'),
         updatedAt: timestamp('updated_at'),
+        // Added by AddFeatureFlagVersion1796083200000; rows of 0.1/0.2 start at 1.
+        version: { type: 'integer', default: 1 },
+        // Added by AddFeatureFlagNamedValues1796169600000, as serveVariant.
+        defaultVariant: { ...exact(), name: 'default_variant', nullable: true },
       },
       indices: [
         { name: names.flagsKey, columns: ['key'], unique: true },
@@ -182,6 +186,7 @@ export function featureFlagEntitySchemas(
         serveEnabled: bool('serve_enabled'),
         serveValue: json('serve_value'),
         rolloutPercentage: double('rollout_percentage', true),
+        serveVariant: { ...exact(), name: 'serve_variant', nullable: true },
       },
       relations: belongsToFlag(names.rulesFlagFk),
       indices: [{ name: names.rulesFlag, columns: ['flagId'] }],

@@ -38,10 +38,15 @@ export async function loadFlags(
   ]);
   const rulesByFlag = groupByFlag(rules);
   const variantsByFlag = groupByFlag(variants);
-  return flags.map((row) => ({
+  // Unset named values come back as NULL: leave them out, as the other backends do.
+  return flags.map(({ defaultVariant, ...row }) => ({
     ...row,
+    ...(defaultVariant != null && { defaultVariant }),
     rules: (rulesByFlag.get(row.id) ?? []).map(
-      ({ flagId: _flagId, position: _position, flag: _flag, ...rule }) => rule,
+      ({ flagId: _flagId, position: _position, flag: _flag, serveVariant, ...rule }) => ({
+        ...rule,
+        ...(serveVariant != null && { serveVariant }),
+      }),
     ),
     variants: (variantsByFlag.get(row.id) ?? []).map(
       ({ flagId: _flagId, position: _position, flag: _flag, ...variant }) => variant,
@@ -67,7 +72,8 @@ export function overrideQuery(
 /** The flag's own row: the model without the rules and variants (their own tables). */
 export function flagRow(flag: FeatureFlag): FlagRow {
   const { rules: _rules, variants: _variants, ...row } = flag;
-  return row;
+  // Written as NULL when unset: an absent field would leave the stored name in place.
+  return { ...row, defaultVariant: (row.defaultVariant ?? null) as string | undefined };
 }
 
 /** The child rows of a flag, `position` keeping the order they were given in. */

@@ -1,0 +1,176 @@
+import { requireDriver } from './driver';
+import { GatekeeperConfigError } from './errors';
+
+/** The module a metric sample comes from (its `module` label). */
+export type MetricsModule = 'feature_flags' | 'api_auth';
+
+/** How a cache lookup was answered: in process, by the storage, or stale while it failed. */
+export type CacheResult = 'hit' | 'miss' | 'stale';
+
+/**
+ * Where both modules report what they do when `metrics: true` (DESIGN.md, "Prometheus"). Label
+ * values are bounded: flag keys, reasons, rule or variant names, result codes, module, backend and
+ * operation names — never an API key, a user id or an error message.
+ */
+export interface GatekeeperMetrics {
+  /** `flag` is `''` when no stored flag was evaluated (missing, invalid context, storage failure). */
+  flagEvaluation(flag: string, reason: string, variant: string | null): void;
+  /** `ok`, or the `code` of the 401/403/503 answer. */
+  apiKeyVerification(result: string): void;
+  storageOperation(
+    module: MetricsModule,
+    backend: string,
+    operation: string,
+    seconds: number,
+  ): void;
+  cacheRequest(module: MetricsModule, result: CacheResult): void;
+}
+
+/** The parts of prom-client used here (an optional peer: no type import from it). */
+interface Child {
+  inc(): void;
+  observe(value: number): void;
+}
+interface Metric {
+  labels(...values: string[]): Child;
+}
+interface PromClient {
+  register: { getSingleMetric(name: string): unknown };
+  Counter: new (config: { name: string; help: string; labelNames: string[] }) => Metric;
+  Histogram: new (config: {
+    name: string;
+    help: string;
+    labelNames: string[];
+    buckets: number[];
+  }) => Metric;
+}
+
+/**
+ * The fixed metrics on prom-client's default registry, so that `@willsoto/nestjs-prometheus` or
+ * any `/metrics` route serving `register.metrics()` exposes them. Created once per process: both
+ * modules (and both packages' copies of this file) share them.
+ * @throws MissingDriverError when prom-client is not installed.
+ */
+export function prometheusMetrics(): GatekeeperMetrics {
+  const prometheus = requireDriver<PromClient>('prom-client', 'metrics');
+  const metric = (
+    kind: 'Counter' | 'Histogram',
+    name: string,
+    help: string,
+    labelNames: string[],
+  ): Metric =>
+    (prometheus.register.getSingleMetric(name) as Metric | undefined) ??
+    (kind === 'Counter'
+      ? new prometheus.Counter({ name, help, labelNames })
+      : new prometheus.Histogram({ name, help, labelNames, buckets: STORAGE_BUCKETS }));
+
+  const evaluations = children(
+    metric('Counter', 'gatekeeper_flag_evaluations_total', 'Feature flag evaluations', [
+      'flag',
+      'reason',
+      'variant',
+    ]),
+  );
+  const verifications = children(
+    metric('Counter', 'gatekeeper_api_key_verifications_total', 'API key verifications', [
+      'result',
+    ]),
+  );
+  const durations = children(
+    metric(
+      'Histogram',
+      'gatekeeper_storage_operation_duration_seconds',
+      'Duration of storage operations',
+      ['module', 'backend', 'operation'],
+    ),
+  );
+  const cache = children(
+    metric('Counter', 'gatekeeper_cache_requests_total', 'In-process cache lookups', [
+      'module',
+      'result',
+    ]),
+  );
+  return {
+    flagEvaluation: (flag, reason, variant) => evaluations(flag, reason, variant ?? '').inc(),
+    apiKeyVerification: (result) => verifications(result).inc(),
+    storageOperation: (module, backend, operation, seconds) =>
+      durations(module, backend, operation).observe(seconds),
+    cacheRequest: (module, result) => cache(module, result).inc(),
+  };
+}
+
+/** Storage calls take milliseconds, a hanging one up to the timeouts (seconds). */
+const STORAGE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/**
+ * A metric's labelled children, remembered: prom-client hashes the label values on every
+ * `labels()` call, a Map lookup of their joined string is cheaper on hot paths.
+ */
+function children(metric: Metric): (...values: string[]) => Child {
+  const known = new Map<string, Child>();
+  return (...values) => {
+    const id = values.join('\u0000');
+    let child = known.get(id);
+    if (child === undefined) {
+      child = metric.labels(...values);
+      known.set(id, child);
+    }
+    return child;
+  };
+}
+
+/**
+ * The module's metrics for its `metrics` option: `undefined` when off.
+ * @throws GatekeeperConfigError for a value other than a boolean; MissingDriverError when on and
+ * prom-client is not installed.
+ */
+export function metricsFor(option: unknown): GatekeeperMetrics | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option !== true) throw new GatekeeperConfigError('metrics must be true or false');
+  return prometheusMetrics();
+}
+
+/**
+ * `storage`, its calls of `operations` timed into `gatekeeper_storage_operation_duration_seconds`.
+ * A Proxy, so every other property (and `instanceof`) behaves as the storage's own.
+ */
+export function timedStorage<S extends object>(
+  storage: S,
+  operations: readonly string[],
+  labels: { module: MetricsModule; backend: string },
+  metrics: GatekeeperMetrics,
+): S {
+  const timed = new Map<PropertyKey, unknown>();
+  return new Proxy(storage, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || !operations.includes(property as string)) return value;
+      let wrapper = timed.get(property);
+      if (wrapper === undefined) {
+        const operation = property as string;
+        const observe = (started: bigint) =>
+          metrics.storageOperation(
+            labels.module,
+            labels.backend,
+            operation,
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
+        wrapper = function (this: unknown, ...args: unknown[]) {
+          const started = process.hrtime.bigint();
+          const result: unknown = Reflect.apply(
+            value as (...a: unknown[]) => unknown,
+            target,
+            args,
+          );
+          if (result instanceof Promise) {
+            return result.finally(() => observe(started));
+          }
+          observe(started);
+          return result;
+        };
+        timed.set(property, wrapper);
+      }
+      return wrapper;
+    },
+  });
+}
