@@ -82,6 +82,8 @@ class BenchController {
 
 async function main(): Promise<void> {
   const redisUrl = process.env.BENCH_REDIS_URL!;
+  // The part b row "metrics: true" runs a second server with the Prometheus metrics on.
+  const metrics = process.env.BENCH_METRICS === '1';
   @Module({
     imports: [
       PassportModule,
@@ -90,12 +92,14 @@ async function main(): Promise<void> {
         redisUrl,
         redisPrefix: 'bench-http-keys:',
         localCache: { ttl: 5 },
+        metrics,
       }),
       FeatureFlagsModule.forRoot({
         backend: 'redis',
         redisUrl,
         redisPrefix: 'bench-http:',
         localCache: { ttl: 30 },
+        metrics,
       }),
     ],
     controllers: [BenchController],

@@ -19,9 +19,11 @@ const LABELS: Record<Route, string> = {
 const SECONDS = 2;
 const ROUNDS = 9;
 
-async function startServer(): Promise<{ port: number; key: string; stop: () => Promise<void> }> {
+async function startServer(
+  metrics = false,
+): Promise<{ port: number; key: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [...process.execArgv, join(__dirname, 'http-server.js')], {
-    env: process.env,
+    env: { ...process.env, BENCH_METRICS: metrics ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = await new Promise<string>((resolve, reject) => {
@@ -109,6 +111,7 @@ export async function runHttp(): Promise<PartResult> {
     const guardedRounds = rps.guarded.map((value, i) => value / rps.open[i]);
     const guardedVsOpen = median(guardedRounds);
     const guardedVsPassport = median(rps.guarded.map((value, i) => value / rps.passport[i]));
+    const metered = await withMetrics();
     return {
       part: 'b',
       title: `b) HTTP, autocannon: 16 connections, ${ROUNDS} rounds of ${SECONDS} s per route, routes interleaved (median requests/s, higher is better)`,
@@ -119,13 +122,22 @@ export async function runHttp(): Promise<PartResult> {
         'server CPU µs/req',
         'p99 latency ms',
       ],
-      rows: ROUTES.map((route) => [
-        LABELS[route],
-        fmt(rate[route]),
-        ratio(vsOpen(route)),
-        fmt(median(cpu[route]), 1),
-        fmt(Math.max(...p99[route]), 1),
-      ]),
+      rows: [
+        ...ROUTES.map((route) => [
+          LABELS[route],
+          fmt(rate[route]),
+          ratio(vsOpen(route)),
+          fmt(median(cpu[route]), 1),
+          fmt(Math.max(...p99[route]), 1),
+        ]),
+        [
+          `${LABELS.guarded}, metrics: true`,
+          fmt(metered.rps),
+          ratio(metered.vsOpen),
+          fmt(metered.cpu, 1),
+          fmt(metered.p99, 1),
+        ],
+      ],
       targets: [
         {
           name: 'b: guarded >= 90% of unguarded req/s',
@@ -137,6 +149,11 @@ export async function runHttp(): Promise<PartResult> {
           met: guardedVsPassport >= 1,
           detail: ratio(guardedVsPassport),
         },
+        {
+          name: 'b: with metrics: true, guarded >= 85% of unguarded req/s',
+          met: metered.vsOpen >= 0.85,
+          detail: `${fmt(metered.vsOpen * 100, 1)}%`,
+        },
         ...(errors > 0
           ? [{ name: 'b: every response 2xx', met: false, detail: `${errors} non-2xx` }]
           : []),
@@ -144,6 +161,7 @@ export async function runHttp(): Promise<PartResult> {
       notes: [
         'Server in its own process (Express, Redis backends, localCache: { ttl: 30 } for flags and { ttl: 5 } for keys); autocannon in the bench process.',
         'Passport strategy validates with ApiKeyService.verify, the same lookup ApiKeyGuard makes.',
+        "metrics: true: a second server with both modules' Prometheus metrics on, its guarded route against its own unguarded one, the same rounds.",
         'Server CPU µs/req: user + system time of the server process per request (median of rounds); the server is CPU-bound, so req/s follows it.',
         `Guarded / unguarded per round: ${guardedRounds.map((r) => `${fmt(r * 100)}%`).join(', ')} (the spread is the machine's noise; the median is the figure).`,
       ],
@@ -157,4 +175,27 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Part b's guarded and unguarded routes on a server with `metrics: true`, in rounds as above. */
+async function withMetrics(): Promise<{ rps: number; vsOpen: number; cpu: number; p99: number }> {
+  const server = await startServer(true);
+  const base = `http://127.0.0.1:${server.port}`;
+  try {
+    for (const route of ['open', 'guarded'] as const) await load(base, route, server.key, 1);
+    const open: number[] = [];
+    const guarded: Array<Awaited<ReturnType<typeof load>>> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      open.push((await load(base, 'open', server.key, SECONDS)).rps);
+      guarded.push(await load(base, 'guarded', server.key, SECONDS));
+    }
+    return {
+      rps: median(guarded.map((result) => result.rps)),
+      vsOpen: median(guarded.map((result, i) => result.rps / open[i])),
+      cpu: median(guarded.map((result) => result.cpuMicros)),
+      p99: Math.max(...guarded.map((result) => result.p99)),
+    };
+  } finally {
+    await server.stop();
+  }
 }

@@ -8,7 +8,6 @@ export const Scopes = {
   flagsRead: 'flags:read',
   flagsWrite: 'flags:write',
   keysAdmin: 'keys:admin',
-  metricsRead: 'metrics:read',
 } as const;
 
 /** The owner of the admin key printed on first start; its existence marks "already seeded". */

@@ -30,6 +30,10 @@ function storageOptions(config: DemoConfig, redisPrefix: string): StorageOptions
 export function featureFlagsOptions(config: DemoConfig): FeatureFlagsModuleOptions {
   return {
     ...storageOptions(config, DEFAULT_FEATURE_FLAGS_REDIS_PREFIX),
+    // Flags evaluated in process; every flag change goes through this module (or, on Redis, over
+    // its pub/sub), so the cache never serves a stale flag. Keys are not cached: the keys CLI
+    // writes to the store directly, and a revocation must work at once.
+    ...(config.backend === 'memory' ? {} : { localCache: { ttl: 30 } }),
     contextResolver: apiKeyContextResolver,
     metrics: true,
   };
