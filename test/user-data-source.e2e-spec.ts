@@ -106,6 +106,7 @@ describe.each<Kind>(['sqlite', 'postgres', 'mysql'])(
           'AddFeatureFlagVersion_ff_1796083200000',
           'AddApiKeyVersion_auth_1796083200000',
           'AddFeatureFlagNamedValues_ff_1796169600000',
+          'AddFeatureFlagSegments_ff_1796256000000',
         ]);
         // What `migration:generate` would produce from the entities afterwards: nothing.
         const pending = await dataSource.driver.createSchemaBuilder().log();

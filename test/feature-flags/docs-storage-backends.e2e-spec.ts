@@ -74,6 +74,7 @@ describe('docs/feature-flags/storage-backends.md', () => {
         { name: 'CreateFeatureFlagTables_ff_1767225600000' },
         { name: 'AddFeatureFlagVersion_ff_1796083200000' },
         { name: 'AddFeatureFlagNamedValues_ff_1796169600000' },
+        { name: 'AddFeatureFlagSegments_ff_1796256000000' },
       ]);
     } finally {
       await app.close();

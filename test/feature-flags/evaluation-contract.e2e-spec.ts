@@ -168,6 +168,61 @@ async function seed(storage: FeatureFlagStorage): Promise<void> {
   await storage.createFlag({ key: 'limit', flagType: 'number', defaultValue: 25 });
   await storage.createFlag({ key: 'theme', flagType: 'json', defaultValue: { primary: '#000' } });
   await storage.createFlag({ key: 'unset', flagType: 'string' });
+
+  // Segments: 'eu-pro' narrows 'eu' down; 'loop-a' and 'loop-b' are each other's parent.
+  const segments = storage as Required<FeatureFlagStorage>;
+  const eu = await segments.createSegment({
+    name: 'eu',
+    conditions: [{ attribute: 'country', operator: 'in', value: ['DE', 'FR'] }],
+  });
+  await segments.createSegment({
+    name: 'eu-pro',
+    parentSegmentId: eu.id,
+    conditions: [{ attribute: 'plan', operator: 'eq', value: 'pro' }],
+  });
+  await segments.createSegment({ name: 'paused', enabled: false });
+  const loopA = await segments.createSegment({ name: 'loop-a' });
+  const loopB = await segments.createSegment({ name: 'loop-b', parentSegmentId: loopA.id });
+  await segments.updateSegment({ ...loopA, parentSegmentId: loopB.id });
+  const segment = (operator: 'in_segment' | 'not_in_segment', value: string) => [
+    { attribute: 'segment', operator, value },
+  ];
+  await storage.createFlag({
+    key: 'segmented',
+    flagType: 'string',
+    defaultValue: 'everyone',
+    rules: [
+      { name: 'paused', priority: 0, conditions: segment('in_segment', 'paused'), serveValue: 'x' },
+      { name: 'loop', priority: 1, conditions: segment('in_segment', 'loop-a'), serveValue: 'x' },
+      {
+        name: 'eu-pro',
+        priority: 2,
+        conditions: segment('in_segment', 'eu-pro'),
+        serveValue: 'eu pro',
+      },
+      // By id.
+      {
+        name: 'outside-eu',
+        priority: 3,
+        conditions: segment('not_in_segment', eu.id),
+        serveValue: 'outside eu',
+      },
+      {
+        name: 'unknown',
+        priority: 4,
+        conditions: segment('in_segment', 'nobody'),
+        serveValue: 'x',
+      },
+    ],
+  });
+  await storage.createFlag({
+    key: 'not-in-unknown',
+    rules: [{ name: 'not-in-nobody', conditions: segment('not_in_segment', 'nobody') }],
+  });
+  await storage.createFlag({
+    key: 'not-in-loop',
+    rules: [{ name: 'not-in-loop', conditions: segment('not_in_segment', 'loop-b') }],
+  });
 }
 
 const ACTIVE_KEYS = [
@@ -175,8 +230,11 @@ const ACTIVE_KEYS = [
   'copy',
   'limit',
   'new_checkout',
+  'not-in-loop',
+  'not-in-unknown',
   'ordered',
   'rules',
+  'segmented',
   'test-flag',
   'theme',
   'unset',
@@ -410,6 +468,48 @@ const SCENARIOS: Scenario[] = [
       rules: details('rules', true, 'TARGETING_MATCH', 'eu-pro'),
     },
   },
+  // Segments
+  {
+    name: 'in_segment of a nested segment: the context is in it and in its parent',
+    run: string('segmented', { country: 'DE', attributes: { plan: 'pro' } }),
+    expected: details('segmented', 'eu pro', 'TARGETING_MATCH', 'eu-pro'),
+  },
+  {
+    name: 'in_segment of a nested segment: in its parent only is not enough',
+    run: string('segmented', { country: 'FR', attributes: { plan: 'free' } }),
+    expected: details('segmented', 'everyone', 'STATIC'),
+  },
+  {
+    name: "not_in_segment by id: the segment's own conditions do not hold",
+    run: string('segmented', { country: 'US', attributes: { plan: 'pro' } }),
+    expected: details('segmented', 'outside eu', 'TARGETING_MATCH', 'outside-eu'),
+  },
+  {
+    name: 'an unknown segment: not_in_segment holds, in_segment does not',
+    run: async (client) => [
+      await client.getBooleanDetails('not-in-unknown', false),
+      await client.getBooleanDetails('not-in-loop', false),
+    ],
+    expected: [
+      details('not-in-unknown', true, 'TARGETING_MATCH', 'not-in-nobody'),
+      // A parent cycle makes either condition false.
+      details('not-in-loop', false, 'STATIC'),
+    ],
+  },
+  {
+    name: 'getFlags and getAllFlags evaluate segment conditions too',
+    run: async (client) => {
+      const context = { country: 'DE', attributes: { plan: 'pro' } };
+      const some = await client.getFlags(['segmented', 'copy'], context);
+      const all = await client.getAllFlags(context);
+      return [some.segmented, all.segmented, all['not-in-unknown'].value];
+    },
+    expected: [
+      details('segmented', 'eu pro', 'TARGETING_MATCH', 'eu-pro'),
+      details('segmented', 'eu pro', 'TARGETING_MATCH', 'eu-pro'),
+      true,
+    ],
+  },
   // Invalid context
   {
     name: 'an invalid context is INVALID_CONTEXT, never a throw',
@@ -482,6 +582,113 @@ describe('Evaluation when every storage call rejects', () => {
     expect(await client.getAllFlags()).toEqual({});
     const message = (await client.getBooleanDetails('active', false)).errorMessage;
     expect(message).not.toContain('s3cret-pw');
+  });
+});
+
+describe('Segment conditions on a storage without segment methods', () => {
+  /** A storage written before segments existed: the flag methods only. */
+  function withoutSegments(memory: MemoryFeatureFlagStorage): FeatureFlagStorage {
+    return new Proxy(memory, {
+      get(target, property) {
+        if (typeof property === 'string' && property.includes('Segment')) return undefined;
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  it.each([
+    ['itself', (storage: FeatureFlagStorage) => storage],
+    [
+      'a local cache over it',
+      (storage: FeatureFlagStorage) => new LocalCacheFeatureFlagStorage(storage, { ttl: 60 }),
+    ],
+  ])('answers as for an unknown segment, through %s', async (_name, wrap) => {
+    const memory = new MemoryFeatureFlagStorage();
+    // The segment exists, but the storage the client gets cannot tell.
+    await memory.createSegment({ name: 'everyone' });
+    const inSegment = [
+      { attribute: 'segment', operator: 'in_segment' as const, value: 'everyone' },
+    ];
+    await memory.createFlag({ key: 'in', rules: [{ conditions: inSegment }] });
+    await memory.createFlag({
+      key: 'not-in',
+      rules: [{ conditions: [{ ...inSegment[0], operator: 'not_in_segment' }] }],
+    });
+    const client = new FeatureFlagClient({ storage: wrap(withoutSegments(memory)), logger: false });
+    expect(await client.isEnabled('in')).toBe(false);
+    expect(await client.isEnabled('not-in')).toBe(true);
+    expect(await new FeatureFlagClient({ storage: memory }).isEnabled('in')).toBe(true);
+  });
+});
+
+describe('Segment reads', () => {
+  /** A memory storage that counts its getAllSegments calls (and is read through its methods). */
+  function counting() {
+    const memory = new MemoryFeatureFlagStorage();
+    const counter = { reads: 0 };
+    const storage = new Proxy(memory, {
+      get(target, property) {
+        if (property === 'getAllSegments') {
+          return () => {
+            counter.reads++;
+            return target.getAllSegments();
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    return { memory, storage, counter };
+  }
+
+  async function seedSegmented(memory: MemoryFeatureFlagStorage): Promise<void> {
+    await memory.createSegment({
+      name: 'de',
+      conditions: [{ attribute: 'country', operator: 'eq', value: 'DE' }],
+    });
+    for (const key of ['one', 'two', 'three']) {
+      await memory.createFlag({
+        key,
+        rules: [{ conditions: [{ attribute: 'segment', operator: 'in_segment', value: 'de' }] }],
+      });
+    }
+    await memory.createFlag({ key: 'plain', defaultEnabled: true });
+  }
+
+  it('reads segments only for flags that name one, and once per bulk evaluation', async () => {
+    const { memory, storage, counter } = counting();
+    await seedSegmented(memory);
+    const client = new FeatureFlagClient({ storage, logger: false });
+    expect(await client.isEnabled('plain')).toBe(true);
+    expect(counter.reads).toBe(0);
+    expect(await client.isEnabled('one', { country: 'DE' })).toBe(true);
+    expect(counter.reads).toBe(1);
+    const all = await client.getAllFlags({ country: 'DE' });
+    expect([all.one.value, all.two.value, all.three.value, all.plain.value]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(counter.reads).toBe(2);
+    await client.getFlags(['one', 'two', 'three', 'plain'], { country: 'FR' });
+    expect(counter.reads).toBe(3);
+  });
+
+  it('are cached by the local cache until a segment is written through it', async () => {
+    const { memory, storage, counter } = counting();
+    await seedSegmented(memory);
+    const cache = new LocalCacheFeatureFlagStorage(storage, { ttl: 3600 });
+    const client = new FeatureFlagClient({ storage: cache, logger: false });
+    await client.getAllFlags({ country: 'DE' });
+    expect(await client.isEnabled('one', { country: 'DE' })).toBe(true);
+    expect(counter.reads).toBe(1);
+
+    const de = (await cache.getSegmentByName('de'))!;
+    await cache.updateSegment({ ...de, enabled: false });
+    expect(await client.isEnabled('one', { country: 'DE' })).toBe(false);
+    expect(counter.reads).toBe(2);
   });
 });
 

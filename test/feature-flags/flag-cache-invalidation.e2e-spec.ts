@@ -113,6 +113,48 @@ describe('Flag cache across instances (real Redis pub/sub)', () => {
     },
   );
 
+  it('shows a segment change made on one instance on the other before the ttl', async () => {
+    const { storageA, clientB } = await pair({
+      backend: 'redis',
+      redisUrl: testUrls().redis,
+      redisPrefix: uniqueName('ffc:') + ':',
+      localCache: { ttl: LONG_TTL },
+    });
+    const segments = storageA as Required<FeatureFlagStorage>;
+    const germany = { country: 'DE' };
+    const parent = await segments.createSegment({
+      name: 'customers',
+      conditions: [{ attribute: 'plan', operator: 'in', value: ['pro', 'free'] }],
+    });
+    const child = await segments.createSegment({
+      name: 'germany',
+      parentSegmentId: parent.id,
+      conditions: [{ attribute: 'country', operator: 'eq', value: 'FR' }],
+    });
+    await storageA.createFlag({
+      key: 'de-launch',
+      rules: [{ conditions: [{ attribute: 'segment', operator: 'in_segment', value: 'germany' }] }],
+    });
+    const pro = { ...germany, attributes: { plan: 'pro' } };
+    // B caches the flag and the segments: not a member yet.
+    expect(await clientB.isEnabled('de-launch', pro)).toBe(false);
+
+    await segments.updateSegment({
+      ...child,
+      conditions: [{ attribute: 'country', operator: 'eq', value: 'DE' }],
+    });
+    expect(await eventually(() => clientB.isEnabled('de-launch', pro))).toBe(true);
+
+    // A change to the parent reaches the members of the child.
+    await segments.updateSegment({ ...parent, enabled: false });
+    expect(await eventually(async () => !(await clientB.isEnabled('de-launch', pro)))).toBe(true);
+
+    await segments.updateSegment({ ...parent, enabled: true });
+    expect(await eventually(() => clientB.isEnabled('de-launch', pro))).toBe(true);
+    await segments.deleteSegment(child.id);
+    expect(await eventually(async () => !(await clientB.isEnabled('de-launch', pro)))).toBe(true);
+  });
+
   it('keeps serving cached flags while the storage is down, and health still says down', async () => {
     const outage = new OutageStorage();
     const instance = await startInstance({

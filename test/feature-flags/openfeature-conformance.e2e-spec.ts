@@ -544,6 +544,13 @@ describe.each(BACKENDS)('GatekeeperProvider through the OpenFeature SDK (%s)', (
       expect((await event).flagsChanged).toEqual([key]);
       expect((await client.getBooleanDetails(key, true)).errorCode).toBe('FLAG_NOT_FOUND');
     });
+
+    it('a segment written through the storage: PROVIDER_CONFIGURATION_CHANGED for every flag', async () => {
+      const event = nextEvent(ProviderEvents.ConfigurationChanged);
+      await backend.storage.createSegment!({ name: uniqueName('segment-'), conditions: [] });
+      // Any flag naming the segment may answer differently now: no list of keys.
+      expect((await event).flagsChanged).toBeUndefined();
+    });
   });
 });
 

@@ -8,12 +8,15 @@ import {
   FlagVersionConflictError,
   InvalidFlagError,
   LocalCacheFeatureFlagStorage,
+  SegmentAlreadyExistsError,
+  SegmentNotFoundError,
   modifyFlag,
   removeRule,
   removeVariant,
   updateRule,
   updateVariant,
   type CreateFlagInput,
+  type CreateSegmentInput,
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { uniqueName } from '../harness/servers';
@@ -530,6 +533,137 @@ describe.each(BACKENDS)('FeatureFlagStorage on $name', (backend) => {
       const found = await storage.getFlags(['a\u0000b', flag.key, 'x\ud800']);
       expect([...found.keys()]).toEqual([flag.key]);
       expect(await storage.getOverride(flag.id, 'user', 'u1')).not.toBeNull();
+    });
+  });
+
+  describe('segments', () => {
+    // Every built-in storage has the (optional) segment methods.
+    const segments = () => storage as Required<FeatureFlagStorage>;
+
+    const premium = (name: string): CreateSegmentInput => ({
+      name,
+      description: 'Paying customers\nin the EU',
+      conditions: [
+        { attribute: 'plan', operator: 'in', value: ['pro', 'enterprise'] },
+        { attribute: 'country', operator: 'in', value: ['DE', 'FR'] },
+      ],
+    });
+
+    it('creates a segment and reads it back exactly, by id, by name and in the list', async () => {
+      const name = uniqueName('premium-');
+      const created = await segments().createSegment(premium(name));
+      expect(created).toMatchObject({
+        name,
+        description: 'Paying customers\nin the EU',
+        parentSegmentId: null,
+        enabled: true,
+      });
+      expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await segments().getSegment(created.id)).toEqual(created);
+      expect(await segments().getSegmentByName(name)).toEqual(created);
+      expect((await segments().getAllSegments()).filter((s) => s.name === name)).toEqual([created]);
+      expect(await segments().getSegment('no-such-id')).toBeNull();
+      expect(await segments().getSegmentByName(uniqueName('missing-'))).toBeNull();
+    });
+
+    it('returns copies: changing a returned segment changes nothing stored', async () => {
+      const created = await segments().createSegment(premium(uniqueName('copy-')));
+      const read = (await segments().getSegment(created.id))!;
+      read.conditions.push({ attribute: 'x', operator: 'eq', value: 1 });
+      created.conditions[0].value = 'mutated';
+      expect((await segments().getSegment(created.id))!.conditions).toEqual(premium('').conditions);
+    });
+
+    it('updates a segment in place, its name included, and keeps its identity', async () => {
+      const created = await segments().createSegment(premium(uniqueName('before-')));
+      const renamed = uniqueName('after-');
+      const updated = await segments().updateSegment({
+        ...created,
+        name: renamed,
+        enabled: false,
+        conditions: [],
+      });
+      expect(updated).toMatchObject({ id: created.id, name: renamed, enabled: false });
+      expect(updated.createdAt).toEqual(created.createdAt);
+      expect(await segments().getSegment(created.id)).toEqual(updated);
+      expect(await segments().getSegmentByName(renamed)).toEqual(updated);
+      // The old name is free again.
+      expect(await segments().getSegmentByName(created.name)).toBeNull();
+      const reused = await segments().createSegment({ name: created.name });
+      expect(reused.id).not.toBe(created.id);
+    });
+
+    it('rejects a taken name and an update of a missing segment with typed errors', async () => {
+      const name = uniqueName('taken-');
+      const first = await segments().createSegment(premium(name));
+      await expect(segments().createSegment({ name })).rejects.toBeInstanceOf(
+        SegmentAlreadyExistsError,
+      );
+      const other = await segments().createSegment({ name: uniqueName('other-') });
+      await expect(segments().updateSegment({ ...other, name })).rejects.toBeInstanceOf(
+        SegmentAlreadyExistsError,
+      );
+      expect(await segments().getSegment(other.id)).toEqual(other);
+      expect(await segments().getSegmentByName(name)).toEqual(first);
+      await expect(
+        segments().updateSegment({ ...first, id: 'no-such-segment' }),
+      ).rejects.toBeInstanceOf(SegmentNotFoundError);
+    });
+
+    it('lets exactly one of several concurrent creates of one name win', async () => {
+      const name = uniqueName('race-');
+      const attempts = await Promise.allSettled(
+        ['a', 'b', 'c', 'd'].map((description) =>
+          segments().createSegment({ ...premium(name), description }),
+        ),
+      );
+      const winners = attempts.filter((attempt) => attempt.status === 'fulfilled');
+      const losers = attempts.filter((attempt) => attempt.status === 'rejected');
+      expect(winners).toHaveLength(1);
+      for (const loser of losers) expect(loser.reason).toBeInstanceOf(SegmentAlreadyExistsError);
+      expect(await segments().getSegmentByName(name)).toEqual(winners[0].value);
+      expect((await segments().getAllSegments()).filter((s) => s.name === name)).toHaveLength(1);
+    });
+
+    it('lists the children of a segment by name', async () => {
+      const tag = uniqueName('family-');
+      const parent = await segments().createSegment({ name: `${tag}-parent` });
+      const b = await segments().createSegment({ name: `${tag}-b`, parentSegmentId: parent.id });
+      const a = await segments().createSegment({ name: `${tag}-a`, parentSegmentId: parent.id });
+      await segments().createSegment({ name: `${tag}-grandchild`, parentSegmentId: a.id });
+      expect(await segments().getChildSegments(parent.id)).toEqual([a, b]);
+      expect(await segments().getChildSegments(uniqueName('nobody-'))).toEqual([]);
+    });
+
+    it('deletes a segment once', async () => {
+      const created = await segments().createSegment(premium(uniqueName('gone-')));
+      expect(await segments().deleteSegment(created.id)).toBe(true);
+      expect(await segments().getSegment(created.id)).toBeNull();
+      expect(await segments().getSegmentByName(created.name)).toBeNull();
+      expect((await segments().getAllSegments()).map((s) => s.id)).not.toContain(created.id);
+      expect(await segments().deleteSegment(created.id)).toBe(false);
+    });
+
+    it('refuses what no backend stores alike, and reads by impossible names find nothing', async () => {
+      for (const input of [
+        { name: '' },
+        { name: 'a\u0000b' },
+        { name: 'x'.repeat(256) },
+        { name: uniqueName('bad-'), conditions: {} as never },
+        {
+          name: uniqueName('bad-'),
+          conditions: [{ attribute: 'segment', operator: 'in_segment' as const, value: 42 }],
+        },
+        {
+          name: uniqueName('bad-'),
+          conditions: [{ attribute: 'ip', operator: 'matches' as const, value: '(' }],
+        },
+      ]) {
+        await expect(segments().createSegment(input)).rejects.toBeInstanceOf(InvalidFlagError);
+      }
+      expect(await segments().getSegmentByName('a\u0000b')).toBeNull();
+      expect(await segments().getSegment('x\ud800')).toBeNull();
+      expect(await segments().deleteSegment('a\u0000b')).toBe(false);
     });
   });
 

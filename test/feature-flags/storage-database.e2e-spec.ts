@@ -53,6 +53,7 @@ describe.each(['postgres', 'mysql'] as const)('shipped migrations on %s', (kind)
         `CreateFeatureFlagTables_${tablePrefix}1767225600000`,
         `AddFeatureFlagVersion_${tablePrefix}1796083200000`,
         `AddFeatureFlagNamedValues_${tablePrefix}1796169600000`,
+        `AddFeatureFlagSegments_${tablePrefix}1796256000000`,
       ]);
       // What TypeORM would generate or synchronize from the entities: nothing.
       const pending = await dataSource.driver.createSchemaBuilder().log();
@@ -64,6 +65,14 @@ describe.each(['postgres', 'mysql'] as const)('shipped migrations on %s', (kind)
       await storage.close();
       expect(dataSource.isInitialized).toBe(true);
 
+      await dataSource.undoLastMigration();
+      const afterSegments = dataSource.createQueryRunner();
+      try {
+        expect(await afterSegments.hasTable(`${tablePrefix}segments`)).toBe(false);
+        expect(await afterSegments.hasColumn(`${tablePrefix}flags`, 'default_variant')).toBe(true);
+      } finally {
+        await afterSegments.release();
+      }
       await dataSource.undoLastMigration();
       const afterOne = dataSource.createQueryRunner();
       try {

@@ -64,6 +64,12 @@ export interface ApiAuthModuleOptions extends DatabaseConnectionOptions, RedisCo
    * cache requests) on prom-client's default registry; prom-client must be installed. Default `false`.
    */
   metrics?: boolean;
+  /**
+   * OpenTelemetry through `@opentelemetry/api` (it must be installed): a span per key verification
+   * by `ApiKeyGuard` (its result code) and per database or Redis storage call. Without a
+   * registered SDK nothing is recorded. Default `false`.
+   */
+  tracing?: boolean;
 }
 
 /** Internal: the options the service reads, validated and with defaults applied. */

@@ -3,8 +3,12 @@ import {
   isPromiseLike,
   metricsFor,
   RouteMetadataCache,
+  setSpanError,
+  tracingFor,
   type GatekeeperMetrics,
+  type GatekeeperTracing,
   type MaybePromise,
+  type TraceSpan,
 } from '@gatekeeper/common';
 import {
   CanActivate,
@@ -53,6 +57,14 @@ export interface ApiKeyRouteRequirements {
 const REALM = 'api';
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
 const RESULT_CODE = /^[a-z_]{1,40}$/;
+const VERIFY_SPAN = 'gatekeeper.api_key.verify';
+const RESULT_ATTRIBUTE = 'gatekeeper.api_key.result';
+const NO_ATTRIBUTES = {};
+
+/** The `result` of whatever refused a request: an answer's code, else `error`. */
+function resultOf(error: unknown): string {
+  return error instanceof HttpException ? resultCode(error) : 'error';
+}
 
 /** The `result` label of an answer: its body's `code` (ours are a fixed set), else its status. */
 function resultCode(exception: HttpException): string {
@@ -77,6 +89,7 @@ export class ApiKeyGuard implements CanActivate {
   protected readonly header: string;
   private readonly routes = new RouteMetadataCache((context) => this.readRequirements(context));
   private readonly metrics: GatekeeperMetrics | undefined;
+  private readonly tracing: GatekeeperTracing | undefined;
   /** When a storage failure was last logged, and how many went unlogged since. */
   private lastOutageLog = -Infinity;
   private unloggedOutages = 0;
@@ -89,6 +102,7 @@ export class ApiKeyGuard implements CanActivate {
     // Validated at startup, before any guard exists (the module's storage factory depends on it).
     this.header = resolveApiAuthOptions(options).header;
     this.metrics = metricsFor(options.metrics);
+    this.tracing = tracingFor(options.tracing, 'api_auth');
   }
 
   /**
@@ -99,6 +113,54 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const route = this.routes.get(context);
     if (route.isPublic) return true;
+    if (this.tracing === undefined) return this.authenticate(context, route);
+    return this.tracing.inSpan(VERIFY_SPAN, NO_ATTRIBUTES, (span) =>
+      this.traced(span, context, route),
+    );
+  }
+
+  /** `authenticate` in its span (`tracing: true`): the result code, never the key or its owner. */
+  private traced(
+    span: TraceSpan,
+    context: ExecutionContext,
+    route: ApiKeyRouteRequirements,
+  ): boolean | Promise<boolean> {
+    const settle = (error?: unknown) => {
+      const result = error === undefined ? 'ok' : resultOf(error);
+      span.setAttribute(RESULT_ATTRIBUTE, result);
+      // A refused key is the guard doing its job; only a failing storage (503) is an error.
+      if (error !== undefined && !(error instanceof HttpException && error.getStatus() < 500)) {
+        setSpanError(span, result);
+      }
+      span.end();
+    };
+    let outcome: boolean | Promise<boolean>;
+    try {
+      outcome = this.authenticate(context, route);
+    } catch (error) {
+      settle(error ?? 'error');
+      throw error;
+    }
+    if (!isPromiseLike(outcome)) {
+      settle();
+      return outcome;
+    }
+    return outcome.then(
+      (admitted) => {
+        settle();
+        return admitted;
+      },
+      (error: unknown) => {
+        settle(error ?? 'error');
+        throw error;
+      },
+    );
+  }
+
+  private authenticate(
+    context: ExecutionContext,
+    route: ApiKeyRouteRequirements,
+  ): boolean | Promise<boolean> {
     try {
       const request = this.getRequest(context);
       const rawKey = this.extractKey(request, context);

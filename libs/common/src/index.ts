@@ -23,4 +23,5 @@ export * from './storage-handle';
 export * from './storage-options';
 export * from './stored-values';
 export * from './timeout';
+export * from './tracing';
 export * from './ttl-cache';

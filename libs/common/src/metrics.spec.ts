@@ -49,7 +49,7 @@ describe('timedStorage', () => {
       new Store(),
       ['get', 'fail'],
       { module: 'api_auth', backend: 'redis' },
-      metrics,
+      { metrics },
     );
     await expect(store.get('a')).resolves.toBe('value of a');
     await expect(store.fail()).rejects.toThrow('down');

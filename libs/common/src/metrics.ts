@@ -1,5 +1,6 @@
 import { requireDriver } from './driver';
 import { GatekeeperConfigError } from './errors';
+import { setSpanError, type GatekeeperTracing } from './tracing';
 
 /** The module a metric sample comes from (its `module` label). */
 export type MetricsModule = 'feature_flags' | 'api_auth';
@@ -130,15 +131,23 @@ export function metricsFor(option: unknown): GatekeeperMetrics | undefined {
   return prometheusMetrics();
 }
 
+/** What `timedStorage` reports each call to: either or both. */
+export interface StorageTelemetry {
+  metrics?: GatekeeperMetrics;
+  tracing?: GatekeeperTracing;
+}
+
 /**
- * `storage`, its calls of `operations` timed into `gatekeeper_storage_operation_duration_seconds`.
- * A Proxy, so every other property (and `instanceof`) behaves as the storage's own.
+ * `storage`, its calls of `operations` timed into `gatekeeper_storage_operation_duration_seconds`
+ * (`metrics`) and each run in a span `gatekeeper.storage <operation>` (`tracing`), with the
+ * module, backend and operation as attributes and status ERROR when the call fails. A Proxy, so
+ * every other property (and `instanceof`) behaves as the storage's own.
  */
 export function timedStorage<S extends object>(
   storage: S,
   operations: readonly string[],
   labels: { module: MetricsModule; backend: string },
-  metrics: GatekeeperMetrics,
+  { metrics, tracing }: StorageTelemetry,
 ): S {
   const timed = new Map<PropertyKey, unknown>();
   return new Proxy(storage, {
@@ -148,29 +157,83 @@ export function timedStorage<S extends object>(
       let wrapper = timed.get(property);
       if (wrapper === undefined) {
         const operation = property as string;
-        const observe = (started: bigint) =>
-          metrics.storageOperation(
-            labels.module,
-            labels.backend,
-            operation,
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
+        const call = (args: unknown[]): unknown =>
+          Reflect.apply(value as (...a: unknown[]) => unknown, target, args);
+        const measured = metrics === undefined ? call : measure(call, metrics, labels, operation);
+        const traced =
+          tracing === undefined ? measured : trace(measured, tracing, labels, operation);
         wrapper = function (this: unknown, ...args: unknown[]) {
-          const started = process.hrtime.bigint();
-          const result: unknown = Reflect.apply(
-            value as (...a: unknown[]) => unknown,
-            target,
-            args,
-          );
-          if (result instanceof Promise) {
-            return result.finally(() => observe(started));
-          }
-          observe(started);
-          return result;
+          return traced(args);
         };
         timed.set(property, wrapper);
       }
       return wrapper;
     },
   });
+}
+
+type Call = (args: unknown[]) => unknown;
+
+function measure(
+  call: Call,
+  metrics: GatekeeperMetrics,
+  labels: { module: MetricsModule; backend: string },
+  operation: string,
+): Call {
+  const observe = (started: bigint) =>
+    metrics.storageOperation(
+      labels.module,
+      labels.backend,
+      operation,
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+  return (args) => {
+    const started = process.hrtime.bigint();
+    const result = call(args);
+    if (result instanceof Promise) {
+      return result.finally(() => observe(started));
+    }
+    observe(started);
+    return result;
+  };
+}
+
+function trace(
+  call: Call,
+  tracing: GatekeeperTracing,
+  labels: { module: MetricsModule; backend: string },
+  operation: string,
+): Call {
+  const name = `gatekeeper.storage ${operation}`;
+  const attributes = {
+    'gatekeeper.module': labels.module,
+    'gatekeeper.storage.backend': labels.backend,
+    'gatekeeper.storage.operation': operation,
+  };
+  return (args) =>
+    tracing.inSpan(name, attributes, (span) => {
+      let result: unknown;
+      try {
+        result = call(args);
+      } catch (error) {
+        setSpanError(span, error);
+        span.end();
+        throw error;
+      }
+      if (!(result instanceof Promise)) {
+        span.end();
+        return result;
+      }
+      return result.then(
+        (settled: unknown) => {
+          span.end();
+          return settled;
+        },
+        (error: unknown) => {
+          setSpanError(span, error);
+          span.end();
+          throw error;
+        },
+      );
+    });
 }

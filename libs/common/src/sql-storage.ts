@@ -26,6 +26,8 @@ export abstract class SqlStorage {
   protected readonly tablePrefix: string;
   protected closed = false;
   private ownsDataSource = false;
+  /** SQLite only: the tail of the queue of writes (see `write`). */
+  private writes: Promise<unknown> = Promise.resolve();
 
   protected constructor(
     protected readonly dataSource: DataSource,
@@ -42,6 +44,18 @@ export abstract class SqlStorage {
           '(TypeOrmModule does it for you)',
       );
     }
+  }
+
+  /**
+   * Runs a write. On SQLite TypeORM has a single connection, where a second transaction cannot
+   * start while one is open and a statement issued meanwhile would join the open one: writes
+   * wait their turn. Servers get a connection per transaction from the pool and need no queue.
+   */
+  protected write<T>(work: () => Promise<T>): Promise<T> {
+    if (this.dialect !== 'sqlite') return work();
+    const result = this.writes.then(work);
+    this.writes = result.catch(() => undefined);
+    return result;
   }
 
   /**

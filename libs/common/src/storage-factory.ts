@@ -13,6 +13,7 @@ import {
   type StorageModuleOptions,
   type StorageOptionsSpec,
 } from './storage-options';
+import { tracingFor } from './tracing';
 
 /** What a module's storage factory builds for each backend, and its defaults. */
 export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
@@ -20,7 +21,10 @@ export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
   connectionName: string;
   /** The `module` label of the module's metrics. */
   metricsModule: MetricsModule;
-  /** The storage methods timed with `metrics: true`. Default: `storageMethods` but `close`. */
+  /**
+   * The storage methods timed with `metrics: true` and traced with `tracing: true`. Default:
+   * `storageMethods` but `close`.
+   */
   timedOperations?: readonly string[];
   /** Names the cache's invalidation bus in logs: `'feature flags'`. */
   cacheName: string;
@@ -46,7 +50,8 @@ export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
 /**
  * Builds the storage the (validated) options describe — a custom class or instance, or the
  * memory, database or Redis backend — with a handle that closes exactly what was created here.
- * With `metrics: true`, the database and Redis backends' calls are timed.
+ * With `metrics: true`, the database and Redis backends' calls are timed; with `tracing: true`,
+ * each runs in a span.
  */
 export async function createStorage<S extends Closable>(
   options: StorageModuleOptions,
@@ -55,13 +60,16 @@ export async function createStorage<S extends Closable>(
 ): Promise<StorageHandle<S>> {
   const handle = await createBackend(options, moduleRef, kind);
   const metrics = metricsFor(options.metrics);
+  const tracing = tracingFor(options.tracing, kind.metricsModule);
   const backend = options.backend ?? 'memory';
   // Only stores that do I/O: the memory backend (and a custom storage, which may be one of ours)
   // keep their identity, which their synchronous reads are declared by.
-  if (!metrics || options.storage !== undefined || backend === 'memory') return handle;
+  if ((!metrics && !tracing) || options.storage !== undefined || backend === 'memory') {
+    return handle;
+  }
   const operations = kind.timedOperations ?? kind.storageMethods.filter((name) => name !== 'close');
   const labels = { module: kind.metricsModule, backend };
-  const storage = timedStorage(handle.storage, operations, labels, metrics);
+  const storage = timedStorage(handle.storage, operations, labels, { metrics, tracing });
   return { storage, close: () => handle.close() };
 }
 

@@ -60,6 +60,11 @@ export interface StorageModuleOptions extends DatabaseConnectionOptions, RedisCo
    * installed). Default `false`.
    */
   metrics?: boolean;
+  /**
+   * Open OpenTelemetry spans and span events through `@opentelemetry/api` (it must be installed;
+   * without a registered SDK they record nothing). Default `false`.
+   */
+  tracing?: boolean;
 }
 
 /** What `validateStorageOptions` needs to know about the module whose options it checks. */
@@ -110,8 +115,10 @@ export function validateStorageOptions(
     assertStorageShape(storage, 'the storage option', spec);
   }
   checkValues(options);
-  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
-    throw new GatekeeperConfigError('metrics must be true or false');
+  for (const name of ['metrics', 'tracing'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
+      throw new GatekeeperConfigError(`${name} must be true or false`);
+    }
   }
   if (options.localCache !== undefined) {
     assertLocalCacheOptions('localCache', options.localCache);

@@ -95,10 +95,10 @@ export class FeatureFlagClient {
     context?: EvaluationContext,
   ): Promise<EvaluationDetails<boolean>> {
     const evaluation = this.evaluate(key, context);
-    if (isPromiseLike(evaluation)) {
-      return evaluation.then((settled) => enabledDetails(settled, defaultValue));
-    }
-    return Promise.resolve(enabledDetails(evaluation, defaultValue));
+    const details = (settled: Evaluated) => enabledDetails(settled, defaultValue);
+    return isPromiseLike(evaluation)
+      ? evaluation.then(details)
+      : Promise.resolve(details(evaluation));
   }
 
   /**
@@ -263,10 +263,8 @@ export class FeatureFlagClient {
     context: EvaluationContext | undefined,
   ): Promise<EvaluationDetails<T>> {
     const evaluation = this.evaluate(key, context);
-    if (isPromiseLike(evaluation)) {
-      return evaluation.then((settled) => typedDetails(settled, defaultValue, kind));
-    }
-    return Promise.resolve(typedDetails(evaluation, defaultValue, kind));
+    const typed = (settled: Evaluated) => typedDetails(settled, defaultValue, kind);
+    return isPromiseLike(evaluation) ? evaluation.then(typed) : Promise.resolve(typed(evaluation));
   }
 
   /** The pipeline for one flag: context, source, engine. A failure is returned, never thrown. */
@@ -286,14 +284,10 @@ export class FeatureFlagClient {
     return this.metrics === undefined ? evaluated : this.count(evaluated);
   }
 
-  /** Counts an evaluation (`metrics: true`); the flag label only names flags that were read. */
+  /** Counts an evaluation; the flag label only names flags that were read. */
   private readonly count = (evaluated: Evaluated): Evaluated => {
-    const read = !isFailure(evaluated);
-    this.metrics!.flagEvaluation(
-      read ? evaluated.flagKey : '',
-      evaluated.reason,
-      read ? evaluated.variant : null,
-    );
+    const read = isFailure(evaluated) ? undefined : evaluated;
+    this.metrics!.flagEvaluation(read?.flagKey ?? '', evaluated.reason, read?.variant ?? null);
     return evaluated;
   };
 
@@ -345,5 +339,8 @@ export class FeatureFlagClient {
 /** The engine's verdict on what the source read. */
 function evaluateInputs(key: string, inputs: FlagInputs, context: EvaluationContext): Evaluated {
   if (inputs.flag === null) return notFound(key);
-  return withFreshness(evaluateFlag(inputs.flag, context, inputs.overrides), inputs.freshness);
+  return withFreshness(
+    evaluateFlag(inputs.flag, context, inputs.overrides, undefined, inputs.segments),
+    inputs.freshness,
+  );
 }

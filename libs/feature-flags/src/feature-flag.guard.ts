@@ -13,6 +13,8 @@ import {
   GatekeeperConfigError,
   isPromiseLike,
   RouteMetadataCache,
+  tracingFor,
+  type GatekeeperTracing,
   type MaybePromise,
 } from '@gatekeeper/common';
 import { FeatureFlagClient } from './feature-flag.client';
@@ -23,6 +25,10 @@ import { FEATURE_FLAGS_MODULE_OPTIONS } from './feature-flags.module-definition'
 import type { FeatureFlagsModuleOptions } from './feature-flags.options';
 import { resolveRequestContext } from './feature-flags.request-context';
 import type { EvaluationContext } from './models/evaluation.model';
+import { recordFlagEvaluation } from './openfeature/evaluation-event.tracing';
+
+/** `feature_flag.provider.name` of the guard's evaluations: GatekeeperProvider's metadata name. */
+const PROVIDER_NAME = 'gatekeeper';
 
 /**
  * Lets a request through only when every `@FeatureFlag()` on its handler and controller is on
@@ -39,6 +45,7 @@ export class FeatureFlagGuard implements CanActivate {
   private readonly routeRequirements = new RouteMetadataCache((context) =>
     this.getRequirements(context),
   );
+  private readonly tracing: GatekeeperTracing | undefined;
 
   constructor(
     protected readonly client: FeatureFlagClient,
@@ -46,7 +53,9 @@ export class FeatureFlagGuard implements CanActivate {
     @Optional()
     @Inject(FEATURE_FLAGS_MODULE_OPTIONS)
     protected readonly options: FeatureFlagsModuleOptions = {},
-  ) {}
+  ) {
+    this.tracing = tracingFor(options.tracing, 'feature_flags');
+  }
 
   /**
    * `true` at once when the route has no flag, or when every hook and flag answers synchronously
@@ -138,12 +147,23 @@ export class FeatureFlagGuard implements CanActivate {
     });
   }
 
-  /** Whether the flag is on (its `defaultValue` when it is missing or cannot be evaluated). */
+  /**
+   * Whether the flag is on (its `defaultValue` when it is missing or cannot be evaluated). With
+   * `tracing: true` and a recording span, the evaluation is also a `feature_flag.evaluation` event
+   * on that span (then always answered as a promise).
+   */
   protected isFlagOn(
     requirement: FeatureFlagRequirement,
     context: EvaluationContext,
   ): MaybePromise<boolean> {
-    return this.client.evaluateEnabled(requirement.key, requirement.defaultValue ?? false, context);
+    const { key } = requirement;
+    const defaultValue = requirement.defaultValue ?? false;
+    const span = this.tracing?.recordingSpan();
+    if (span === undefined) return this.client.evaluateEnabled(key, defaultValue, context);
+    return this.client.getEnabledDetails(key, defaultValue, context).then((details) => {
+      recordFlagEvaluation(span, key, PROVIDER_NAME, details);
+      return details.value;
+    });
   }
 
   /** What to reject with when a flag is off: the requirement's `exception`, else a 404. */

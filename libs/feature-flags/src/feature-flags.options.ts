@@ -70,6 +70,12 @@ export interface FeatureFlagsModuleOptions
    * requests) on prom-client's default registry; prom-client must be installed. Default `false`.
    */
   metrics?: boolean;
+  /**
+   * OpenTelemetry through `@opentelemetry/api` (it must be installed): a span per database or
+   * Redis storage call, and a `feature_flag.evaluation` event on the active span for each
+   * `@FeatureFlag()` check. Without a registered SDK nothing is recorded. Default `false`.
+   */
+  tracing?: boolean;
 }
 
 /** Internal: what the shared storage checks and wiring need to know about this module. */

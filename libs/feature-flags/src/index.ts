@@ -35,6 +35,12 @@ export { murmur3 } from './evaluation/murmur3';
 // the two apart, so `import { FeatureFlag }` serves either use.
 import { FeatureFlag as FeatureFlagDecorator } from './feature-flag.decorator';
 import type { FeatureFlag as FeatureFlagModel } from './models/feature-flag.model';
+export {
+  buildSegment,
+  type CreateSegmentInput,
+  type Segment,
+  type UpdateSegmentInput,
+} from './models/segment.model';
 export const FeatureFlag = FeatureFlagDecorator;
 export type FeatureFlag = FeatureFlagModel;
 
@@ -81,6 +87,8 @@ export {
   FlagVariantNotFoundError,
   FlagVersionConflictError,
   InvalidFlagError,
+  SegmentAlreadyExistsError,
+  SegmentNotFoundError,
 } from './storage/storage.errors';
 // Read-change-write with optimistic concurrency, retried on conflict
 export {
@@ -120,11 +128,11 @@ export {
 
 // Storage backends (typeorm and ioredis are optional peers, loaded only when these are used)
 export type { SupportedDatabaseType } from '@gatekeeper/common';
-export {
-  DatabaseFeatureFlagStorage,
-  type CreateDatabaseFeatureFlagStorageOptions,
-  type DatabaseFeatureFlagStorageOptions,
-} from './storage/database/database.storage';
+export { DatabaseFeatureFlagStorage } from './storage/database/database.storage';
+export type {
+  CreateDatabaseFeatureFlagStorageOptions,
+  DatabaseFeatureFlagStorageOptions,
+} from './storage/database/database.options';
 export {
   featureFlagEntities,
   type FeatureFlagEntities,
@@ -134,6 +142,7 @@ export {
   featureFlagMigrations,
 } from './storage/database/migrations/create-feature-flag-tables.migration';
 export { AddFeatureFlagNamedValues1796169600000 } from './storage/database/migrations/add-feature-flag-named-values.migration';
+export { AddFeatureFlagSegments1796256000000 } from './storage/database/migrations/add-feature-flag-segments.migration';
 export { AddFeatureFlagVersion1796083200000 } from './storage/database/migrations/add-feature-flag-version.migration';
 export {
   RedisFeatureFlagStorage,
@@ -153,3 +162,6 @@ export type { FlagsChanged, FlagsChangedListener } from './storage/flag-changes'
 // OpenFeature (@openfeature/server-sdk is an optional peer: these load without it)
 export { GatekeeperProvider } from './openfeature/gatekeeper.provider';
 export { toGatekeeperContext, toOpenFeatureContext } from './openfeature/openfeature.mapping';
+
+// Traces (@opentelemetry/api is an optional peer, loaded when `tracing: true` or this hook is built)
+export { GatekeeperTracingHook } from './openfeature/gatekeeper-tracing.hook';

@@ -16,6 +16,8 @@ import {
   FlagVersionConflictError,
   InjectFeatureFlagStorage,
   InvalidFlagError,
+  SegmentAlreadyExistsError,
+  SegmentNotFoundError,
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import {
@@ -95,6 +97,7 @@ function toHttpException(error: unknown): HttpException | undefined {
   if (
     error instanceof FlagAlreadyExistsError ||
     error instanceof FlagVersionConflictError ||
+    error instanceof SegmentAlreadyExistsError ||
     error instanceof ApiKeyVersionConflictError
   ) {
     return new ConflictException(error.message);
@@ -103,6 +106,7 @@ function toHttpException(error: unknown): HttpException | undefined {
     error instanceof FlagNotFoundError ||
     error instanceof FlagRuleNotFoundError ||
     error instanceof FlagVariantNotFoundError ||
+    error instanceof SegmentNotFoundError ||
     error instanceof ApiKeyNotFoundError
   ) {
     return new NotFoundException(error.message);

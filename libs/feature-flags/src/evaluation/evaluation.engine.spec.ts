@@ -8,7 +8,8 @@ import {
 import { OVERRIDE_ENTITY_TYPES } from '../models/feature-flag.model';
 import { overrideEntityId } from './evaluation-context';
 import { variantBucket } from './bucketing';
-import { evaluateFlag, getContextAttribute } from './evaluation.engine';
+import { getContextAttribute } from './context-attributes';
+import { evaluateFlag } from './evaluation.engine';
 
 const flag = (input: Omit<CreateFlagInput, 'key'> & { key?: string }): FeatureFlag =>
   buildFlag({ key: 'new_checkout', ...input });

@@ -8,6 +8,7 @@ import {
   type FlagVariant,
   type JsonValue,
 } from '../models/feature-flag.model';
+import type { Segment } from '../models/segment.model';
 import {
   ErrorCode,
   EvaluationReason,
@@ -15,7 +16,9 @@ import {
   type EvaluationDetails,
 } from '../models/evaluation.model';
 import { isInRollout, selectVariant, splitsTraffic } from './bucketing';
+import { getContextAttribute } from './context-attributes';
 import { evaluateOperator } from './operators';
+import { NO_SEGMENTS, type SegmentLookup } from './segments';
 
 /**
  * The outcome of evaluating one flag. `value` is the flag's value (for a boolean flag the same as
@@ -34,14 +37,16 @@ export interface FlagEvaluation extends EvaluationDetails<JsonValue> {
  * Evaluates a flag: status, then overrides, then rules by priority, then the variant split,
  * then the flag's default. Synchronous and pure: the caller fetches the overrides the context
  * selects, in `OVERRIDE_ENTITY_TYPES` order (`null` or absent where none exists); the first
- * unexpired one wins. Never throws; a flag whose stored shape cannot be interpreted yields reason
- * ERROR with PARSE_ERROR.
+ * unexpired one wins, and the segments the flag's `in_segment` / `not_in_segment` conditions name
+ * (without them every segment is unknown). Never throws; a flag whose stored shape cannot be
+ * interpreted yields reason ERROR with PARSE_ERROR.
  */
 export function evaluateFlag(
   flag: FeatureFlag,
   context: EvaluationContext,
   overrides: ReadonlyArray<FlagOverride | null | undefined> | undefined = NO_OVERRIDES,
   now?: Date,
+  segments: SegmentLookup = NO_SEGMENTS,
 ): FlagEvaluation {
   // Runs on every request: plain loops and no per-call closures, copies or clock reads unless
   // an override actually needs the time (profiled; see docs/performance.md).
@@ -58,7 +63,7 @@ export function evaluateFlag(
     }
 
     for (const rule of rulesInOrder(flag.rules)) {
-      if (!rule.enabled || !matchesAll(rule.conditions, context)) continue;
+      if (!rule.enabled || !matchesAll(rule.conditions, context, segments)) continue;
       // A matching rule outside its rollout is not a verdict: later rules still get their turn.
       if (
         rule.rolloutPercentage !== null &&
@@ -110,80 +115,6 @@ export function evaluateFlag(
   }
 }
 
-/**
- * Reads an attribute for a condition: built-in context fields first (camelCase, or the
- * snake_case names litestar-flags rules use), then `context.attributes`.
- */
-export function getContextAttribute(context: EvaluationContext, attribute: string): unknown {
-  const value = builtInField(context, attribute);
-  if (value !== undefined && value !== null) return value;
-  const attributes = context.attributes;
-  if (attributes && Object.hasOwn(attributes, attribute)) return attributes[attribute];
-  return undefined;
-}
-
-/**
- * A built-in field by either of its names. Attribute names come from stored rules, strings that
- * are usually not internalized, so a `switch` on them would compare contents case by case; one
- * Map lookup (the hash is cached on the string) picks the field, then the read is a named one.
- */
-function builtInField(context: EvaluationContext, attribute: string): unknown {
-  switch (BUILT_IN_FIELDS.get(attribute)) {
-    case Field.TargetingKey:
-      return context.targetingKey;
-    case Field.UserId:
-      return context.userId;
-    case Field.OrganizationId:
-      return context.organizationId;
-    case Field.TenantId:
-      return context.tenantId;
-    case Field.Environment:
-      return context.environment;
-    case Field.AppVersion:
-      return context.appVersion;
-    case Field.Ip:
-      return context.ip;
-    case Field.UserAgent:
-      return context.userAgent;
-    case Field.Country:
-      return context.country;
-    default:
-      return undefined;
-  }
-}
-
-const enum Field {
-  TargetingKey,
-  UserId,
-  OrganizationId,
-  TenantId,
-  Environment,
-  AppVersion,
-  Ip,
-  UserAgent,
-  Country,
-}
-
-const BUILT_IN_FIELDS = new Map<string, Field>([
-  ['targetingKey', Field.TargetingKey],
-  ['targeting_key', Field.TargetingKey],
-  ['userId', Field.UserId],
-  ['user_id', Field.UserId],
-  ['organizationId', Field.OrganizationId],
-  ['organization_id', Field.OrganizationId],
-  ['tenantId', Field.TenantId],
-  ['tenant_id', Field.TenantId],
-  ['environment', Field.Environment],
-  ['appVersion', Field.AppVersion],
-  ['app_version', Field.AppVersion],
-  ['ip', Field.Ip],
-  ['ipAddress', Field.Ip],
-  ['ip_address', Field.Ip],
-  ['userAgent', Field.UserAgent],
-  ['user_agent', Field.UserAgent],
-  ['country', Field.Country],
-]);
-
 const NO_OVERRIDES: ReadonlyArray<FlagOverride | null> = Object.freeze([]);
 
 function rulesInOrder(rules: readonly FlagRule[]): readonly FlagRule[] {
@@ -203,16 +134,31 @@ function isList(value: unknown): boolean {
   return Array.isArray(value);
 }
 
-function matchesAll(conditions: readonly FlagCondition[], context: EvaluationContext): boolean {
+function matchesAll(
+  conditions: readonly FlagCondition[],
+  context: EvaluationContext,
+  segments: SegmentLookup,
+): boolean {
   if (!isList(conditions)) {
     throw new TypeError('conditions must be an array');
   }
   for (let i = 0; i < conditions.length; i++) {
     const condition = conditions[i];
+    const operator = condition?.operator;
+    if (operator === 'in_segment' || operator === 'not_in_segment') {
+      const membership = segmentMembership(condition.value, context, segments, new Set());
+      // A cycle answers neither question: the condition is false either way.
+      const holds =
+        operator === 'in_segment'
+          ? membership === Membership.Member
+          : membership === Membership.NotMember || membership === Membership.Unknown;
+      if (!holds) return false;
+      continue;
+    }
     if (
       typeof condition?.attribute !== 'string' ||
       !evaluateOperator(
-        condition.operator,
+        operator,
         getContextAttribute(context, condition.attribute),
         condition.value,
       )
@@ -221,6 +167,87 @@ function matchesAll(conditions: readonly FlagCondition[], context: EvaluationCon
     }
   }
   return true;
+}
+
+const enum Membership {
+  Member,
+  NotMember,
+  /** No segment has this id or name. */
+  Unknown,
+  /** The segment is its own ancestor (or names itself through a condition). */
+  Cycle,
+}
+
+/**
+ * Whether `context` is in the segment `ref` (an id or a name): the segment and each of its
+ * ancestors enabled and matching all their conditions. `path` holds the ids being evaluated, so a
+ * cycle (through parents or `in_segment` conditions) is detected instead of followed forever.
+ */
+function segmentMembership(
+  ref: unknown,
+  context: EvaluationContext,
+  segments: SegmentLookup,
+  path: Set<string>,
+): Membership {
+  const first = typeof ref === 'string' ? segments.get(ref) : undefined;
+  if (first === undefined) return Membership.Unknown;
+  // The whole chain first: a cycle is reported as such, whatever a member on the way answers.
+  const chain: Segment[] = [];
+  let missingAncestor = false;
+  for (let segment: Segment | undefined = first; segment !== undefined;) {
+    if (path.has(segment.id)) {
+      for (const walked of chain) path.delete(walked.id);
+      return Membership.Cycle;
+    }
+    path.add(segment.id);
+    chain.push(segment);
+    const parentId = segment.parentSegmentId;
+    if (parentId === null || parentId === undefined) break;
+    segment = segments.getById(parentId);
+    // A parent that no longer exists has no members.
+    if (segment === undefined) missingAncestor = true;
+  }
+  let result = missingAncestor ? Membership.NotMember : Membership.Member;
+  for (let i = 0; i < chain.length && result === Membership.Member; i++) {
+    const segment = chain[i];
+    result =
+      segment.enabled === true
+        ? segmentConditions(segment.conditions, context, segments, path)
+        : Membership.NotMember;
+  }
+  for (const walked of chain) path.delete(walked.id);
+  return result;
+}
+
+/** A segment's conditions, ANDed; a nested segment condition carries a cycle up. */
+function segmentConditions(
+  conditions: readonly FlagCondition[],
+  context: EvaluationContext,
+  segments: SegmentLookup,
+  path: Set<string>,
+): Membership {
+  if (!isList(conditions)) return Membership.NotMember;
+  for (let i = 0; i < conditions.length; i++) {
+    const condition = conditions[i];
+    const operator = condition?.operator;
+    if (operator === 'in_segment' || operator === 'not_in_segment') {
+      const nested = segmentMembership(condition.value, context, segments, path);
+      if (nested === Membership.Cycle) return Membership.Cycle;
+      const holds =
+        operator === 'in_segment' ? nested === Membership.Member : nested !== Membership.Member;
+      if (!holds) return Membership.NotMember;
+    } else if (
+      typeof condition?.attribute !== 'string' ||
+      !evaluateOperator(
+        operator,
+        getContextAttribute(context, condition.attribute),
+        condition.value,
+      )
+    ) {
+      return Membership.NotMember;
+    }
+  }
+  return Membership.Member;
 }
 
 function flagDefault(flag: FeatureFlag, reason: EvaluationReason): FlagEvaluation {

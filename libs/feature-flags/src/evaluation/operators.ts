@@ -10,7 +10,14 @@ type Comparator = (actual: unknown, expected: unknown) => boolean;
  * "no match" for every operator, including the negative ones (`ne`, `not_in`, `not_contains`).
  * Bad input on either side is "no match" as well; nothing here throws.
  */
-const OPERATORS: Record<ConditionOperator, Comparator> = {
+/**
+ * Segment membership needs the segments, which the engine has and this table does not: the
+ * engine answers `in_segment` / `not_in_segment` itself (evaluation.engine.ts); here they are
+ * unknown operators.
+ */
+type AttributeOperator = Exclude<ConditionOperator, 'in_segment' | 'not_in_segment'>;
+
+const OPERATORS: Record<AttributeOperator, Comparator> = {
   eq: (actual, expected) => isEqual(actual, expected),
   ne: (actual, expected) => !isEqual(actual, expected),
   gt: (actual, expected) => compareNumbers(actual, expected, (a, b) => a > b),

@@ -1,14 +1,24 @@
-import {
-  integerProblem,
-  INT32_MAX,
-  INT32_MIN,
-  newId,
-  storedJsonProblem,
-  storedTextProblem,
-} from '@gatekeeper/common';
+import { newId } from '@gatekeeper/common';
 import { InvalidFlagError } from '../storage/storage.errors';
-import { patternProblem } from '../evaluation/pattern';
-import { timeWindowProblem } from '../evaluation/time-window';
+import {
+  checkConditions,
+  copyDate,
+  FieldCheck,
+  FLAG_LIMITS,
+  isPercentage,
+  printable,
+} from './field-checks';
+
+export { buildOverride, isOverrideExpired } from './flag-override';
+export {
+  checkConditions,
+  copyDate,
+  FieldCheck,
+  FLAG_LIMITS,
+  isStorableKey,
+  isStorableOverrideRef,
+  printable,
+} from './field-checks';
 
 /**
  * The data model every storage backend persists. Field names are part of the public contract
@@ -44,6 +54,8 @@ export const CONDITION_OPERATORS = [
   'date_after',
   'date_before',
   'time_window',
+  'in_segment',
+  'not_in_segment',
 ] as const;
 export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
 
@@ -159,96 +171,6 @@ export type UpdateFlagInput = Omit<FeatureFlag, 'version'> & { version?: number 
 export type CreateOverrideInput = Pick<FlagOverride, 'flagId' | 'entityType' | 'entityId'> &
   Partial<Omit<FlagOverride, 'flagId' | 'entityType' | 'entityId'>>;
 
-/*
- * Limits of what the storages accept, the same on every backend. They fit the smallest column of
- * any backend (docs/feature-flags/storage-backends.md, "Limits"): `varchar(64)` ids and entity
- * types, `varchar(255)` keys and names, MySQL `TEXT` (65,535 bytes, 4 per character) for
- * descriptions, a 32-bit `integer` for priorities; JSON is stored as text and checked by
- * `storedJsonProblem` (no NUL, which PostgreSQL refuses, no lone surrogates, bounded depth and size).
- */
-export const FLAG_LIMITS = {
-  /** Flag keys, variant keys, entity ids. */
-  keyLength: 255,
-  /** Flag, rule and override ids (uuids by default). */
-  idLength: 64,
-  entityTypeLength: 64,
-  nameLength: 255,
-  /** Descriptions may span lines (tab, CR, LF). */
-  descriptionLength: 10_000,
-  tagLength: 255,
-  tags: 100,
-  /** Condition attributes and operators. */
-  attributeLength: 255,
-  /** Nesting of any stored JSON value. */
-  jsonDepth: 32,
-  /** Serialized UTF-8 bytes of one value (defaultValue, serveValue, a variant's or override's value). */
-  valueBytes: 4 * 1024 * 1024,
-  /** Serialized UTF-8 bytes of a flag's metadata. */
-  metadataBytes: 64 * 1024,
-  /** Serialized UTF-8 bytes of a rule's conditions. */
-  conditionsBytes: 1024 * 1024,
-} as const;
-
-/**
- * Whether `key` could name a stored flag (or entity). Reads of any other key answer "not found"
- * without asking the store: PostgreSQL would fail on a NUL rather than find nothing.
- */
-export function isStorableKey(key: unknown, maxLength: number = FLAG_LIMITS.keyLength): boolean {
-  return (
-    typeof key === 'string' && key !== '' && storedTextProblem(key, { maxLength }) === undefined
-  );
-}
-
-/** Whether an override lookup could match a stored override (see `isStorableKey`). */
-export function isStorableOverrideRef(
-  flagId: unknown,
-  entityType: unknown,
-  entityId: unknown,
-): boolean {
-  return (
-    isStorableKey(flagId, FLAG_LIMITS.idLength) &&
-    isStorableKey(entityType, FLAG_LIMITS.entityTypeLength) &&
-    isStorableKey(entityId, FLAG_LIMITS.keyLength)
-  );
-}
-
-/** Builds the error of one field; `where` names the flag (and rule or variant) it belongs to. */
-class FieldCheck {
-  constructor(private readonly where: string) {}
-
-  fail(field: string, problem: string): never {
-    throw new InvalidFlagError(`${this.where}${field} ${problem}`, field);
-  }
-
-  text(field: string, value: unknown, maxLength: number, multiline = false): void {
-    const problem = storedTextProblem(value, { maxLength, multiline });
-    if (problem) this.fail(field, problem);
-  }
-
-  key(field: string, value: unknown, maxLength: number): void {
-    if (typeof value === 'string' && value.trim() === '') this.fail(field, 'must not be empty');
-    this.text(field, value, maxLength);
-  }
-
-  optionalText(field: string, value: unknown, maxLength: number, multiline = false): void {
-    if (value !== undefined && value !== null) this.text(field, value, maxLength, multiline);
-  }
-
-  json(field: string, value: unknown, maxLength: number): void {
-    const problem = storedJsonProblem(value, { maxDepth: FLAG_LIMITS.jsonDepth, maxLength });
-    if (problem) this.fail(field, problem);
-  }
-
-  integer(field: string, value: unknown, min = INT32_MIN, max = INT32_MAX): void {
-    const problem = integerProblem(value, { min, max });
-    if (problem) this.fail(field, problem);
-  }
-
-  percentage(field: string, value: unknown): void {
-    if (!isPercentage(value)) this.fail(field, 'must be 0–100');
-  }
-}
-
 /**
  * Normalises input into a complete, validated flag: fills ids, defaults and timestamps. Every
  * backend builds flags through this one function so defaults cannot drift between them.
@@ -324,44 +246,6 @@ export function buildFlag(
   };
 }
 
-/** Normalises override input like `buildFlag` does for flags. */
-export function buildOverride(input: CreateOverrideInput, now: Date = new Date()): FlagOverride {
-  for (const field of ['flagId', 'entityType', 'entityId'] as const) {
-    if (typeof input[field] !== 'string' || input[field] === '') {
-      throw new InvalidFlagError(`an override needs a non-empty string ${field}`, field);
-    }
-  }
-  const check: FieldCheck = new FieldCheck('override: ');
-  check.text('flagId', input.flagId, FLAG_LIMITS.idLength);
-  check.text('entityType', input.entityType, FLAG_LIMITS.entityTypeLength);
-  check.text('entityId', input.entityId, FLAG_LIMITS.keyLength);
-  if (input.id !== undefined) check.key('id', input.id, FLAG_LIMITS.idLength);
-  if (input.enabled !== undefined && typeof input.enabled !== 'boolean') {
-    check.fail('enabled', 'must be a boolean');
-  }
-  check.json('value', input.value, FLAG_LIMITS.valueBytes);
-  const expiresAt = copyDate(input.expiresAt) ?? null;
-  if (expiresAt !== null && Number.isNaN(expiresAt.getTime())) {
-    throw new InvalidFlagError('override expiresAt must be a valid Date or null', 'expiresAt');
-  }
-  return {
-    id: input.id ?? newId(),
-    flagId: input.flagId,
-    entityType: input.entityType,
-    entityId: input.entityId,
-    enabled: input.enabled ?? true,
-    value: structuredClone(input.value ?? null),
-    expiresAt,
-    createdAt: copyDate(input.createdAt) ?? now,
-    updatedAt: now,
-  };
-}
-
-/** An override whose `expiresAt` has passed behaves as if it did not exist. */
-export function isOverrideExpired(override: FlagOverride, now: Date = new Date()): boolean {
-  return override.expiresAt !== null && override.expiresAt.getTime() <= now.getTime();
-}
-
 function buildRule(flagKey: string, rule: CreateRuleInput, index: number): FlagRule {
   const check: FieldCheck = new FieldCheck(`flag "${printable(flagKey)}": `);
   const field = `rules.${index}`;
@@ -380,42 +264,19 @@ function buildRule(flagKey: string, rule: CreateRuleInput, index: number): FlagR
     }
   }
   check.json(`${field}.serveValue`, rule.serveValue, FLAG_LIMITS.valueBytes);
-  const conditions: unknown = rule.conditions ?? [];
-  if (!Array.isArray(conditions)) check.fail(`${field}.conditions`, 'must be an array');
-  (conditions as unknown[]).forEach((condition, position) => {
-    const where = `${field}.conditions.${position}`;
-    if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
-      check.fail(where, 'must be an object');
-    }
-    const { attribute, operator, value } = condition as Partial<FlagCondition>;
-    // Anything else (a missing attribute, an unknown operator) is stored: it never matches.
-    if (typeof attribute === 'string') {
-      check.text(`${where}.attribute`, attribute, FLAG_LIMITS.attributeLength);
-    }
-    if (typeof operator === 'string') {
-      check.text(`${where}.operator`, operator, FLAG_LIMITS.attributeLength);
-    }
-    const problem =
-      operator === 'matches'
-        ? patternProblem(value)
-        : operator === 'time_window'
-          ? timeWindowProblem(value)
-          : null;
-    if (problem !== null) {
-      throw new InvalidFlagError(
-        `flag "${printable(flagKey)}": the ${operator} value of rule "${printable(rule.name ?? String(index + 1))}" is not supported (${problem})`,
-        `${where}.value`,
-      );
-    }
-  });
-  check.json(`${field}.conditions`, conditions, FLAG_LIMITS.conditionsBytes);
+  const conditions = checkConditions(
+    `flag "${printable(flagKey)}": `,
+    `${field}.conditions`,
+    rule.conditions ?? [],
+    `rule "${printable(rule.name ?? String(index + 1))}"`,
+  );
   return {
     id: rule.id ?? newId(),
     name: rule.name ?? `rule-${index + 1}`,
     description: rule.description ?? null,
     priority: rule.priority ?? index,
     enabled: rule.enabled ?? true,
-    conditions: structuredClone(conditions as FlagCondition[]),
+    conditions,
     serveEnabled: rule.serveEnabled ?? true,
     serveValue: structuredClone(rule.serveValue ?? null),
     rolloutPercentage: rollout,
@@ -474,22 +335,4 @@ function buildVariant(flagKey: string, variant: CreateVariantInput, index: numbe
     value: structuredClone(variant.value ?? null),
     weight: variant.weight,
   };
-}
-
-function isPercentage(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100;
-}
-
-function copyDate(value: Date | null | undefined): Date | undefined {
-  return value instanceof Date ? new Date(value.getTime()) : undefined;
-}
-
-/** A key as it may appear in a message: controls escaped, long keys cut. */
-function printable(text: string): string {
-  const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-  return shown.replace(
-    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
-    /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/gu,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 }

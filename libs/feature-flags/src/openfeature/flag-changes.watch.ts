@@ -68,4 +68,8 @@ function wrapWrites(storage: FeatureFlagStorage, listeners: FlagsChangedListener
   wrap('deleteOverride', (deleted, [flagId]) =>
     deleted ? { kind: 'override', flagId: String(flagId) } : null,
   );
+  // A segment may decide any flag that names it (or a segment below it).
+  for (const name of ['createSegment', 'updateSegment', 'deleteSegment'] as const) {
+    if (typeof storage[name] === 'function') wrap(name, () => ({ kind: 'all' }));
+  }
 }

@@ -5,6 +5,7 @@ import type {
   FlagOverride,
   UpdateFlagInput,
 } from '../models/feature-flag.model';
+import type { CreateSegmentInput, Segment, UpdateSegmentInput } from '../models/segment.model';
 
 /**
  * Where flags and overrides live. The module binds one implementation to `FEATURE_FLAG_STORAGE`;
@@ -59,6 +60,40 @@ export interface FeatureFlagStorage {
 
   /** `false` when there was no such override. */
   deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean>;
+
+  /*
+   * Segments. Optional, so that storages written before 0.4 keep compiling; every built-in
+   * storage has them. Rules using `in_segment` / `not_in_segment` need `getAllSegments`: on a
+   * storage without it every segment is unknown (`in_segment` false, `not_in_segment` true).
+   */
+
+  /** The segment with this id, or `null`. */
+  getSegment?(id: string): Promise<Segment | null>;
+
+  /** The segment with this name, or `null`. */
+  getSegmentByName?(name: string): Promise<Segment | null>;
+
+  /** Every segment, by name. One round trip: evaluation reads them all at once. */
+  getAllSegments?(): Promise<Segment[]>;
+
+  /** The segments whose `parentSegmentId` is `parentId`, by name. */
+  getChildSegments?(parentId: string): Promise<Segment[]>;
+
+  /** @throws SegmentAlreadyExistsError when the name is taken, even under a race; InvalidFlagError on bad input. */
+  createSegment?(input: CreateSegmentInput): Promise<Segment>;
+
+  /**
+   * Replaces the stored segment with the same id (`createdAt` kept, `updatedAt` now).
+   * @throws SegmentNotFoundError when no segment has this id.
+   * @throws SegmentAlreadyExistsError when the new name is another segment's.
+   */
+  updateSegment?(segment: UpdateSegmentInput): Promise<Segment>;
+
+  /**
+   * `false` when there was no such segment. Segments below it keep their `parentSegmentId`; a
+   * parent that does not exist has no members, so neither have they.
+   */
+  deleteSegment?(id: string): Promise<boolean>;
 
   /** `true` when the store answers; never throws. */
   healthCheck(): Promise<boolean>;

@@ -1,5 +1,11 @@
 import { DeclaredSources, type MaybePromise } from '@gatekeeper/common';
 import { copyContext, overrideEntityId } from '../evaluation/evaluation-context';
+import {
+  NO_SEGMENTS,
+  SegmentIndex,
+  usesSegments,
+  type SegmentLookup,
+} from '../evaluation/segments';
 import type { EvaluationContext } from '../models/evaluation.model';
 import {
   OVERRIDE_ENTITY_TYPES,
@@ -19,6 +25,8 @@ export type Freshness = 'fresh' | 'cached' | 'stale';
 export interface FlagRead {
   flag: FeatureFlag;
   freshness: Freshness;
+  /** Segments read once for a bulk read (`readFlags`, `readActiveFlags`), when a flag needs them. */
+  segments?: SegmentLookup;
 }
 
 /**
@@ -31,6 +39,8 @@ export interface FlagInputs {
   /** The overrides the context selects, in `OVERRIDE_ENTITY_TYPES` order (expired ones included). */
   overrides: FlagOverride[] | undefined;
   freshness: Freshness;
+  /** The segments, when the flag's rules name one (else absent: the engine needs none). */
+  segments?: SegmentLookup;
 }
 
 /**
@@ -56,6 +66,7 @@ export const declaredFlagSources = new DeclaredSources<FeatureFlagStorage, FlagS
   'getFlags',
   'getAllActiveFlags',
   'getOverride',
+  'getAllSegments',
 ]);
 
 /** The source to evaluate `storage`'s flags from: its declared one, else its public methods. */
@@ -75,30 +86,56 @@ export class StorageFlagSource implements FlagSource {
     });
   }
 
-  readOverrides({ flag }: FlagRead, context: EvaluationContext): MaybePromise<FlagInputs> {
+  readOverrides(read: FlagRead, context: EvaluationContext): MaybePromise<FlagInputs> {
+    const { flag } = read;
     const lookups: Array<Promise<FlagOverride | null>> = [];
-    // An inactive flag ignores overrides, so don't pay for the lookups.
-    for (const entityType of flag.status === 'active' ? OVERRIDE_ENTITY_TYPES : []) {
+    // An inactive flag ignores overrides and rules, so don't pay for the lookups.
+    const active = flag.status === 'active';
+    for (const entityType of active ? OVERRIDE_ENTITY_TYPES : []) {
       const entityId = overrideEntityId(context, entityType);
       if (entityId) lookups.push(this.storage.getOverride(flag.id, entityType, entityId));
     }
+    // Only for a flag that names a segment: any other costs no segment read.
+    const segments =
+      active && usesSegments(flag) ? (read.segments ?? this.readSegments()) : undefined;
     // In parallel: the lookups are independent and evaluation takes the first in order.
-    return Promise.all(lookups).then((found) => {
+    return Promise.all([Promise.all(lookups), segments]).then(([found, lookup]) => {
       const overrides = found.filter((override): override is FlagOverride => override != null);
-      return { flag, overrides: overrides.length > 0 ? overrides : undefined, freshness: 'fresh' };
+      return {
+        flag,
+        overrides: overrides.length > 0 ? overrides : undefined,
+        freshness: 'fresh',
+        ...(lookup !== undefined && { segments: lookup }),
+      };
     });
   }
 
   async readFlags(keys: readonly string[]): Promise<Map<string, FlagRead>> {
+    const flags = await this.storage.getFlags(keys);
+    const segments = await this.segmentsFor(flags.values());
     const reads = new Map<string, FlagRead>();
-    for (const [key, flag] of await this.storage.getFlags(keys)) {
-      reads.set(key, { flag, freshness: 'fresh' });
-    }
+    for (const [key, flag] of flags) reads.set(key, { flag, freshness: 'fresh', segments });
     return reads;
   }
 
   async readActiveFlags(): Promise<FlagRead[]> {
     const flags = await this.storage.getAllActiveFlags();
-    return flags.map((flag) => ({ flag, freshness: 'fresh' }));
+    const segments = await this.segmentsFor(flags);
+    return flags.map((flag) => ({ flag, freshness: 'fresh', segments }));
+  }
+
+  /** Every segment, in one storage call; none when the storage has no segment methods. */
+  protected readSegments(): MaybePromise<SegmentLookup> {
+    const storage = this.storage;
+    if (typeof storage.getAllSegments !== 'function') return NO_SEGMENTS;
+    return Promise.resolve(storage.getAllSegments()).then((list) => new SegmentIndex(list));
+  }
+
+  /** The segments of a bulk read, read once if any of the flags needs them. */
+  private segmentsFor(flags: Iterable<FeatureFlag>): MaybePromise<SegmentLookup | undefined> {
+    for (const flag of flags) {
+      if (flag.status === 'active' && usesSegments(flag)) return this.readSegments();
+    }
+    return undefined;
   }
 }

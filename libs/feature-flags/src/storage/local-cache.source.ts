@@ -1,4 +1,5 @@
 import {
+  isPromiseLike,
   TtlCache,
   type CacheResult,
   type GatekeeperMetrics,
@@ -13,17 +14,14 @@ import {
   type FlagOverride,
   type OverrideEntityType,
 } from '../models/feature-flag.model';
+import { usesSegments, type SegmentLookup } from '../evaluation/segments';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import type { FlagInputs, FlagRead, FlagSource, Freshness } from './flag-source';
 import { OverrideIndex, type OverrideSlots } from './override-index';
+import { SegmentCache, type CachedRead } from './segment-cache';
 
 type Cached = FeatureFlag | FlagOverride | null;
 type Entry = TtlCacheEntry<Cached>;
-
-interface CachedRead<T> {
-  value: T;
-  freshness: Freshness;
-}
 
 /** What the LRU caches: a flag, `[key]`, or an override lookup, `[flagId, entityType, entityId]`. */
 type Lookup = [string] | [string, OverrideEntityType, string];
@@ -45,6 +43,8 @@ export class LocalCacheFlagSource implements FlagSource {
   private readonly overrides = new OverrideIndex<Entry>();
   private readonly loading = new Map<string, Promise<Cached>>();
   private epoch = 0;
+  /** Every segment, as one entry (see `SegmentCache`). */
+  private readonly segments: SegmentCache;
   /** Whether the last storage call failed (or the last health check said so). */
   failing = false;
 
@@ -58,6 +58,7 @@ export class LocalCacheFlagSource implements FlagSource {
   ) {
     const onEvict = (cacheKey: string, entry: Entry) => this.unindex(cacheKey, entry);
     this.cache = new TtlCache<Cached>({ ttlMs, maxEntries, now, onEvict });
+    this.segments = new SegmentCache(inner, ttlMs, now, (operation) => this.track(operation));
   }
 
   get size(): number {
@@ -70,16 +71,23 @@ export class LocalCacheFlagSource implements FlagSource {
     if (entry !== undefined && entry.expiresAt > now) {
       entry.used = true;
       this.countFlag('hit');
-      return this.overridesOf(entry.value as FeatureFlag | null, this.hit(), context, now);
+      return this.withSegments(
+        this.overridesOf(entry.value as FeatureFlag | null, this.hit(), context, now),
+        now,
+      );
     }
     const snapshot = copyContext(context);
     return this.readThrough<FeatureFlag | null>([key], entry, false).then((read) =>
-      this.overridesOf(read.value, read.freshness, snapshot, this.now()),
+      this.withSegments(
+        this.overridesOf(read.value, read.freshness, snapshot, this.now()),
+        this.now(),
+      ),
     );
   }
 
   readOverrides(read: FlagRead, context: EvaluationContext): MaybePromise<FlagInputs> {
-    return this.overridesOf(read.flag, read.freshness, context, this.now());
+    const now = this.now();
+    return this.withSegments(this.overridesOf(read.flag, read.freshness, context, now), now);
   }
 
   /** One storage call for every key not fresh here; if it fails, stale entries or the failure. */
@@ -152,7 +160,13 @@ export class LocalCacheFlagSource implements FlagSource {
     this.overrides.delete(flagId, entityType, entityId);
   }
 
+  /** Drops the segments: the next evaluation that needs them reads them again. */
+  invalidateSegments(): void {
+    this.segments.invalidate();
+  }
+
   invalidateAll(): void {
+    this.invalidateSegments();
     this.invalidate();
     this.cache.clear();
     this.flags.clear();
@@ -169,6 +183,27 @@ export class LocalCacheFlagSource implements FlagSource {
       this.failing = true;
       throw error;
     }
+  }
+
+  /**
+   * Adds the segments to the inputs of a flag that names one: synchronously while they are fresh.
+   * The freshness of the answer is the worse of the two.
+   */
+  private withSegments(inputs: MaybePromise<FlagInputs>, now: number): MaybePromise<FlagInputs> {
+    if (isPromiseLike(inputs)) {
+      return Promise.resolve(inputs).then((complete) => this.withSegments(complete, this.now()));
+    }
+    const flag = inputs.flag;
+    if (flag === null || flag.status !== 'active' || !usesSegments(flag)) return inputs;
+    const attach = (read: CachedRead<SegmentLookup>): FlagInputs => {
+      inputs.segments = read.value;
+      if (read.freshness === 'stale' || inputs.freshness === 'fresh') {
+        inputs.freshness = read.freshness;
+      }
+      return inputs;
+    };
+    const read = this.segments.read(now, this.hit());
+    return isPromiseLike(read) ? Promise.resolve(read).then(attach) : attach(read);
   }
 
   /** The overrides `context` selects for `flag`: synchronously while their lookups are fresh. */

@@ -1,6 +1,7 @@
 import { FeatureFlagClient } from '../feature-flag.client';
 import { EvaluationReason } from '../models/evaluation.model';
 import type { FeatureFlag, FlagOverride } from '../models/feature-flag.model';
+import type { Segment } from '../models/segment.model';
 import { LocalCacheFeatureFlagStorage } from './local-cache.storage';
 import { MemoryFeatureFlagStorage } from './memory.storage';
 
@@ -9,6 +10,7 @@ class FlakyStorage extends MemoryFeatureFlagStorage {
   down = false;
   flagReads = 0;
   overrideReads = 0;
+  segmentReads = 0;
   private gate: Promise<void> | undefined;
   private openGate: (() => void) | undefined;
 
@@ -50,6 +52,12 @@ class FlakyStorage extends MemoryFeatureFlagStorage {
     this.overrideReads++;
     this.fail();
     return super.getOverride(flagId, entityType, entityId);
+  }
+
+  override async getAllSegments(): Promise<Segment[]> {
+    this.segmentReads++;
+    this.fail();
+    return super.getAllSegments();
   }
 
   override async healthCheck(): Promise<boolean> {
@@ -282,6 +290,54 @@ describe('LocalCacheFeatureFlagStorage', () => {
     read.tags.push('mutated');
     expect(await storage.getFlag('beta')).toMatchObject({ defaultEnabled: true, tags: ['x'] });
     expect(await client.isEnabled('beta')).toBe(true);
+  });
+
+  describe('segments', () => {
+    const germany = { country: 'DE' };
+
+    beforeEach(async () => {
+      await inner.createSegment({
+        name: 'de',
+        conditions: [{ attribute: 'country', operator: 'eq', value: 'DE' }],
+      });
+      await inner.createFlag({
+        key: 'segmented',
+        rules: [{ conditions: [{ attribute: 'segment', operator: 'in_segment', value: 'de' }] }],
+      });
+    });
+
+    it('evaluates a cached flag that names a segment without a promise, reading segments once', async () => {
+      expect(await client.isEnabled('segmented', germany)).toBe(true);
+      // What FeatureFlagGuard uses: an answer from memory is a plain value.
+      expect(client.evaluateEnabled('segmented', false, germany)).toBe(true);
+      expect(client.evaluateEnabled('segmented', false, { country: 'FR' })).toBe(false);
+      expect(inner.segmentReads).toBe(1);
+    });
+
+    it('sees its own segment writes at once, and a change around it after the ttl', async () => {
+      expect(await client.isEnabled('segmented', germany)).toBe(true);
+      const de = (await storage.getSegmentByName('de'))!;
+      await storage.updateSegment({ ...de, enabled: false });
+      expect(await client.isEnabled('segmented', germany)).toBe(false);
+
+      await inner.updateSegment({ ...de, enabled: true });
+      expect(await client.isEnabled('segmented', germany)).toBe(false);
+      now += 10_000;
+      expect(await client.isEnabled('segmented', germany)).toBe(true);
+
+      expect(await storage.deleteSegment(de.id)).toBe(true);
+      expect(await client.isEnabled('segmented', germany)).toBe(false);
+    });
+
+    it('serves cached segments STALE while the storage is down past the ttl', async () => {
+      expect(await client.isEnabled('segmented', germany)).toBe(true);
+      now += 10_000;
+      inner.down = true;
+      expect(await client.getBooleanDetails('segmented', false, germany)).toMatchObject({
+        value: true,
+        reason: EvaluationReason.STALE,
+      });
+    });
   });
 
   it('leaves the wrapped storage open: whoever created it closes it', async () => {

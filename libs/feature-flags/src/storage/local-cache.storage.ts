@@ -12,6 +12,7 @@ import {
   type FlagOverride,
   type UpdateFlagInput,
 } from '../models/feature-flag.model';
+import type { CreateSegmentInput, Segment, UpdateSegmentInput } from '../models/segment.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import {
   FlagsChangedListeners,
@@ -20,7 +21,7 @@ import {
 } from './flag-changes';
 import { declaredFlagSources } from './flag-source';
 import { LocalCacheFlagSource } from './local-cache.source';
-import { FlagVersionConflictError } from './storage.errors';
+import { FeatureFlagStorageError, FlagVersionConflictError } from './storage.errors';
 
 /**
  * `ttl`: seconds a flag (or an override lookup) is answered from process memory without asking the
@@ -31,7 +32,17 @@ export type LocalCacheFeatureFlagStorageOptions = LocalCacheWrapperOptions;
 /** Invalidation messages, JSON over the bus. */
 type Invalidation =
   | { t: 'flag'; key: string; id?: string }
-  | { t: 'override'; flagId: string; entityType: string; entityId: string };
+  | { t: 'override'; flagId: string; entityType: string; entityId: string }
+  | { t: 'segment'; id: string };
+
+type SegmentMethod =
+  | 'getSegment'
+  | 'getSegmentByName'
+  | 'getAllSegments'
+  | 'getChildSegments'
+  | 'createSegment'
+  | 'updateSegment'
+  | 'deleteSegment';
 
 /**
  * An in-process, bounded (LRU) cache in front of any `FeatureFlagStorage`, for the database and
@@ -157,11 +168,66 @@ export class LocalCacheFeatureFlagStorage
     return deleted;
   }
 
+  /*
+   * Segments: admin reads go to the wrapped storage; evaluation reads them from the cache (all
+   * segments, one entry), which every segment write drops here and, over the bus, elsewhere.
+   */
+
+  getSegment(id: string): Promise<Segment | null> {
+    return this.segmentMethod('getSegment')(id);
+  }
+
+  getSegmentByName(name: string): Promise<Segment | null> {
+    return this.segmentMethod('getSegmentByName')(name);
+  }
+
+  getAllSegments(): Promise<Segment[]> {
+    return this.segmentMethod('getAllSegments')();
+  }
+
+  getChildSegments(parentId: string): Promise<Segment[]> {
+    return this.segmentMethod('getChildSegments')(parentId);
+  }
+
+  async createSegment(input: CreateSegmentInput): Promise<Segment> {
+    const segment = await this.segmentMethod('createSegment')(input);
+    await this.changed({ t: 'segment', id: segment.id });
+    return segment;
+  }
+
+  async updateSegment(input: UpdateSegmentInput): Promise<Segment> {
+    const segment = await this.segmentMethod('updateSegment')(input);
+    await this.changed({ t: 'segment', id: segment.id });
+    return segment;
+  }
+
+  async deleteSegment(id: string): Promise<boolean> {
+    const deleted = await this.segmentMethod('deleteSegment')(id);
+    await this.changed({ t: 'segment', id });
+    return deleted;
+  }
+
   /** Asks the storage itself, never the cache; a failed check marks cached answers CACHED. */
   async healthCheck(): Promise<boolean> {
     const healthy = await this.inner.healthCheck();
     this.source.failing = !healthy;
     return healthy;
+  }
+
+  /** A segment method of the wrapped storage, bound; it may be a storage written without them. */
+  private segmentMethod<M extends SegmentMethod>(method: M): NonNullable<FeatureFlagStorage[M]> {
+    const implementation = this.inner[method];
+    if (typeof implementation !== 'function') {
+      const missing = async () => {
+        throw new FeatureFlagStorageError(
+          `the wrapped storage has no ${method}(): it keeps no segments`,
+        );
+      };
+      return missing;
+    }
+    return (implementation as (...args: never[]) => unknown).bind(this.inner) as NonNullable<
+      FeatureFlagStorage[M]
+    >;
   }
 
   protected invalidate(invalidation: Invalidation | null): void {
@@ -177,6 +243,10 @@ export class LocalCacheFeatureFlagStorage
         this.source.invalidateOverride(String(flagId), entityType, String(entityId));
       }
       change = { kind: 'override', flagId: String(flagId) };
+    } else if (invalidation?.t === 'segment') {
+      this.source.invalidateSegments();
+      // Any flag may name the segment (or one below it).
+      change = { kind: 'all' };
     } else {
       this.invalidateAll();
     }

@@ -13,6 +13,14 @@ import {
   type FlagOverride,
   type UpdateFlagInput,
 } from '../models/feature-flag.model';
+import {
+  buildSegment,
+  sortByName,
+  type CreateSegmentInput,
+  type Segment,
+  type UpdateSegmentInput,
+} from '../models/segment.model';
+import type { SegmentLookup } from '../evaluation/segments';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import {
   declaredFlagSources,
@@ -24,6 +32,9 @@ import {
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagVersionConflictError,
+  InvalidFlagError,
+  SegmentAlreadyExistsError,
+  SegmentNotFoundError,
 } from './storage.errors';
 
 /** flagId → entityType → entityId → override: lookups build no key string. */
@@ -37,9 +48,10 @@ type OverridesByFlag = Map<string, Map<string, Map<string, FlagOverride>>>;
 export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
   private readonly flags = new Map<string, FeatureFlag>();
   private readonly overrides: OverridesByFlag = new Map();
+  private readonly segments = new MemorySegments();
 
   constructor() {
-    const source = new MemoryFlagSource(this, this.flags, this.overrides);
+    const source = new MemoryFlagSource(this, this.flags, this.overrides, this.segments);
     declaredFlagSources.declare(this, MemoryFeatureFlagStorage, source);
   }
 
@@ -126,6 +138,56 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
     return this.removeOverride(flagId, entityType, entityId);
   }
 
+  async getSegment(id: string): Promise<Segment | null> {
+    const segment = this.segments.byId.get(id);
+    return segment ? deepCopy(segment) : null;
+  }
+
+  async getSegmentByName(name: string): Promise<Segment | null> {
+    const id = this.segments.idByName.get(name);
+    return id === undefined ? null : this.getSegment(id);
+  }
+
+  async getAllSegments(): Promise<Segment[]> {
+    return sortByName([...this.segments.byId.values()]).map((segment) => deepCopy(segment));
+  }
+
+  async getChildSegments(parentId: string): Promise<Segment[]> {
+    return (await this.getAllSegments()).filter((segment) => segment.parentSegmentId === parentId);
+  }
+
+  async createSegment(input: CreateSegmentInput): Promise<Segment> {
+    const segment = buildSegment(input);
+    if (this.segments.idByName.has(segment.name)) {
+      throw new SegmentAlreadyExistsError(segment.name);
+    }
+    if (this.segments.byId.has(segment.id)) {
+      throw new InvalidFlagError(`a segment with id "${segment.id}" already exists`, 'id');
+    }
+    this.segments.put(segment);
+    return deepCopy(segment);
+  }
+
+  async updateSegment(input: UpdateSegmentInput): Promise<Segment> {
+    const stored = this.segments.byId.get(input.id);
+    if (!stored) throw new SegmentNotFoundError(input.id);
+    const segment = buildSegment({ ...input, createdAt: stored.createdAt });
+    const owner = this.segments.idByName.get(segment.name);
+    if (owner !== undefined && owner !== segment.id) {
+      throw new SegmentAlreadyExistsError(segment.name);
+    }
+    this.segments.remove(stored);
+    this.segments.put(segment);
+    return deepCopy(segment);
+  }
+
+  async deleteSegment(id: string): Promise<boolean> {
+    const stored = this.segments.byId.get(id);
+    if (!stored) return false;
+    this.segments.remove(stored);
+    return true;
+  }
+
   async healthCheck(): Promise<boolean> {
     return true;
   }
@@ -164,8 +226,14 @@ class MemoryFlagSource extends StorageFlagSource {
     storage: MemoryFeatureFlagStorage,
     private readonly flags: Map<string, FeatureFlag>,
     private readonly overrides: OverridesByFlag,
+    private readonly segments: MemorySegments,
   ) {
     super(storage);
+  }
+
+  /** The records themselves, in process. */
+  protected override readSegments(): SegmentLookup {
+    return this.segments;
   }
 
   override read(key: string, context: EvaluationContext): FlagInputs {
@@ -187,6 +255,33 @@ class MemoryFlagSource extends StorageFlagSource {
         if (override) (found ??= []).push(override);
       }
     }
-    return { flag, overrides: found, freshness: 'fresh' };
+    return { flag, overrides: found, freshness: 'fresh', segments: this.segments };
+  }
+}
+
+/** The segments of a memory storage, by id and by name; also the lookup evaluation reads. */
+class MemorySegments implements SegmentLookup {
+  readonly byId = new Map<string, Segment>();
+  readonly idByName = new Map<string, string>();
+
+  get(ref: string): Segment | undefined {
+    const byId = this.byId.get(ref);
+    if (byId !== undefined) return byId;
+    const id = this.idByName.get(ref);
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  getById(id: string): Segment | undefined {
+    return this.byId.get(id);
+  }
+
+  put(segment: Segment): void {
+    this.byId.set(segment.id, segment);
+    this.idByName.set(segment.name, segment.id);
+  }
+
+  remove(segment: Segment): void {
+    this.byId.delete(segment.id);
+    if (this.idByName.get(segment.name) === segment.id) this.idByName.delete(segment.name);
   }
 }

@@ -6,6 +6,7 @@ import type {
   FlagVariant,
   JsonValue,
 } from '../models/feature-flag.model';
+import type { Segment } from '../models/segment.model';
 
 /**
  * The JSON documents of the Redis layout: snake_case fields and ISO-8601 timestamps, the format
@@ -210,4 +211,54 @@ function parseTimestamp(text: string | null | undefined): Date | null {
   if (!text) return null;
   const zoned = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`;
   return new Date(zoned);
+}
+
+/** Ours (litestar-flags keeps segments in memory only): the document of `{prefix}segment:{id}`. */
+interface SegmentDocument {
+  id: string;
+  name: string;
+  description: string | null;
+  conditions: FlagCondition[];
+  parent_segment_id: string | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export function serializeSegment(segment: Segment): string {
+  const document: SegmentDocument = {
+    id: segment.id,
+    name: segment.name,
+    description: segment.description,
+    conditions: segment.conditions,
+    parent_segment_id: segment.parentSegmentId,
+    enabled: segment.enabled,
+    created_at: segment.createdAt.toISOString(),
+    updated_at: segment.updatedAt.toISOString(),
+  };
+  return JSON.stringify(document);
+}
+
+export function parseSegment(json: string): Segment {
+  const document = JSON.parse(json) as Partial<SegmentDocument>;
+  return {
+    id: document.id ?? '',
+    name: document.name ?? '',
+    description: document.description ?? null,
+    conditions: document.conditions ?? [],
+    parentSegmentId: document.parent_segment_id ?? null,
+    enabled: document.enabled ?? true,
+    createdAt: parseTimestamp(document.created_at) ?? new Date(0),
+    updatedAt: parseTimestamp(document.updated_at) ?? new Date(0),
+  };
+}
+
+/** The stored `created_at` text, kept on update at the precision its writer gave it. */
+export function createdAtText(document: string): unknown {
+  return (JSON.parse(document) as { created_at?: unknown }).created_at;
+}
+
+/** `text` as a SCAN/KEYS glob matching itself only. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { connectRedis, LuaScript, quitRedis } from '@gatekeeper/common';
+import { connectRedis, quitRedis } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_REDIS_PREFIX } from '../feature-flags.constants';
 import {
   buildFlag,
@@ -8,19 +8,40 @@ import {
   isOverrideExpired,
   isStorableKey,
   isStorableOverrideRef,
+  FLAG_LIMITS,
   type CreateFlagInput,
   type CreateOverrideInput,
   type FeatureFlag,
   type FlagOverride,
   type UpdateFlagInput,
 } from '../models/feature-flag.model';
+import {
+  buildSegment,
+  sortByName,
+  type CreateSegmentInput,
+  type Segment,
+  type UpdateSegmentInput,
+} from '../models/segment.model';
+import { redisKeys, scripts, type RedisKeys } from './redis.scripts';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
-import { parseFlag, parseOverride, serializeFlag, serializeOverride } from './redis.codec';
+import {
+  parseFlag,
+  parseOverride,
+  parseSegment,
+  serializeFlag,
+  serializeOverride,
+  serializeSegment,
+  createdAtText,
+  globEscape,
+} from './redis.codec';
 import {
   FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagVersionConflictError,
+  InvalidFlagError,
+  SegmentAlreadyExistsError,
+  SegmentNotFoundError,
 } from './storage.errors';
 
 /** Options of `new RedisFeatureFlagStorage(redis, options)`. */
@@ -35,92 +56,6 @@ export interface CreateRedisFeatureFlagStorageOptions extends RedisFeatureFlagSt
   url: string;
 }
 
-/*
- * Key layout (the first three are litestar-flags', shared with Python services):
- *   {prefix}flag:{key}                                  JSON document of the flag, rules and variants embedded
- *   {prefix}flags                                       SET of all flag keys
- *   {prefix}override:{flag_id}:{entity_type}:{entity_id} JSON document, with a TTL when expires_at is set
- *   {prefix}flag_overrides:{flag_id}                    ours: ZSET of the flag's override keys, scored by
- *                                                       expiry (ms, +inf for none), so deleteFlag finds
- *                                                       them without KEYS or SCAN; expired members are
- *                                                       pruned on every override write.
- * Scripts derive the override keys of a flag from its stored id, so they touch keys they were not
- * given: fine on a single server or Sentinel; on Redis Cluster use a prefix with a hash tag
- * (`{ff}:`) so that every key lives in one slot.
- */
-
-/** KEYS: flag, index. ARGV: document, key. 1 when created, 0 when the key is taken. */
-const CREATE_FLAG = new LuaScript(`
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
-redis.call('SADD', KEYS[2], ARGV[2])
-return 1
-`);
-
-/**
- * The compare-and-set of `updateFlag`. KEYS: flag, index. ARGV: document, key, SHA-1 of the stored
- * document the update was checked against. Writes only if the stored document is still exactly
- * that one, byte for byte: a write by anyone in between (Gatekeeper, which bumps `version`, or
- * litestar-flags, which keeps none) makes it answer -1 and the caller checks again.
- * 1 when written, 0 when the flag is gone, -1 when it changed.
- */
-const UPDATE_FLAG = new LuaScript(`
-local stored = redis.call('GET', KEYS[1])
-if not stored then return 0 end
-if redis.sha1hex(stored) ~= ARGV[3] then return -1 end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-return 1
-`);
-
-/**
- * KEYS: flag, index. ARGV: key, prefix. Deletes the flag and the overrides its index lists;
- * answers the deleted flag's id, or 0 when there was no such flag.
- */
-const DELETE_FLAG = new LuaScript(`
-local stored = redis.call('GET', KEYS[1])
-if not stored then
-  redis.call('SREM', KEYS[2], ARGV[1])
-  return 0
-end
-local id = cjson.decode(stored).id
-local overrides = ARGV[2] .. 'flag_overrides:' .. id
-local members = redis.call('ZRANGE', overrides, 0, -1)
--- unpack() is limited by the Lua stack: delete in slices.
-for i = 1, #members, 500 do
-  redis.call('DEL', unpack(members, i, math.min(i + 499, #members)))
-end
-redis.call('DEL', KEYS[1], overrides)
-redis.call('SREM', KEYS[2], ARGV[1])
-return id
-`);
-
-/**
- * KEYS: override, the flag's override index. ARGV: the document read. Deletes the override only
- * if it is still that document (a new one may have replaced it since); 1 or 0.
- */
-const DELETE_EXPIRED_OVERRIDE = new LuaScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], KEYS[1])
-return 1
-`);
-
-/**
- * KEYS: override, flag's override index. ARGV: document, TTL in ms or '', expiry in epoch ms
- * or '', now in epoch ms.
- */
-const SET_OVERRIDE = new LuaScript(`
-if ARGV[2] == '' then
-  redis.call('SET', KEYS[1], ARGV[1])
-  redis.call('ZADD', KEYS[2], '+inf', KEYS[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[4])
-return 1
-`);
-
 /**
  * Flags in Redis, in the key layout litestar-flags uses, so Python and Node services can share
  * them. `RedisFeatureFlagStorage.create({ url })` opens (and on `close()` quits) its own client;
@@ -131,6 +66,7 @@ return 1
  */
 export class RedisFeatureFlagStorage implements FeatureFlagStorage {
   private readonly prefix: string;
+  private readonly keys: RedisKeys;
   private ownsClient = false;
   private closed = false;
 
@@ -139,6 +75,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     options: RedisFeatureFlagStorageOptions = {},
   ) {
     this.prefix = options.prefix ?? DEFAULT_FEATURE_FLAGS_REDIS_PREFIX;
+    this.keys = redisKeys(this.prefix);
   }
 
   /** Connects to `url` (failing fast when the server does not answer). */
@@ -156,7 +93,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
     if (!isStorableKey(key)) return null;
-    const document = await this.client().get(this.flagKey(key));
+    const document = await this.client().get(this.keys.flag(key));
     return document === null ? null : parseFlag(document);
   }
 
@@ -164,7 +101,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     const unique = [...new Set(keys)].filter((key) => isStorableKey(key));
     const found = new Map<string, FeatureFlag>();
     if (unique.length === 0) return found;
-    const documents = await this.client().mget(unique.map((key) => this.flagKey(key)));
+    const documents = await this.client().mget(unique.map((key) => this.keys.flag(key)));
     documents.forEach((document, index) => {
       if (document !== null) found.set(unique[index], parseFlag(document));
     });
@@ -173,7 +110,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   /** Two round trips: the index, then one MGET of every flag in it. */
   async getAllActiveFlags(): Promise<FeatureFlag[]> {
-    const keys = await this.client().smembers(this.flagsKey());
+    const keys = await this.client().smembers(this.keys.flags);
     const flags = await this.getFlags(keys);
     return [...flags.values()]
       .filter((flag) => flag.status === 'active')
@@ -186,16 +123,16 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     entityId: string,
   ): Promise<FlagOverride | null> {
     if (!isStorableOverrideRef(flagId, entityType, entityId)) return null;
-    const key = this.overrideKey(flagId, entityType, entityId);
+    const key = this.keys.override(flagId, entityType, entityId);
     const document = await this.client().get(key);
     if (document === null) return null;
     const override = parseOverride(document);
     if (!isOverrideExpired(override)) return override;
     // Ours carry a TTL and vanish by themselves; litestar-flags writes an expired override
     // without one and deletes it when read, which its readers and ours now both do.
-    await DELETE_EXPIRED_OVERRIDE.run(
+    await scripts.DELETE_EXPIRED_OVERRIDE.run(
       this.client(),
-      [key, this.overrideIndexKey(flagId)],
+      [key, this.keys.overrideIndex(flagId)],
       [document],
     );
     return null;
@@ -203,9 +140,9 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
     const flag = buildFlag({ ...input, version: 1 });
-    const created = await CREATE_FLAG.run(
+    const created = await scripts.CREATE_FLAG.run(
       this.client(),
-      [this.flagKey(flag.key), this.flagsKey()],
+      [this.keys.flag(flag.key), this.keys.flags],
       [serializeFlag(flag), flag.key],
     );
     if (created !== 1) throw new FlagAlreadyExistsError(flag.key);
@@ -223,7 +160,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     if (!isStorableKey(flag.key)) throw new FlagNotFoundError(flag.key);
     for (;;) {
       // The raw bytes: their hash must be the one Redis computes of the stored value.
-      const bytes = await this.client().getBuffer(this.flagKey(flag.key));
+      const bytes = await this.client().getBuffer(this.keys.flag(flag.key));
       if (bytes === null) throw new FlagNotFoundError(flag.key);
       const document = bytes.toString('utf8');
       const stored = parseFlag(document);
@@ -239,9 +176,9 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
         createdAt: stored.createdAt,
         version: stored.version + 1,
       });
-      const result = await UPDATE_FLAG.run(
+      const result = await scripts.UPDATE_FLAG.run(
         this.client(),
-        [this.flagKey(flag.key), this.flagsKey()],
+        [this.keys.flag(flag.key), this.keys.flags],
         [
           serializeFlag(updated, { createdAt: createdAtText(document) }),
           flag.key,
@@ -255,9 +192,9 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   async deleteFlag(key: string): Promise<boolean> {
     if (!isStorableKey(key)) return false;
-    const id = await DELETE_FLAG.run(
+    const id = await scripts.DELETE_FLAG.run(
       this.client(),
-      [this.flagKey(key), this.flagsKey()],
+      [this.keys.flag(key), this.keys.flags],
       [key, this.prefix],
     );
     if (typeof id !== 'string') return false;
@@ -282,7 +219,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
   }
 
   async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
-    const key = this.overrideKey(input.flagId, input.entityType, input.entityId);
+    const key = this.keys.override(input.flagId, input.entityType, input.entityId);
     const stored = await this.client().get(key);
     const existing = stored === null ? null : parseOverride(stored);
     const live = existing && !isOverrideExpired(existing) ? existing : undefined;
@@ -297,9 +234,9 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     // An override that is already expired still gets written (and vanishes at once), as the
     // other backends store it and then never return it.
     const ttl = expiresAt === undefined ? '' : Math.max(1, expiresAt - now);
-    await SET_OVERRIDE.run(
+    await scripts.SET_OVERRIDE.run(
       this.client(),
-      [key, this.overrideIndexKey(override.flagId)],
+      [key, this.keys.overrideIndex(override.flagId)],
       [serializeOverride(override), ttl, expiresAt ?? '', now],
     );
     return override;
@@ -307,14 +244,84 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
     if (!isStorableOverrideRef(flagId, entityType, entityId)) return false;
-    const key = this.overrideKey(flagId, entityType, entityId);
+    const key = this.keys.override(flagId, entityType, entityId);
     const results = await this.client()
       .multi()
       .del(key)
-      .zrem(this.overrideIndexKey(flagId), key)
+      .zrem(this.keys.overrideIndex(flagId), key)
       .exec();
     const [error, deleted] = results?.[0] ?? [new Error('transaction aborted'), 0];
     if (error) throw error;
+    return deleted === 1;
+  }
+
+  async getSegment(id: string): Promise<Segment | null> {
+    if (!isStorableKey(id, FLAG_LIMITS.idLength)) return null;
+    const document = await this.client().get(this.keys.segment(id));
+    return document === null ? null : parseSegment(document);
+  }
+
+  async getSegmentByName(name: string): Promise<Segment | null> {
+    if (!isStorableKey(name, FLAG_LIMITS.nameLength)) return null;
+    const document = await scripts.SEGMENT_BY_NAME.run(
+      this.client(),
+      [this.keys.segmentNames],
+      [name, this.prefix],
+    );
+    return typeof document === 'string' ? parseSegment(document) : null;
+  }
+
+  /** One round trip: a script reads the index and every document in it. */
+  async getAllSegments(): Promise<Segment[]> {
+    const documents = await scripts.ALL_SEGMENTS.run(
+      this.client(),
+      [this.keys.segments],
+      [this.prefix],
+    );
+    return sortByName((documents as string[]).map(parseSegment));
+  }
+
+  /** All segments (one round trip), filtered here: segments are few and read together. */
+  async getChildSegments(parentId: string): Promise<Segment[]> {
+    return (await this.getAllSegments()).filter((segment) => segment.parentSegmentId === parentId);
+  }
+
+  async createSegment(input: CreateSegmentInput): Promise<Segment> {
+    const segment = buildSegment(input);
+    const created = await scripts.CREATE_SEGMENT.run(
+      this.client(),
+      [this.keys.segment(segment.id), this.keys.segmentNames, this.keys.segments],
+      [serializeSegment(segment), segment.name, segment.id],
+    );
+    if (created === -1) {
+      throw new InvalidFlagError(`a segment with id "${segment.id}" already exists`, 'id');
+    }
+    if (created !== 1) throw new SegmentAlreadyExistsError(segment.name);
+    return segment;
+  }
+
+  async updateSegment(input: UpdateSegmentInput): Promise<Segment> {
+    if (!isStorableKey(input.id, FLAG_LIMITS.idLength)) throw new SegmentNotFoundError(input.id);
+    const stored = await this.getSegment(input.id);
+    if (!stored) throw new SegmentNotFoundError(input.id);
+    const segment = buildSegment({ ...input, createdAt: stored.createdAt });
+    const result = await scripts.UPDATE_SEGMENT.run(
+      this.client(),
+      [this.keys.segment(segment.id), this.keys.segmentNames],
+      [serializeSegment(segment), segment.name, segment.id],
+    );
+    if (result === 0) throw new SegmentNotFoundError(input.id);
+    if (result === -1) throw new SegmentAlreadyExistsError(segment.name);
+    return segment;
+  }
+
+  async deleteSegment(id: string): Promise<boolean> {
+    if (!isStorableKey(id, FLAG_LIMITS.idLength)) return false;
+    const deleted = await scripts.DELETE_SEGMENT.run(
+      this.client(),
+      [this.keys.segment(id), this.keys.segmentNames, this.keys.segments],
+      [id],
+    );
     return deleted === 1;
   }
 
@@ -338,30 +345,4 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     if (this.closed) throw new FeatureFlagStorageError('the feature flag storage is closed');
     return this.redis;
   }
-
-  private flagKey(key: string): string {
-    return `${this.prefix}flag:${key}`;
-  }
-
-  private flagsKey(): string {
-    return `${this.prefix}flags`;
-  }
-
-  private overrideKey(flagId: string, entityType: string, entityId: string): string {
-    return `${this.prefix}override:${flagId}:${entityType}:${entityId}`;
-  }
-
-  private overrideIndexKey(flagId: string): string {
-    return `${this.prefix}flag_overrides:${flagId}`;
-  }
-}
-
-/** The stored `created_at` text, kept on update at the precision its writer gave it. */
-function createdAtText(document: string): unknown {
-  return (JSON.parse(document) as { created_at?: unknown }).created_at;
-}
-
-/** `text` as a SCAN/KEYS glob matching itself only. */
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

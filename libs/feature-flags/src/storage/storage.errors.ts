@@ -83,3 +83,21 @@ export class FlagVariantNotFoundError extends FeatureFlagStorageError {
     super(`feature flag "${key}" has no variant "${variantKey}"`);
   }
 }
+
+/** `createSegment` (or `updateSegment`) with a name another segment already has. */
+export class SegmentAlreadyExistsError extends FeatureFlagStorageError {
+  override readonly name = 'SegmentAlreadyExistsError';
+
+  constructor(readonly segmentName: string) {
+    super(`a segment named "${segmentName}" already exists`);
+  }
+}
+
+/** `updateSegment` for an id that is not stored. */
+export class SegmentNotFoundError extends FeatureFlagStorageError {
+  override readonly name = 'SegmentNotFoundError';
+
+  constructor(readonly id: string) {
+    super(`no segment with id "${id}"`);
+  }
+}

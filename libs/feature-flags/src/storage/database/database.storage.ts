@@ -3,13 +3,13 @@ import {
   GatekeeperConfigError,
   SqlStorage,
   uniqueViolation,
-  type DatabaseConnectionOptions,
   type SupportedDatabaseType,
 } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../feature-flags.constants';
 import {
   buildFlag,
   buildOverride,
+  FLAG_LIMITS,
   isOverrideExpired,
   isStorableKey,
   isStorableOverrideRef,
@@ -19,36 +19,41 @@ import {
   type FlagOverride,
   type UpdateFlagInput,
 } from '../../models/feature-flag.model';
+import {
+  buildSegment,
+  sortByName,
+  type CreateSegmentInput,
+  type Segment,
+  type UpdateSegmentInput,
+} from '../../models/segment.model';
 import type { FeatureFlagStorage } from '../feature-flag-storage.interface';
 import {
   FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagVersionConflictError,
+  InvalidFlagError,
+  SegmentAlreadyExistsError,
+  SegmentNotFoundError,
 } from '../storage.errors';
 import {
   DATABASE_BACKEND,
   featureFlagEntitySchemas,
   type FeatureFlagEntitySchemas,
 } from './feature-flag.entities';
-import { childRows, flagRow, loadFlags, overrideQuery, toOverride } from './flag.queries';
-import { AddFeatureFlagNamedValues1796169600000 } from './migrations/add-feature-flag-named-values.migration';
-import { AddFeatureFlagVersion1796083200000 } from './migrations/add-feature-flag-version.migration';
-import { CreateFeatureFlagTables1767225600000 } from './migrations/create-feature-flag-tables.migration';
-
-/** Options of `new DatabaseFeatureFlagStorage(dataSource, options)`. */
-export interface DatabaseFeatureFlagStorageOptions {
-  /**
-   * Prepended to the four table names; must match the prefix of the entities registered on the
-   * DataSource. Default `'ff_'`.
-   */
-  tablePrefix?: string;
-}
-
-/** Options of `DatabaseFeatureFlagStorage.create()`. */
-export type CreateDatabaseFeatureFlagStorageOptions = DatabaseFeatureFlagStorageOptions &
-  Required<Pick<DatabaseConnectionOptions, 'connectionString'>> &
-  Pick<DatabaseConnectionOptions, 'createTables' | 'queryTimeout' | 'acquireTimeout'>;
+import {
+  childRows,
+  flagRow,
+  loadFlags,
+  overrideQuery,
+  toOverride,
+  toSegment,
+} from './flag.queries';
+import type {
+  CreateDatabaseFeatureFlagStorageOptions,
+  DatabaseFeatureFlagStorageOptions,
+} from './database.options';
+import { featureFlagMigrations } from './migrations/create-feature-flag-tables.migration';
 
 /**
  * Flags in SQL tables through TypeORM: PostgreSQL, MySQL/MariaDB or SQLite (better-sqlite3).
@@ -63,15 +68,13 @@ export type CreateDatabaseFeatureFlagStorageOptions = DatabaseFeatureFlagStorage
  */
 export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFlagStorage {
   private readonly entities: FeatureFlagEntitySchemas;
-  /** SQLite only: the tail of the queue of writes (see `write`). */
-  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(dataSource: DataSource, options: DatabaseFeatureFlagStorageOptions = {}) {
     super(dataSource, options.tablePrefix ?? DEFAULT_FEATURE_FLAGS_TABLE_PREFIX, DATABASE_BACKEND);
     const type = dataSource.options.type as SupportedDatabaseType;
     this.entities = featureFlagEntitySchemas(type, this.tablePrefix);
-    const { flag, rule, variant, override } = this.entities;
-    const names = [flag, rule, variant, override].map((schema) => schema.options.name);
+    const { flag, rule, variant, override, segment } = this.entities;
+    const names = [flag, rule, variant, override, segment].map((schema) => schema.options.name);
     if (!names.every((name) => dataSource.hasMetadata(name))) {
       throw new GatekeeperConfigError(
         `the DataSource does not know the feature-flag entities for tablePrefix ` +
@@ -102,9 +105,9 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   async createTables(): Promise<void> {
     this.open();
     const lock = `${this.tablePrefix}feature_flags_schema`;
-    await this.runMigration(lock, new CreateFeatureFlagTables1767225600000(this.tablePrefix));
-    await this.runMigration(lock, new AddFeatureFlagVersion1796083200000(this.tablePrefix));
-    await this.runMigration(lock, new AddFeatureFlagNamedValues1796169600000(this.tablePrefix));
+    for (const Migration of featureFlagMigrations(this.tablePrefix)) {
+      await this.runMigration(lock, new Migration());
+    }
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
@@ -241,20 +244,77 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
     return (result.affected ?? 0) > 0;
   }
 
-  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.write(() => this.open().transaction(work));
+  async getSegment(id: string): Promise<Segment | null> {
+    if (!isStorableKey(id, FLAG_LIMITS.idLength)) return null;
+    const row = await this.open().manager.findOneBy(this.entities.segment, { id });
+    return row && toSegment(row);
   }
 
-  /**
-   * Runs a write. On SQLite TypeORM has a single connection, where a second transaction cannot
-   * start while one is open and a statement issued meanwhile would join the open one: writes
-   * wait their turn. Servers get a connection per transaction from the pool and need no queue.
-   */
-  private write<T>(work: () => Promise<T>): Promise<T> {
-    if (this.dialect !== 'sqlite') return work();
-    const result = this.writes.then(work);
-    this.writes = result.catch(() => undefined);
-    return result;
+  async getSegmentByName(name: string): Promise<Segment | null> {
+    if (!isStorableKey(name, FLAG_LIMITS.nameLength)) return null;
+    const row = await this.open().manager.findOneBy(this.entities.segment, { name });
+    return row && toSegment(row);
+  }
+
+  async getAllSegments(): Promise<Segment[]> {
+    const rows = await this.open().manager.find(this.entities.segment);
+    // Sorted here: ORDER BY follows the database's collation, which differs between backends.
+    return sortByName(rows.map(toSegment));
+  }
+
+  /** All segments, filtered here: segments are few and read together. */
+  async getChildSegments(parentId: string): Promise<Segment[]> {
+    return (await this.getAllSegments()).filter((segment) => segment.parentSegmentId === parentId);
+  }
+
+  async createSegment(input: CreateSegmentInput): Promise<Segment> {
+    const segment = buildSegment(input);
+    try {
+      await this.write(() =>
+        this.open().manager.insert<ObjectLiteral>(this.entities.segment, segment),
+      );
+    } catch (error) {
+      // The unique index decides, so two concurrent creates cannot both win.
+      if (!uniqueViolation(error)) throw error;
+      if (input.id !== undefined && (await this.getSegment(segment.id))) {
+        throw new InvalidFlagError(`a segment with id "${segment.id}" already exists`, 'id');
+      }
+      throw new SegmentAlreadyExistsError(segment.name);
+    }
+    return segment;
+  }
+
+  async updateSegment(input: UpdateSegmentInput): Promise<Segment> {
+    if (!isStorableKey(input.id, FLAG_LIMITS.idLength)) throw new SegmentNotFoundError(input.id);
+    return this.transaction(async (manager) => {
+      const stored = await this.lockForUpdate(
+        manager
+          .createQueryBuilder(this.entities.segment, 's')
+          .where('s.id = :id', { id: input.id }),
+      ).getOne();
+      if (!stored) throw new SegmentNotFoundError(input.id);
+      const segment = buildSegment({ ...input, createdAt: stored.createdAt });
+      const { id, ...changes } = segment;
+      try {
+        await manager.update<ObjectLiteral>(this.entities.segment, { id }, changes);
+      } catch (error) {
+        if (uniqueViolation(error)) throw new SegmentAlreadyExistsError(segment.name);
+        throw error;
+      }
+      return segment;
+    });
+  }
+
+  async deleteSegment(id: string): Promise<boolean> {
+    if (!isStorableKey(id, FLAG_LIMITS.idLength)) return false;
+    const result = await this.write(() =>
+      this.open().manager.delete(this.entities.segment, { id }),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.write(() => this.open().transaction(work));
   }
 
   private open(): DataSource {

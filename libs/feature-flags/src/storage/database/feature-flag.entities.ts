@@ -13,6 +13,7 @@ import type {
   FlagRule,
   FlagVariant,
 } from '../../models/feature-flag.model';
+import type { Segment } from '../../models/segment.model';
 
 /** Names the backend in the message about an unsupported DataSource. */
 export const DATABASE_BACKEND = 'the feature-flags database backend';
@@ -24,6 +25,7 @@ export function tableNames(tablePrefix: string) {
     rules: `${tablePrefix}rules`,
     variants: `${tablePrefix}variants`,
     overrides: `${tablePrefix}overrides`,
+    segments: `${tablePrefix}segments`,
   };
 }
 
@@ -38,6 +40,8 @@ export function constraintNames(tablePrefix: string) {
     variantsFlagFk: `${tablePrefix}variants_flag_fk`,
     overridesEntity: `${tablePrefix}overrides_entity_uq`,
     overridesFlagFk: `${tablePrefix}overrides_flag_fk`,
+    segmentsName: `${tablePrefix}segments_name_uq`,
+    segmentsParent: `${tablePrefix}segments_parent_idx`,
   };
 }
 
@@ -65,14 +69,15 @@ export interface OverrideRow extends FlagOverride {
 }
 
 /**
- * The entity schemas of the four tables, for a DataSource's `entities`. Their rows are the
- * storage's business: read and write flags through `FeatureFlagStorage`.
+ * The entity schemas of the feature-flag tables, for a DataSource's `entities`. Their rows are
+ * the storage's business: read and write flags through `FeatureFlagStorage`.
  */
 export interface FeatureFlagEntities {
   flag: EntitySchema;
   rule: EntitySchema;
   variant: EntitySchema;
   override: EntitySchema;
+  segment: EntitySchema;
 }
 
 /** Internal: the same schemas, typed with their rows, for the storage. */
@@ -81,6 +86,7 @@ export interface FeatureFlagEntitySchemas extends FeatureFlagEntities {
   rule: EntitySchema<RuleRow>;
   variant: EntitySchema<VariantRow>;
   override: EntitySchema<OverrideRow>;
+  segment: EntitySchema<Segment>;
 }
 
 /**
@@ -229,6 +235,31 @@ export function featureFlagEntitySchemas(
           columns: ['flagId', 'entityType', 'entityId'],
           unique: true,
         },
+      ],
+    }),
+    // Added by AddFeatureFlagSegments1796256000000.
+    segment: new EntitySchema<Segment>({
+      name: `${tablePrefix}Segment`,
+      tableName: tables.segments,
+      columns: {
+        id: id(),
+        name: exact(),
+        description: optionalText(),
+        conditions: json(),
+        parentSegmentId: {
+          type: 'varchar',
+          length: 64,
+          name: 'parent_segment_id',
+          nullable: true,
+          ...types.exactText,
+        },
+        enabled: bool(),
+        createdAt: timestamp('created_at'),
+        updatedAt: timestamp('updated_at'),
+      },
+      indices: [
+        { name: names.segmentsName, columns: ['name'], unique: true },
+        { name: names.segmentsParent, columns: ['parentSegmentId'] },
       ],
     }),
   };

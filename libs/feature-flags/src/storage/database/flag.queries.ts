@@ -1,5 +1,6 @@
 import type { EntityManager, EntitySchema, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { FeatureFlag, FlagOverride } from '../../models/feature-flag.model';
+import type { Segment } from '../../models/segment.model';
 import type {
   FeatureFlagEntitySchemas,
   FlagRow,
@@ -102,4 +103,18 @@ function groupByFlag<T extends { flagId: string }>(rows: T[]): Map<string, T[]> 
     else groups.set(row.flagId, [row]);
   }
   return groups;
+}
+
+/** A segment row as the model: an unset description or parent comes back as NULL, kept as null. */
+export function toSegment(row: Segment): Segment {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description ?? null,
+    conditions: row.conditions,
+    parentSegmentId: row.parentSegmentId ?? null,
+    enabled: Boolean(row.enabled),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
 }

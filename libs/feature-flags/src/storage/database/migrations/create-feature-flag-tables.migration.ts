@@ -3,6 +3,7 @@ import { DIALECT_COLUMNS, requireDriver, sqlDialect } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../../feature-flags.constants';
 import { constraintNames, DATABASE_BACKEND, tableNames } from '../feature-flag.entities';
 import { AddFeatureFlagNamedValues1796169600000 } from './add-feature-flag-named-values.migration';
+import { AddFeatureFlagSegments1796256000000 } from './add-feature-flag-segments.migration';
 import { AddFeatureFlagVersion1796083200000 } from './add-feature-flag-version.migration';
 
 const TIMESTAMP = '1767225600000';
@@ -180,28 +181,19 @@ export class CreateFeatureFlagTables1767225600000 implements MigrationInterface 
 export function featureFlagMigrations(
   tablePrefix: string = DEFAULT_FEATURE_FLAGS_TABLE_PREFIX,
 ): Array<new () => MigrationInterface> {
-  if (tablePrefix === DEFAULT_FEATURE_FLAGS_TABLE_PREFIX) {
-    return [
-      CreateFeatureFlagTables1767225600000,
-      AddFeatureFlagVersion1796083200000,
-      AddFeatureFlagNamedValues1796169600000,
-    ];
-  }
-  return [
-    class extends CreateFeatureFlagTables1767225600000 {
-      constructor() {
-        super(tablePrefix);
-      }
-    },
-    class extends AddFeatureFlagVersion1796083200000 {
-      constructor() {
-        super(tablePrefix);
-      }
-    },
-    class extends AddFeatureFlagNamedValues1796169600000 {
-      constructor() {
-        super(tablePrefix);
-      }
-    },
+  const shipped: Array<new (tablePrefix?: string) => MigrationInterface> = [
+    CreateFeatureFlagTables1767225600000,
+    AddFeatureFlagVersion1796083200000,
+    AddFeatureFlagNamedValues1796169600000,
+    AddFeatureFlagSegments1796256000000,
   ];
+  if (tablePrefix === DEFAULT_FEATURE_FLAGS_TABLE_PREFIX) return shipped;
+  return shipped.map(
+    (Migration) =>
+      class extends Migration {
+        constructor() {
+          super(tablePrefix);
+        }
+      },
+  );
 }
