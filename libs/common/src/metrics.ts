@@ -28,22 +28,75 @@ export interface GatekeeperMetrics {
 }
 
 /** The parts of prom-client used here (an optional peer: no type import from it). */
-interface Child {
-  inc(): void;
-  observe(value: number): void;
-}
 interface Metric {
-  labels(...values: string[]): Child;
+  labels(...values: string[]): { inc(value?: number): void; observe(value: number): void };
+}
+interface MetricConfig {
+  name: string;
+  help: string;
+  labelNames: string[];
+  buckets?: number[];
+  collect?: (this: Metric) => void;
 }
 interface PromClient {
   register: { getSingleMetric(name: string): unknown };
-  Counter: new (config: { name: string; help: string; labelNames: string[] }) => Metric;
-  Histogram: new (config: {
-    name: string;
-    help: string;
-    labelNames: string[];
-    buckets: number[];
-  }) => Metric;
+  Counter: new (config: MetricConfig) => Metric;
+  Histogram: new (config: MetricConfig) => Metric;
+}
+
+/**
+ * Counts by label values, in process: an increment is three Map lookups, no hashing of label
+ * objects and no allocation once a combination has been seen (prom-client hashes the labels on
+ * every `inc`, which would cost an evaluation several times its own price). The counts are handed
+ * to prom-client when it collects, that is when `/metrics` is scraped.
+ */
+interface Cell {
+  values: string[];
+  n: number;
+}
+
+class Tally {
+  private readonly cells = new Map<
+    string,
+    Map<string, Map<string, { values: string[]; n: number }>>
+  >();
+
+  constructor(private readonly arity: number) {}
+
+  add(a: string, b = '', c = ''): void {
+    let level = this.cells.get(a);
+    if (level === undefined) this.cells.set(a, (level = new Map<string, Map<string, Cell>>()));
+    let leaf = level.get(b);
+    if (leaf === undefined) level.set(b, (leaf = new Map<string, Cell>()));
+    const cell = leaf.get(c);
+    if (cell === undefined) leaf.set(c, { values: [a, b, c].slice(0, this.arity), n: 1 });
+    else cell.n++;
+  }
+
+  drain(into: Metric): void {
+    for (const level of this.cells.values()) {
+      for (const leaf of level.values()) {
+        for (const cell of leaf.values()) {
+          if (cell.n === 0) continue;
+          into.labels(...cell.values).inc(cell.n);
+          cell.n = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The tallies of every copy of this file in the process (each published package bundles one),
+ * by metric name: whichever copy created a counter, its `collect` drains them all.
+ */
+const TALLIES_KEY = Symbol.for('gatekeeper.metrics.tallies');
+function talliesOf(name: string): Set<Tally> {
+  const global = globalThis as { [TALLIES_KEY]?: Map<string, Set<Tally>> };
+  const all = (global[TALLIES_KEY] ??= new Map<string, Set<Tally>>());
+  let tallies = all.get(name);
+  if (tallies === undefined) all.set(name, (tallies = new Set<Tally>()));
+  return tallies;
 }
 
 /**
@@ -54,71 +107,55 @@ interface PromClient {
  */
 export function prometheusMetrics(): GatekeeperMetrics {
   const prometheus = requireDriver<PromClient>('prom-client', 'metrics');
-  const metric = (
-    kind: 'Counter' | 'Histogram',
-    name: string,
-    help: string,
-    labelNames: string[],
-  ): Metric =>
-    (prometheus.register.getSingleMetric(name) as Metric | undefined) ??
-    (kind === 'Counter'
-      ? new prometheus.Counter({ name, help, labelNames })
-      : new prometheus.Histogram({ name, help, labelNames, buckets: STORAGE_BUCKETS }));
-
-  const evaluations = children(
-    metric('Counter', 'gatekeeper_flag_evaluations_total', 'Feature flag evaluations', [
-      'flag',
-      'reason',
-      'variant',
-    ]),
-  );
-  const verifications = children(
-    metric('Counter', 'gatekeeper_api_key_verifications_total', 'API key verifications', [
-      'result',
-    ]),
-  );
-  const durations = children(
-    metric(
-      'Histogram',
-      'gatekeeper_storage_operation_duration_seconds',
-      'Duration of storage operations',
-      ['module', 'backend', 'operation'],
-    ),
-  );
-  const cache = children(
-    metric('Counter', 'gatekeeper_cache_requests_total', 'In-process cache lookups', [
-      'module',
-      'result',
-    ]),
-  );
+  const counter = (name: string, help: string, labelNames: string[]): Tally => {
+    const tally = new Tally(labelNames.length);
+    const tallies = talliesOf(name);
+    tallies.add(tally);
+    if (!prometheus.register.getSingleMetric(name)) {
+      new prometheus.Counter({
+        name,
+        help,
+        labelNames,
+        collect() {
+          for (const each of tallies) each.drain(this);
+        },
+      });
+    }
+    return tally;
+  };
+  const durationsName = 'gatekeeper_storage_operation_duration_seconds';
+  const durations =
+    (prometheus.register.getSingleMetric(durationsName) as Metric | undefined) ??
+    new prometheus.Histogram({
+      name: durationsName,
+      help: 'Duration of storage operations',
+      labelNames: ['module', 'backend', 'operation'],
+      buckets: STORAGE_BUCKETS,
+    });
+  const evaluations = counter('gatekeeper_flag_evaluations_total', 'Feature flag evaluations', [
+    'flag',
+    'reason',
+    'variant',
+  ]);
+  const verifications = counter('gatekeeper_api_key_verifications_total', 'API key verifications', [
+    'result',
+  ]);
+  const cache = counter('gatekeeper_cache_requests_total', 'In-process cache lookups', [
+    'module',
+    'result',
+  ]);
   return {
-    flagEvaluation: (flag, reason, variant) => evaluations(flag, reason, variant ?? '').inc(),
-    apiKeyVerification: (result) => verifications(result).inc(),
+    flagEvaluation: (flag, reason, variant) => evaluations.add(flag, reason, variant ?? ''),
+    apiKeyVerification: (result) => verifications.add(result),
+    // Storage calls are I/O: prom-client's own cost does not show beside them.
     storageOperation: (module, backend, operation, seconds) =>
-      durations(module, backend, operation).observe(seconds),
-    cacheRequest: (module, result) => cache(module, result).inc(),
+      durations.labels(module, backend, operation).observe(seconds),
+    cacheRequest: (module, result) => cache.add(module, result),
   };
 }
 
 /** Storage calls take milliseconds, a hanging one up to the timeouts (seconds). */
 const STORAGE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-
-/**
- * A metric's labelled children, remembered: prom-client hashes the label values on every
- * `labels()` call, a Map lookup of their joined string is cheaper on hot paths.
- */
-function children(metric: Metric): (...values: string[]) => Child {
-  const known = new Map<string, Child>();
-  return (...values) => {
-    const id = values.join('\u0000');
-    let child = known.get(id);
-    if (child === undefined) {
-      child = metric.labels(...values);
-      known.set(id, child);
-    }
-    return child;
-  };
-}
 
 /**
  * The module's metrics for its `metrics` option: `undefined` when off.
