@@ -44,22 +44,20 @@ interface PromClient {
   Histogram: new (config: MetricConfig) => Metric;
 }
 
+/** The count of one combination of label values since the last collect. */
+interface Cell {
+  values: string[];
+  n: number;
+}
+
 /**
  * Counts by label values, in process: an increment is three Map lookups, no hashing of label
  * objects and no allocation once a combination has been seen (prom-client hashes the labels on
  * every `inc`, which would cost an evaluation several times its own price). The counts are handed
  * to prom-client when it collects, that is when `/metrics` is scraped.
  */
-interface Cell {
-  values: string[];
-  n: number;
-}
-
 class Tally {
-  private readonly cells = new Map<
-    string,
-    Map<string, Map<string, { values: string[]; n: number }>>
-  >();
+  private readonly cells = new Map<string, Map<string, Map<string, Cell>>>();
 
   constructor(private readonly arity: number) {}
 
