@@ -15,6 +15,7 @@ export * from './redis-connection';
 export * from './redis-script';
 export * from './route-metadata';
 export * from './schema-lock';
+export * from './sql-columns';
 export * from './sql-connection';
 export * from './sql-dialect';
 export * from './sql-storage';

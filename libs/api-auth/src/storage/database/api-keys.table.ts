@@ -1,4 +1,11 @@
-import { assertTablePrefix, DIALECT_COLUMNS, requireDriver, sqlDialect } from '@gatekeeper/common';
+import {
+  addColumnIfMissing,
+  assertTablePrefix,
+  DIALECT_COLUMNS,
+  dropColumnIfPresent,
+  requireDriver,
+  sqlDialect,
+} from '@gatekeeper/common';
 import type { DataSourceOptions, MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { DEFAULT_API_AUTH_TABLE_PREFIX } from '../../api-auth.constants';
 
@@ -94,18 +101,11 @@ export class AddApiKeyVersion1796083200000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const table = apiKeysTableName(this.tablePrefix);
-    if (await queryRunner.hasColumn(table, 'version')) return;
-    // Plain ALTER TABLE … ADD COLUMN on every dialect (TypeORM's SQLite addColumn copies the
-    // whole table into a new one).
-    const quoted = queryRunner.connection.driver.escape(table);
-    await queryRunner.query(`ALTER TABLE ${quoted} ADD COLUMN version integer NOT NULL DEFAULT 1`);
+    await addColumnIfMissing(queryRunner, table, 'version', 'integer NOT NULL DEFAULT 1');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const table = apiKeysTableName(this.tablePrefix);
-    if (!(await queryRunner.hasColumn(table, 'version'))) return;
-    const quoted = queryRunner.connection.driver.escape(table);
-    await queryRunner.query(`ALTER TABLE ${quoted} DROP COLUMN version`);
+    await dropColumnIfPresent(queryRunner, apiKeysTableName(this.tablePrefix), 'version');
   }
 }
 

@@ -1,4 +1,9 @@
-import { DIALECT_COLUMNS, sqlDialect } from '@gatekeeper/common';
+import {
+  addColumnIfMissing,
+  DIALECT_COLUMNS,
+  dropColumnIfPresent,
+  sqlDialect,
+} from '@gatekeeper/common';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../../feature-flags.constants';
 import { DATABASE_BACKEND, tableNames } from '../feature-flag.entities';
@@ -19,30 +24,16 @@ export class AddFeatureFlagNamedValues1796169600000 implements MigrationInterfac
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const { flags, rules } = tableNames(this.tablePrefix);
-    // Plain ALTER TABLE … ADD COLUMN: TypeORM's SQLite addColumn rebuilds the table, and dropping
-    // the old one would cascade-delete every child row.
     const { charset, collation } =
       DIALECT_COLUMNS[sqlDialect(queryRunner.connection.options.type, DATABASE_BACKEND)].exactText;
-    const type = `varchar(255)${charset ? ` CHARACTER SET ${charset}` : ''}${collation ? ` COLLATE ${collation}` : ''}`;
-    for (const [table, column] of [
-      [flags, 'default_variant'],
-      [rules, 'serve_variant'],
-    ] as const) {
-      if (await queryRunner.hasColumn(table, column)) continue;
-      const quoted = queryRunner.connection.driver.escape(table);
-      await queryRunner.query(`ALTER TABLE ${quoted} ADD COLUMN ${column} ${type} NULL`);
-    }
+    const type = `varchar(255)${charset ? ` CHARACTER SET ${charset}` : ''}${collation ? ` COLLATE ${collation}` : ''} NULL`;
+    await addColumnIfMissing(queryRunner, flags, 'default_variant', type);
+    await addColumnIfMissing(queryRunner, rules, 'serve_variant', type);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const { flags, rules } = tableNames(this.tablePrefix);
-    for (const [table, column] of [
-      [flags, 'default_variant'],
-      [rules, 'serve_variant'],
-    ] as const) {
-      if (!(await queryRunner.hasColumn(table, column))) continue;
-      const quoted = queryRunner.connection.driver.escape(table);
-      await queryRunner.query(`ALTER TABLE ${quoted} DROP COLUMN ${column}`);
-    }
+    await dropColumnIfPresent(queryRunner, flags, 'default_variant');
+    await dropColumnIfPresent(queryRunner, rules, 'serve_variant');
   }
 }

@@ -1,3 +1,4 @@
+import { addColumnIfMissing, dropColumnIfPresent } from '@gatekeeper/common';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../../feature-flags.constants';
 import { tableNames } from '../feature-flag.entities';
@@ -18,17 +19,10 @@ export class AddFeatureFlagVersion1796083200000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const table = tableNames(this.tablePrefix).flags;
-    if (await queryRunner.hasColumn(table, 'version')) return;
-    // Plain ALTER TABLE … ADD COLUMN on every dialect: TypeORM's SQLite addColumn copies the table
-    // into a new one and drops the old, which would cascade-delete every rule and variant.
-    const quoted = queryRunner.connection.driver.escape(table);
-    await queryRunner.query(`ALTER TABLE ${quoted} ADD COLUMN version integer NOT NULL DEFAULT 1`);
+    await addColumnIfMissing(queryRunner, table, 'version', 'integer NOT NULL DEFAULT 1');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const table = tableNames(this.tablePrefix).flags;
-    if (!(await queryRunner.hasColumn(table, 'version'))) return;
-    const quoted = queryRunner.connection.driver.escape(table);
-    await queryRunner.query(`ALTER TABLE ${quoted} DROP COLUMN version`);
+    await dropColumnIfPresent(queryRunner, tableNames(this.tablePrefix).flags, 'version');
   }
 }
