@@ -31,6 +31,7 @@ const FLAGS = [
   { key: 'simple', label: 'simple on/off' },
   { key: 'in-rule', label: 'rule with `in`' },
   { key: 'rollout', label: '50% rollout + rule' },
+  { key: 'segment', label: 'nested in_segment' },
 ] as const;
 type FlagKey = (typeof FLAGS)[number]['key'];
 
@@ -55,7 +56,34 @@ const OURS: CreateFlagInput[] = [
       },
     ],
   },
+  {
+    key: 'segment',
+    rules: [
+      {
+        name: 'known-north-americans',
+        conditions: [{ attribute: 'segment', operator: 'in_segment', value: 'na-known' }],
+      },
+    ],
+  },
 ];
+
+/** North America, narrowed to known users: peers get the same two conditions, flattened. */
+const NORTH_AMERICA = ['US', 'CA'];
+async function createSegments(storage: FeatureFlagStorage): Promise<void> {
+  for (const name of ['na-known', 'north-america']) {
+    const existing = await storage.getSegmentByName!(name);
+    if (existing) await storage.deleteSegment!(existing.id);
+  }
+  const parent = await storage.createSegment!({
+    name: 'north-america',
+    conditions: [{ attribute: 'country', operator: 'in', value: NORTH_AMERICA }],
+  });
+  await storage.createSegment!({
+    name: 'na-known',
+    parentSegmentId: parent.id,
+    conditions: [{ attribute: 'userId', operator: 'starts_with', value: 'user-' }],
+  });
+}
 
 type Evaluate = (flag: FlagKey, user: number) => unknown;
 
@@ -101,6 +129,20 @@ async function unleash(): Promise<{ evaluate: Evaluate; close: () => void }> {
             },
           ],
         },
+        {
+          name: 'segment',
+          enabled: true,
+          strategies: [
+            {
+              name: 'default',
+              parameters: {},
+              constraints: [
+                { contextName: 'country', operator: 'IN', values: NORTH_AMERICA },
+                { contextName: 'userId', operator: 'STR_STARTS_WITH', values: ['user-'] },
+              ],
+            },
+          ],
+        },
       ] as never,
     },
   });
@@ -133,6 +175,16 @@ async function openFeature(): Promise<Evaluate> {
         contextEvaluator: (ctx) =>
           COUNTRIES.includes(ctx.country as string) &&
           rolloutBucket('rollout', ctx.targetingKey as string) <= 50
+            ? 'on'
+            : 'off',
+      },
+      segment: {
+        variants,
+        defaultVariant: 'off',
+        disabled: false,
+        contextEvaluator: (ctx) =>
+          NORTH_AMERICA.includes(ctx.country as string) &&
+          (ctx.targetingKey as string).startsWith('user-')
             ? 'on'
             : 'off',
       },
@@ -180,6 +232,40 @@ async function launchDarkly(): Promise<{ evaluate: Evaluate; close: () => void }
     salt: 'bench',
     version: 1,
   });
+  await td.usePreconfiguredFlag({
+    key: 'segment',
+    on: true,
+    variations: [true, false],
+    offVariation: 1,
+    fallthrough: { variation: 1 },
+    rules: [
+      {
+        id: 'known-north-americans',
+        variation: 0,
+        clauses: [
+          {
+            contextKind: 'user',
+            attribute: 'country',
+            op: 'in',
+            values: NORTH_AMERICA,
+            negate: false,
+          },
+          {
+            contextKind: 'user',
+            attribute: 'key',
+            op: 'startsWith',
+            values: ['user-'],
+            negate: false,
+          },
+        ],
+      },
+    ],
+    targets: [],
+    contextTargets: [],
+    prerequisites: [],
+    salt: 'bench',
+    version: 1,
+  });
   const client = initLaunchDarkly('sdk-bench-offline', {
     updateProcessor: td.getFactory(),
     sendEvents: false,
@@ -204,6 +290,15 @@ async function growthBook(): Promise<{ evaluate: Evaluate; close: () => void }> 
         rollout: {
           defaultValue: false,
           rules: [{ condition, force: true, coverage: 0.5, hashAttribute: 'id' }],
+        },
+        segment: {
+          defaultValue: false,
+          rules: [
+            {
+              condition: { country: { $in: NORTH_AMERICA }, id: { $regex: '^user-' } },
+              force: true,
+            },
+          ],
         },
       },
     },
@@ -247,11 +342,13 @@ export async function runEvaluation(): Promise<PartResult> {
     logger: false,
   });
   const cached = app.get<FeatureFlagStorage>(FEATURE_FLAG_STORAGE);
+  await createSegments(cached);
   for (const flag of OURS) {
     await cached.deleteFlag(flag.key);
     await cached.createFlag(flag);
   }
   const memory = new MemoryFeatureFlagStorage();
+  await createSegments(memory);
   for (const flag of OURS) await memory.createFlag(flag);
 
   const oursCached = ours(app.get(FeatureFlagClient));
@@ -353,5 +450,6 @@ function expectedOn(key: FlagKey): number {
   const inCountries = USERS.filter((u) => COUNTRIES.includes(u.country)).length;
   if (key === 'simple') return USERS.length;
   if (key === 'in-rule') return inCountries;
+  if (key === 'segment') return USERS.filter((u) => NORTH_AMERICA.includes(u.country)).length;
   return Math.round(inCountries / 2);
 }

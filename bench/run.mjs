@@ -35,15 +35,18 @@ let failed = false;
 const t0 = Date.now();
 try {
   harness.ensureServerBinaries(['redis', 'postgres']);
-  const [redis, postgres] = await Promise.all([
+  const [redis, postgres, redisCluster] = await Promise.all([
     harness.startRedisServer(),
     harness.startPostgresServer(),
+    // Only the propagation part (d) measures a cluster; three more servers otherwise idle.
+    parts.includes('d') ? harness.startRedisCluster() : undefined,
   ]);
-  started.push(redis, postgres);
+  started.push(redis, postgres, ...(redisCluster ? [redisCluster] : []));
   for (const part of parts) {
     const result = await runPart(part, {
       BENCH_REDIS_URL: redis.url,
       BENCH_POSTGRES_URL: postgres.url,
+      ...(redisCluster ? { BENCH_REDIS_CLUSTER_URL: redisCluster.url } : {}),
     });
     if (result) {
       results.push(result);

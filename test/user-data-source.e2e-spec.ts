@@ -107,6 +107,7 @@ describe.each<Kind>(['sqlite', 'postgres', 'mysql'])(
           'AddApiKeyVersion_auth_1796083200000',
           'AddFeatureFlagNamedValues_ff_1796169600000',
           'AddFeatureFlagSegments_ff_1796256000000',
+          'AddFeatureFlagEnvironmentsAndSchedules_ff_1796342400000',
         ]);
         // What `migration:generate` would produce from the entities afterwards: nothing.
         const pending = await dataSource.driver.createSchemaBuilder().log();

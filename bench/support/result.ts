@@ -31,10 +31,13 @@ export function ratio(value: number): string {
   return `${value.toFixed(2)}x`;
 }
 
-/** Bench servers come from the test harness; run.mjs passes their URLs. */
-export function benchUrls(): { redis: string; postgres: string } {
+/**
+ * Bench servers come from the test harness; run.mjs passes their URLs (the Redis Cluster's only
+ * to the part that measures it).
+ */
+export function benchUrls(): { redis: string; postgres: string; redisCluster?: string } {
   const redis = process.env.BENCH_REDIS_URL;
   const postgres = process.env.BENCH_POSTGRES_URL;
   if (!redis || !postgres) throw new Error('run the benchmarks with `npm run bench`');
-  return { redis, postgres };
+  return { redis, postgres, redisCluster: process.env.BENCH_REDIS_CLUSTER_URL };
 }

@@ -13,7 +13,8 @@ import {
   type ApiKey,
   type ApiKeyStorage,
 } from '@gatekeeper/api-auth';
-import Redis from 'ioredis';
+import { connectRedisClient } from '@gatekeeper/common';
+import Redis, { type Cluster } from 'ioredis';
 import { createTestDatabase, testUrls, uniqueName } from '../harness/servers';
 import { AuditLogApiKeyStorage } from './fixtures/docs-storage/audit-log.storage';
 import { tracedStorage } from './fixtures/wrapped-storage';
@@ -47,6 +48,16 @@ async function redisClient(): Promise<Redis> {
   await redis.connect();
   return redis;
 }
+
+/** The harness's Redis Cluster, through the `redis+cluster://` URL the modules accept. */
+async function clusterClient(): Promise<Cluster> {
+  const cluster = (await connectRedisClient(testUrls().redisCluster)) as Cluster;
+  cluster.on('error', () => undefined);
+  return cluster;
+}
+
+/** A prefix of its own whose keys all share one cluster slot. */
+const clusterPrefix = (label: string) => `{${uniqueName(label)}}:`;
 
 const BACKENDS: Array<[string, () => Promise<Backend>]> = [
   ['memory', async () => ({ storage: new MemoryApiKeyStorage(), close: async () => undefined })],
@@ -83,6 +94,43 @@ const BACKENDS: Array<[string, () => Promise<Backend>]> = [
         storage,
         sever: async () => redis.disconnect(),
         close: async () => redis.disconnect(),
+      };
+    },
+  ],
+  [
+    'redis cluster',
+    async () => {
+      const cluster = await clusterClient();
+      const storage = new RedisApiKeyStorage(cluster, {
+        prefix: clusterPrefix('conformance-'),
+        batchSize: PAGE,
+      });
+      return {
+        storage,
+        sever: async () => cluster.disconnect(),
+        close: async () => cluster.disconnect(),
+      };
+    },
+  ],
+  [
+    'redis-cache on the redis cluster over sqlite',
+    async () => {
+      const primary = await database('sqlite::memory:');
+      const cluster = await clusterClient();
+      const storage = new RedisCacheApiKeyStorage({
+        redis: cluster,
+        primary: primary.storage,
+        ttl: 300,
+        prefix: clusterPrefix('conformance-cache-'),
+      });
+      return {
+        storage,
+        sever: primary.sever,
+        close: async () => {
+          await storage.close();
+          await primary.close();
+          cluster.disconnect();
+        },
       };
     },
   ],

@@ -78,3 +78,40 @@ describe('demo: first start on the memory backend', () => {
     }
   });
 });
+
+describe('demo: the environment it evaluates in', () => {
+  it('warns at startup when GATEKEEPER_ENVIRONMENT names no environment, and still serves', async () => {
+    const demo = await startDemo({
+      port: 0,
+      backend: 'memory',
+      redisPrefix: '',
+      environment: 'qa',
+    });
+    try {
+      expect(demo.logger.from('SeedService', 'warn')).toEqual([
+        'GATEKEEPER_ENVIRONMENT is "qa", which names no environment: flags are evaluated ' +
+          'without environment settings until it is created (POST /admin/environments)',
+      ]);
+      const evaluation = await jsonClient(demo.baseUrl)(
+        'GET',
+        '/admin/flags/new_checkout/evaluation?ownerId=acme',
+        { key: demo.adminKey },
+      );
+      expect(evaluation).toMatchObject({ status: 200, body: { value: false, reason: 'STATIC' } });
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('is created on first start, so the default production says nothing', async () => {
+    const demo = await startDemo({ port: 0, backend: 'memory', redisPrefix: '' });
+    try {
+      expect(demo.logger.from('SeedService', 'warn')).toEqual([]);
+      expect(demo.logger.from('SeedService', 'log')).toContain(
+        'Example environments: production, staging',
+      );
+    } finally {
+      await demo.close();
+    }
+  });
+});

@@ -197,6 +197,9 @@ describe('demo: routes, guards and OpenAPI (sqlite)', () => {
         entityId: 'acme',
         id: '00000000-0000-4000-8000-000000000000',
         sku: 'mug',
+        name: 'beta-testers',
+        slug: 'staging',
+        flagKey: 'new_checkout',
       };
       let checked = 0;
       for (const [path, operations] of Object.entries(document.paths)) {

@@ -75,6 +75,7 @@ describe('docs/feature-flags/storage-backends.md', () => {
         { name: 'AddFeatureFlagVersion_ff_1796083200000' },
         { name: 'AddFeatureFlagNamedValues_ff_1796169600000' },
         { name: 'AddFeatureFlagSegments_ff_1796256000000' },
+        { name: 'AddFeatureFlagEnvironmentsAndSchedules_ff_1796342400000' },
       ]);
     } finally {
       await app.close();

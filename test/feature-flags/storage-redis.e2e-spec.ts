@@ -7,18 +7,7 @@ import {
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { startRedisServer, testUrls, uniqueName, type ServerHandle } from '../harness/servers';
-
-/** All keys under a prefix, read with SCAN as an operator would. */
-async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys.sort();
-}
+import { keysUnder } from './support/redis-keys';
 
 describe('RedisFeatureFlagStorage', () => {
   let redis: Redis;
@@ -128,6 +117,7 @@ describe('RedisFeatureFlagStorage', () => {
       expect(await keysUnder(redis, prefix)).toEqual(
         [
           `${prefix}flag:new_checkout`,
+          `${prefix}flag_ids`,
           `${prefix}flag_overrides:${flag.id}`,
           `${prefix}flags`,
           `${prefix}override:${flag.id}:tenant:t:1`,
@@ -254,6 +244,7 @@ describe('RedisFeatureFlagStorage', () => {
     expect(await keysUnder(redis, prefix)).toEqual(
       [
         `${prefix}flag:kept`,
+        `${prefix}flag_ids`,
         `${prefix}flag_overrides:${other.id}`,
         `${prefix}flags`,
         `${prefix}override:${other.id}:user:u1`,

@@ -3,6 +3,8 @@ import {
   ensureServerBinaries,
   startMariadbServer,
   startPostgresServer,
+  startRedisCluster,
+  startRedisFailover,
   startRedisSentinel,
   startRedisServer,
   type ServerHandle,
@@ -13,17 +15,20 @@ declare global {
 }
 
 /**
- * Starts one real redis-server (+ Sentinel), PostgreSQL and MariaDB for the whole run, unless
- * TEST_REDIS_URL / TEST_REDIS_SENTINEL_URL / TEST_POSTGRES_URL / TEST_MYSQL_URL point at existing
- * ones. Test workers inherit the URLs through the environment.
+ * Starts one real redis-server (+ Sentinel), a Redis Cluster, a Sentinel-managed primary and
+ * replica for the failover test, PostgreSQL and MariaDB for the whole run, unless
+ * TEST_REDIS_URL / TEST_REDIS_SENTINEL_URL / TEST_REDIS_CLUSTER_URL / TEST_REDIS_FAILOVER_URL /
+ * TEST_POSTGRES_URL / TEST_MYSQL_URL point at existing ones. Test workers inherit the URLs
+ * through the environment.
  */
 export default async function globalSetup(): Promise<void> {
   const started: ServerHandle[] = [];
   globalThis.__GATEKEEPER_TEST_SERVERS__ = started;
   const missing = (key: keyof typeof URL_ENV): boolean => !process.env[URL_ENV[key]];
 
+  const redisKeys = ['redis', 'redisSentinel', 'redisCluster', 'redisFailover'] as const;
   const kinds = [
-    ...(missing('redis') || missing('redisSentinel') ? (['redis'] as const) : []),
+    ...(redisKeys.some(missing) ? (['redis'] as const) : []),
     ...(missing('postgres') ? (['postgres'] as const) : []),
     ...(missing('mysql') ? (['mysql'] as const) : []),
   ];
@@ -37,6 +42,8 @@ export default async function globalSetup(): Promise<void> {
   };
   await Promise.all([
     launch('redis', () => startRedisServer()),
+    launch('redisCluster', () => startRedisCluster()),
+    launch('redisFailover', () => startRedisFailover()),
     launch('postgres', () => startPostgresServer()),
     launch('mysql', () => startMariadbServer()),
   ]);

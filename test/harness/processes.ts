@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type Server } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -90,6 +90,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` distinct ports that were free a moment ago: each stays bound until all are picked, so
+ * the kernel cannot hand out the same one twice.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.unref();
+          server.on('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
 /** A short temp dir: unix socket paths must stay under 108 bytes. */
 export function makeTempDir(label: string): string {
   return mkdtempSync(join(tmpdir(), `gk-${label}-`));
@@ -162,6 +187,30 @@ export function runSetup(
   if (result.status !== 0) {
     throw new Error(`${command} failed (${result.status}):\n${result.stderr || result.stdout}`);
   }
+}
+
+/**
+ * `runSetup` without blocking the event loop, for setup steps that run while other servers start
+ * (`redis-cli --cluster create` waits for the nodes to agree).
+ */
+export function runCommand(command: string, args: string[], timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
+    let output = '';
+    const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${output}`));
+    });
+  });
 }
 
 /** Waits until `probe` succeeds, or fails with the tail of the server's log. */

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, startRedisServer, testUrls, uniqueName } from './servers';
 
@@ -32,6 +32,41 @@ describe('test servers', () => {
       expect(await redis.ping()).toBe('PONG');
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it('the redis cluster serves every slot, spread over its 3 primaries', async () => {
+    const cluster = new Cluster(addressesOf(testUrls().redisCluster));
+    try {
+      const keys = Array.from({ length: 30 }, (_, i) => uniqueName(`smoke:${i}:`));
+      await Promise.all(keys.map((key) => cluster.set(key, key, 'EX', 60)));
+      expect(await Promise.all(keys.map((key) => cluster.get(key)))).toEqual(keys);
+      const masters = cluster.nodes('master');
+      expect(masters).toHaveLength(3);
+      for (const node of masters) {
+        expect(await node.cluster('INFO')).toContain('cluster_state:ok');
+        expect(await node.dbsize()).toBeGreaterThan(0);
+      }
+    } finally {
+      cluster.disconnect();
+    }
+  });
+
+  // The failover test may already have killed the first primary: only what survives it is checked.
+  it('the failover topology has a primary watched by three sentinels, quorum 2', async () => {
+    const url = testUrls().redisFailover;
+    const sentinels = addressesOf(url);
+    expect(sentinels).toHaveLength(3);
+    const sentinel = new Redis(sentinels[0]);
+    const primary = new Redis({ sentinels, name: url.split('/')[3] });
+    try {
+      expect(await primary.role()).toEqual(expect.arrayContaining(['master']));
+      const info = (await sentinel.call('SENTINEL', 'MASTER', url.split('/')[3])) as string[];
+      expect(info[info.indexOf('quorum') + 1]).toBe('2');
+      expect(info[info.indexOf('num-other-sentinels') + 1]).toBe('2');
+    } finally {
+      sentinel.disconnect();
+      primary.disconnect();
     }
   });
 
@@ -88,4 +123,15 @@ async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Pro
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+/** The host:port list of a `redis+cluster://` or `redis+sentinel://` URL. */
+function addressesOf(url: string): Array<{ host: string; port: number }> {
+  return url
+    .split('/')[2]
+    .split(',')
+    .map((address) => {
+      const [host, port] = address.split(':');
+      return { host, port: Number(port) };
+    });
 }

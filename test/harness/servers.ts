@@ -5,8 +5,10 @@ import {
   chownRecursive,
   findBinary,
   freePort,
+  freePorts,
   makeTempDir,
   removeDir,
+  runCommand,
   runSetup,
   serviceAccount,
   spawnServer,
@@ -33,6 +35,13 @@ export interface ServerHandle {
 export interface TestUrls {
   redis: string;
   redisSentinel: string;
+  /** `redis+cluster://…`: a Redis Cluster of 3 primaries (no replicas). */
+  redisCluster: string;
+  /**
+   * `redis+sentinel://…`: a primary, one replica and 3 Sentinels (quorum 2) of its own, for the
+   * one test that crashes the primary. Nothing else may rely on it.
+   */
+  redisFailover: string;
   postgres: string;
   mysql: string;
 }
@@ -40,6 +49,8 @@ export interface TestUrls {
 export const URL_ENV = {
   redis: 'TEST_REDIS_URL',
   redisSentinel: 'TEST_REDIS_SENTINEL_URL',
+  redisCluster: 'TEST_REDIS_CLUSTER_URL',
+  redisFailover: 'TEST_REDIS_FAILOVER_URL',
   postgres: 'TEST_POSTGRES_URL',
   mysql: 'TEST_MYSQL_URL',
 } as const satisfies Record<keyof TestUrls, string>;
@@ -54,6 +65,8 @@ export function testUrls(): TestUrls {
   return {
     redis: read('redis'),
     redisSentinel: read('redisSentinel'),
+    redisCluster: read('redisCluster'),
+    redisFailover: read('redisFailover'),
     postgres: read('postgres'),
     mysql: read('mysql'),
   };
@@ -101,6 +114,7 @@ function postgresBinDirs(): string[] {
 }
 
 const REDIS = { names: ['redis-server'], aptPackage: 'redis-server' };
+const REDIS_CLI = { names: ['redis-cli'], aptPackage: 'redis-tools' };
 const POSTGRES = {
   names: ['postgres'],
   dirs: postgresBinDirs,
@@ -118,7 +132,7 @@ const MARIADB_INSTALL_DB = {
  * twice at once), so a missing package fails the run before any server starts.
  */
 export function ensureServerBinaries(kinds: Array<'redis' | 'postgres' | 'mysql'>): void {
-  if (kinds.includes('redis')) findBinary(REDIS, URL_ENV.redis);
+  if (kinds.includes('redis')) [REDIS, REDIS_CLI].forEach((b) => findBinary(b, URL_ENV.redis));
   if (kinds.includes('postgres'))
     [POSTGRES, INITDB].forEach((b) => findBinary(b, URL_ENV.postgres));
   if (kinds.includes('mysql'))
@@ -205,6 +219,183 @@ export async function startRedisSentinel(
     return server;
   };
   return restartable(`redis+sentinel://127.0.0.1:${port}/${master}/0`, dir, launch, await launch());
+}
+
+/** Throwaway data: no snapshots, no append-only file. */
+function redisArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ];
+}
+
+/** A redis-server with `args` that answers PING on `port`, restartable like the others. */
+async function startRedisProcess(
+  name: string,
+  port: number,
+  args: string[],
+  label = 'redis',
+): Promise<ServerHandle> {
+  const binary = findBinary(REDIS, URL_ENV.redis);
+  const dir = makeTempDir(label);
+  const allArgs = [...redisArgs(port, dir), ...args];
+  const launch = async (): Promise<SpawnedServer> => {
+    const server = spawnServer(name, binary, allArgs, { logFile: join(dir, 'redis.log') });
+    await waitFor(server, () => tcpAnswers(port, 'PING\r\n', '+PONG'));
+    return server;
+  };
+  return restartable(`redis://127.0.0.1:${port}/0`, dir, launch, await launch());
+}
+
+/** Several servers as one handle: stopped, started and closed together. */
+function serverGroup(url: string, members: ServerHandle[]): ServerHandle {
+  const each = (action: (member: ServerHandle) => Promise<void>) => async () => {
+    await Promise.all(members.map(action));
+  };
+  return {
+    url,
+    stop: each((member) => member.stop()),
+    start: each((member) => member.start()),
+    close: each((member) => member.close()),
+  };
+}
+
+/** Waits until the server on `port` answers `command` with a reply containing every `expected`. */
+async function waitForReply(
+  name: string,
+  port: number,
+  command: string,
+  expected: string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const answers = await Promise.all(
+      expected.map((text) => tcpAnswers(port, `${command}\r\n`, text)),
+    );
+    if (answers.every(Boolean)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} on port ${port} never answered ${command} with ${expected.join(', ')}`);
+}
+
+/**
+ * A Redis Cluster of `primaries` nodes without replicas (a 2-core machine runs the suites beside
+ * it), each with its own temp dir and cluster bus port. Resolves once every node reports
+ * cluster_state:ok.
+ */
+export async function startRedisCluster(primaries = 3): Promise<ServerHandle> {
+  const cli = findBinary(REDIS_CLI, URL_ENV.redisCluster);
+  const ports = await freePorts(primaries * 2);
+  const nodes: ServerHandle[] = [];
+  try {
+    for (let i = 0; i < primaries; i++) {
+      const [port, busPort] = [ports[2 * i], ports[2 * i + 1]];
+      nodes.push(
+        await startRedisProcess(
+          `redis-server (cluster node ${i + 1})`,
+          port,
+          [
+            '--cluster-enabled',
+            'yes',
+            // Redis' default bus port (port + 10000) may be taken, or above 65535.
+            '--cluster-port',
+            String(busPort),
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            '2000',
+          ],
+          'cluster',
+        ),
+      );
+    }
+    const addresses = ports.filter((_, i) => i % 2 === 0).map((port) => `127.0.0.1:${port}`);
+    await runCommand(cli, ['--cluster', 'create', ...addresses, '--cluster-yes']);
+    for (const [i, address] of addresses.entries()) {
+      await waitForReply(`cluster node ${i + 1}`, Number(address.split(':')[1]), 'CLUSTER INFO', [
+        'cluster_state:ok',
+      ]);
+    }
+    return serverGroup(`redis+cluster://${addresses.join(',')}`, nodes);
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.close()));
+    throw error;
+  }
+}
+
+/**
+ * A primary, one replica and three Sentinels (quorum 2) that fail the primary over about a second
+ * after it stops answering. Resolves once the replica is in sync and every Sentinel knows the
+ * replica and the two other Sentinels, so that a failover can start at once.
+ */
+export async function startRedisFailover(master = 'gatekeeper-failover'): Promise<ServerHandle> {
+  const binary = findBinary(REDIS, URL_ENV.redisFailover);
+  const [primaryPort, replicaPort, ...sentinelPorts] = await freePorts(5);
+  // A full sync straight over the socket, without the default 5 s wait for more replicas.
+  const sync = ['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'];
+  const members: ServerHandle[] = [];
+  try {
+    members.push(await startRedisProcess('redis-server (primary)', primaryPort, sync, 'primary'));
+    members.push(
+      await startRedisProcess(
+        'redis-server (replica)',
+        replicaPort,
+        [...sync, '--replicaof', '127.0.0.1', String(primaryPort)],
+        'replica',
+      ),
+    );
+    await waitForReply('replica', replicaPort, 'INFO replication', ['master_link_status:up']);
+    // Online for the primary too (after the replica's first ACK): only then do writes wait for it.
+    const port = String(replicaPort);
+    await waitForReply('primary', primaryPort, 'ROLE', [`$${port.length}\r\n${port}\r\n`]);
+    // Started after the replica is in sync: a Sentinel learns about replicas from the primary's
+    // INFO, which it asks for at once and then only every 10 s.
+    for (const port of sentinelPorts) {
+      const dir = makeTempDir('sentinel');
+      const config = join(dir, 'sentinel.conf');
+      writeFileSync(
+        config,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${master} 127.0.0.1 ${primaryPort} 2`,
+          `sentinel down-after-milliseconds ${master} 1000`,
+          `sentinel failover-timeout ${master} 5000`,
+          `sentinel parallel-syncs ${master} 1`,
+          '',
+        ].join('\n'),
+      );
+      const launch = async (): Promise<SpawnedServer> => {
+        const server = spawnServer('redis-sentinel', binary, [config, '--sentinel'], {
+          logFile: join(dir, 'sentinel.log'),
+        });
+        await waitFor(server, () => tcpAnswers(port, 'PING\r\n', '+PONG'));
+        return server;
+      };
+      members.push(restartable(`redis://127.0.0.1:${port}`, dir, launch, await launch()));
+    }
+    for (const port of sentinelPorts) {
+      await waitForReply('sentinel', port, `SENTINEL MASTER ${master}`, [
+        'num-slaves\r\n$1\r\n1\r\n',
+        'num-other-sentinels\r\n$1\r\n2\r\n',
+      ]);
+    }
+    const sentinels = sentinelPorts.map((port) => `127.0.0.1:${port}`).join(',');
+    return serverGroup(`redis+sentinel://${sentinels}/${master}/0`, members);
+  } catch (error) {
+    await Promise.all(members.map((member) => member.close()));
+    throw error;
+  }
 }
 
 const PG_PASSWORD = 'gk-test-pw';

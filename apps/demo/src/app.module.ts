@@ -1,8 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
+import { EnvironmentsAdminModule } from './admin/environments/environments-admin.module';
 import { FlagsAdminModule } from './admin/flags/flags-admin.module';
 import { KeysAdminModule } from './admin/keys/keys-admin.module';
+import { SchedulesAdminModule } from './admin/schedules/schedules-admin.module';
+import { SegmentsAdminModule } from './admin/segments/segments-admin.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { LibraryErrorsFilter } from './common/library-errors.filter';
 import { createValidationPipe } from './common/validation.pipe';
@@ -27,6 +30,9 @@ export class AppModule {
         OrdersModule,
         AccountModule,
         FlagsAdminModule,
+        SegmentsAdminModule,
+        EnvironmentsAdminModule,
+        SchedulesAdminModule,
         KeysAdminModule,
         SeedModule,
       ],

@@ -1,6 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { types } from 'node:util';
-import { deepCopy, isPromiseLike, newId, type MaybePromise } from '@gatekeeper/common';
+import {
+  deepCopy,
+  isPromiseLike,
+  newId,
+  storedDateProblem,
+  type MaybePromise,
+} from '@gatekeeper/common';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import type { ApiAuthClock } from './api-auth.clock';
 import { API_AUTH_CLOCK } from './api-auth.constants';
@@ -262,10 +267,8 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     scopes.forEach(assertValidScope);
     assertStorableScopes(scopes);
     if (expiresAt !== null) {
-      // types.isDate, not instanceof: Dates from another realm (vm, worker) are Dates too.
-      if (!types.isDate(expiresAt) || Number.isNaN(expiresAt.getTime())) {
-        throw new InvalidApiKeyInputError('expiresAt', 'must be a Date or null');
-      }
+      const problem = storedDateProblem(expiresAt);
+      if (problem) throw new InvalidApiKeyInputError('expiresAt', `${problem} or null`);
       if (expiresAt.getTime() <= now.getTime()) {
         throw new InvalidApiKeyInputError('expiresAt', 'must be in the future');
       }

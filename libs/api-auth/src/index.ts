@@ -30,6 +30,7 @@ export { MemoryApiKeyStorage } from './storage/memory.storage';
 export {
   ApiKeyAlreadyExistsError,
   ApiKeyNotFoundError,
+  ApiKeyReplicationError,
   ApiKeyStorageError,
   ApiKeyVersionConflictError,
 } from './storage/storage.errors';

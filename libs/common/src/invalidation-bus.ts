@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { describeError } from './redact';
-import { openRedis, quitRedis, type RedisHandle } from './redis-connection';
+import {
+  connectionNameOf,
+  isRedisCluster,
+  openRedis,
+  quitRedis,
+  type RedisClient,
+  type RedisHandle,
+} from './redis-connection';
 
 /**
  * Cross-instance cache invalidation: every instance publishes what it changed and drops what the
@@ -23,7 +29,11 @@ export interface InvalidationBus {
 
 const SEPARATOR = '|';
 
-/** Redis pub/sub transport for `InvalidationBus`: one PUBLISH per change, one subscriber connection. */
+/**
+ * Redis pub/sub transport for `InvalidationBus`: one PUBLISH per change, one subscriber connection.
+ * On a Redis Cluster a PUBLISH reaches every node, so the subscriber may sit on any of them (ioredis
+ * moves it to another node when its node goes away).
+ */
 class RedisInvalidationBus implements InvalidationBus {
   /** Tags this instance's messages so its own subscriber can skip them. */
   private readonly senderId = randomUUID();
@@ -35,7 +45,7 @@ class RedisInvalidationBus implements InvalidationBus {
   constructor(
     /** Publishes; closing it quits the client only if the module opened it. */
     private readonly publisher: RedisHandle,
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
     name: string,
   ) {
@@ -96,7 +106,8 @@ class RedisInvalidationBus implements InvalidationBus {
     this.subscriber.on('close', () => {
       if (!this.closed) interrupted = true;
     });
-    // ioredis re-subscribes on reconnect, but whatever was published while away is gone for good.
+    // ioredis re-subscribes on reconnect (after a Sentinel failover, on the new primary), but
+    // whatever was published while away is gone for good.
     // Reset once the server confirms the subscription (the reply to our own, idempotent
     // SUBSCRIBE), so that nothing published after the reset can be missed.
     this.subscriber.on('ready', () => {
@@ -122,7 +133,7 @@ class RedisInvalidationBus implements InvalidationBus {
  * before resolving, so no change published after startup is missed.
  */
 export async function connectInvalidationBus(
-  source: { redis?: Redis; redisUrl?: string },
+  source: { redis?: RedisClient; redisUrl?: string },
   channel: string,
   name: string,
 ): Promise<InvalidationBus | undefined> {
@@ -132,10 +143,14 @@ export async function connectInvalidationBus(
     `gatekeeper-${name.toLowerCase().replace(/\W+/g, '-')}-invalidation`,
   );
   // A connection in subscriber mode can run nothing else, hence a dedicated one.
-  const subscriber = redis.client.duplicate({
-    lazyConnect: true,
-    connectionName: `${redis.client.options.connectionName ?? 'gatekeeper'}:invalidation`,
-  });
+  const connectionName = `${connectionNameOf(redis.client) ?? 'gatekeeper'}:invalidation`;
+  const { client } = redis;
+  const subscriber = isRedisCluster(client)
+    ? client.duplicate([], {
+        lazyConnect: true,
+        redisOptions: { ...client.options.redisOptions, connectionName },
+      })
+    : client.duplicate({ lazyConnect: true, connectionName });
   const bus = new RedisInvalidationBus(redis, subscriber, channel, name);
   try {
     await subscriber.connect();

@@ -81,6 +81,12 @@ interface DriverError {
   constraint?: string;
 }
 
+/** The driver's error inside a TypeORM QueryFailedError, or `error` itself. */
+function driverError(error: unknown): DriverError | null | undefined {
+  return ((error as { driverError?: unknown } | null)?.driverError ?? error) as
+    DriverError | null | undefined;
+}
+
 /**
  * When `error` (a TypeORM QueryFailedError or a driver error) is a unique-key violation, where the
  * driver names the violated index or column — PostgreSQL's `constraint`, MySQL's "… for key 'x'",
@@ -88,8 +94,7 @@ interface DriverError {
  * messages quote it, and it may be a secret's hash.
  */
 export function uniqueViolation(error: unknown): { where: string } | undefined {
-  const cause = ((error as { driverError?: unknown } | null)?.driverError ?? error) as
-    DriverError | null | undefined;
+  const cause = driverError(error);
   const code = cause?.code;
   if (code === '23505') return { where: cause?.constraint ?? '' };
   if (code === 'ER_DUP_ENTRY' || cause?.errno === 1062) {
@@ -99,6 +104,21 @@ export function uniqueViolation(error: unknown): { where: string } | undefined {
     return { where: cause?.message ?? '' };
   }
   return undefined;
+}
+
+/**
+ * Whether `error` is a write that referenced a missing parent row (a foreign-key violation on
+ * insert or update). SQLite does not say which key, so neither does this: ask the database which
+ * parent is missing when a table has several.
+ */
+export function foreignKeyViolation(error: unknown): boolean {
+  const cause = driverError(error);
+  return (
+    cause?.code === '23503' ||
+    cause?.code === 'ER_NO_REFERENCED_ROW_2' ||
+    cause?.errno === 1452 ||
+    cause?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+  );
 }
 
 /** Statements are written once with `?` placeholders; PostgreSQL numbers them (`$1`, `$2`…). */

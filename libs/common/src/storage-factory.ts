@@ -1,12 +1,19 @@
 import type { Type } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { connectInvalidationBus, type InvalidationBus } from './invalidation-bus';
 import type { LocalCacheWrapperOptions } from './local-cache';
 import { metricsFor, timedStorage, type MetricsModule } from './metrics';
-import { openRedis } from './redis-connection';
+import {
+  assertClusterPrefix,
+  isRedisCluster,
+  isRedisClusterUrl,
+  openRedis,
+  redisPrefixFor,
+} from './redis-connection';
+import { GatekeeperConfigError } from './errors';
 import { borrowedHandle, ownedHandle, type Closable, type StorageHandle } from './storage-handle';
 import {
   assertStorageShape,
@@ -43,6 +50,11 @@ export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
   database(dataSource: DataSource, tablePrefix: string): S & { createTables(): Promise<void> };
   /** A storage on a client it never quits. */
   redis(client: Redis, prefix: string): S;
+  /**
+   * The same on a Redis Cluster (`prefix` has a hash tag). Without it, a cluster fails startup:
+   * the backend's scripts are not known to be slot-safe.
+   */
+  redisCluster?(client: Cluster, prefix: string): S;
   /** The in-process cache; it must leave the wrapped storage open (the handle closes it). */
   localCache(inner: S, options: LocalCacheWrapperOptions): S;
 }
@@ -112,12 +124,32 @@ async function createBackend<S extends Closable>(
       return ownedHandle(storage);
     }
     case 'redis': {
+      if (!kind.redisCluster && (isRedisClusterUrl(options.redisUrl) || isClusterClient(options))) {
+        throw new GatekeeperConfigError(
+          `the redis backend of ${kind.moduleName} does not support Redis Cluster yet: give a ` +
+            'redis://, rediss:// or redis+sentinel:// redisUrl, or a Redis client',
+        );
+      }
       // The application's client stays open; one opened from redisUrl is quit by the handle.
       const redis = await openRedis(options, kind.connectionName);
-      const prefix = options.redisPrefix ?? kind.defaultRedisPrefix;
-      return ownedHandle(kind.redis(redis.client, prefix), () => redis.close());
+      const { client } = redis;
+      try {
+        const prefix = redisPrefixFor(client, options.redisPrefix, kind.defaultRedisPrefix);
+        assertClusterPrefix(client, prefix, 'redisPrefix');
+        const storage = isRedisCluster(client)
+          ? kind.redisCluster!(client, prefix)
+          : kind.redis(client, prefix);
+        return ownedHandle(storage, () => redis.close());
+      } catch (error) {
+        await redis.close();
+        throw error;
+      }
     }
   }
+}
+
+function isClusterClient(options: StorageModuleOptions): boolean {
+  return options.redis !== undefined && isRedisCluster(options.redis);
 }
 
 /**

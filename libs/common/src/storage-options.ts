@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { GatekeeperConfigError } from './errors';
 import { assertLocalCacheOptions, type LocalCacheOptions } from './local-cache';
@@ -41,11 +41,20 @@ export interface DatabaseConnectionOptions {
 
 /** Where the module's Redis is: the options of `backend: 'redis'`, also read by the caches. */
 export interface RedisConnectionOptions {
-  /** `redis://`, `rediss://` or `redis+sentinel://h1:26379,h2:26379/<master>/<db>`. */
+  /**
+   * `redis://`, `rediss://`, `redis+sentinel://h1:26379,h2:26379/<master>/<db>` or
+   * `redis+cluster://h1:6379,h2:6379` (seed nodes of a Redis Cluster; `rediss+cluster://` for TLS).
+   */
   redisUrl?: string;
-  /** An ioredis client to use instead of `redisUrl`. Yours: the module never quits it. */
-  redis?: Redis;
-  /** Starts every key and channel. Default `'feature_flags:'` / `'api_key:'`. */
+  /**
+   * An ioredis client (`Redis`, or `Cluster` for a Redis Cluster) to use instead of `redisUrl`.
+   * Yours: the module never quits it.
+   */
+  redis?: Redis | Cluster;
+  /**
+   * Starts every key and channel. Default `'feature_flags:'` / `'api_key:'`. On a Redis Cluster
+   * it must contain a hash tag (`'{api_key}:'`, the default there), so a module's keys share a slot.
+   */
   redisPrefix?: string;
 }
 
@@ -160,7 +169,11 @@ function checkValues(options: StorageModuleOptions): void {
     }
   }
   requireText(options.connectionString, 'connectionString', 'a postgres://, mysql:// or sqlite:');
-  requireText(options.redisUrl, 'redisUrl', 'a redis://, rediss:// or redis+sentinel://');
+  requireText(
+    options.redisUrl,
+    'redisUrl',
+    'a redis://, rediss://, redis+sentinel:// or redis+cluster://',
+  );
   if (options.tablePrefix !== undefined) assertTablePrefix(options.tablePrefix);
   if (options.createTables !== undefined && typeof options.createTables !== 'boolean') {
     throw new GatekeeperConfigError('createTables must be true or false');

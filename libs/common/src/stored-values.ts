@@ -7,6 +7,7 @@
  * Each function answers `undefined` when the value can be stored, otherwise a short reason meant to
  * follow the field name in an error message ("name must not contain control characters").
  */
+import { types } from 'node:util';
 
 /** The largest value of a 32-bit signed SQL `integer` (the smallest integer column we use). */
 export const INT32_MAX = 2_147_483_647;
@@ -149,5 +150,20 @@ export function integerProblem(value: unknown, options: IntegerOptions = {}): st
   const max = options.max ?? INT32_MAX;
   if (value < min) return `must be at least ${min}`;
   if (value > max) return `must be at most ${max}`;
+  return undefined;
+}
+
+/** The instants every backend stores as given: MySQL `DATETIME` holds years 1000 to 9999. */
+export const STORED_DATE_MIN = Date.UTC(1000, 0, 1);
+export const STORED_DATE_MAX = Date.UTC(10000, 0, 1) - 1;
+
+/** Why `value` cannot be stored as an instant, or `undefined` when it can. */
+export function storedDateProblem(value: unknown): string | undefined {
+  // types.isDate, not instanceof: Dates from another realm (vm, worker) are Dates too.
+  if (!types.isDate(value) || Number.isNaN(value.getTime())) return 'must be a valid Date';
+  const time = value.getTime();
+  if (time < STORED_DATE_MIN || time > STORED_DATE_MAX) {
+    return 'must be between the years 1000 and 9999';
+  }
   return undefined;
 }

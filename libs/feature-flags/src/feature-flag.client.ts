@@ -40,6 +40,8 @@ export interface FeatureFlagClientOptions {
   defaultContext?: EvaluationContext;
   /** Where storage failures are reported (redacted). Default: a Nest `Logger`; `false` silences. */
   logger?: LoggerService | false;
+  /** Where time schedules and override expiry read the time (ms). Default: `Date.now`. */
+  now?: () => number;
   /**
    * Count evaluations in `gatekeeper_flag_evaluations_total` on prom-client's default registry
    * (prom-client must be installed). Default `false`.
@@ -68,8 +70,10 @@ export class FeatureFlagClient {
   private readonly defaults: EvaluationContext | undefined;
   private readonly logger: LoggerService | undefined;
   private readonly metrics: GatekeeperMetrics | undefined;
+  private readonly now: () => number;
 
   constructor(options: FeatureFlagClientOptions) {
+    this.now = options.now ?? Date.now;
     this.metrics = metricsFor(options.metrics);
     this.storage = options.storage;
     this.source = flagSourceOf(options.storage);
@@ -191,7 +195,7 @@ export class FeatureFlagClient {
     if (isFailure(resolved)) return {};
     let reads: FlagRead[];
     try {
-      reads = await this.source.readActiveFlags();
+      reads = await this.source.readActiveFlags(resolved);
     } catch (error) {
       this.report('reading all active flags', error);
       return {};
@@ -220,7 +224,7 @@ export class FeatureFlagClient {
     if (isFailure(resolved)) return failEach(resolved);
     let reads: Map<string, FlagRead>;
     try {
-      reads = await this.source.readFlags(unique);
+      reads = await this.source.readFlags(unique, resolved);
     } catch (error) {
       return failEach(this.storageFailure('', error));
     }
@@ -307,11 +311,11 @@ export class FeatureFlagClient {
     } catch (error) {
       return this.storageFailure(key, error);
     }
-    if (!isPromiseLike(inputs)) return evaluateInputs(key, inputs, context);
+    if (!isPromiseLike(inputs)) return this.evaluateInputs(key, inputs, context);
     // Evaluation ends later: by then the caller may have changed its own object.
     const own = shared ? copyContext(context) : context;
     return Promise.resolve(inputs).then(
-      (complete) => evaluateInputs(key, complete, own),
+      (complete) => this.evaluateInputs(key, complete, own),
       (error: unknown) => this.storageFailure(key, error),
     );
   }
@@ -334,13 +338,23 @@ export class FeatureFlagClient {
       `feature flag storage failed while ${action}; serving defaults: ${describeError(error)}`,
     );
   }
-}
 
-/** The engine's verdict on what the source read. */
-function evaluateInputs(key: string, inputs: FlagInputs, context: EvaluationContext): Evaluated {
-  if (inputs.flag === null) return notFound(key);
-  return withFreshness(
-    evaluateFlag(inputs.flag, context, inputs.overrides, undefined, inputs.segments),
-    inputs.freshness,
-  );
+  /** The engine's verdict on what the source read. */
+  private evaluateInputs(key: string, inputs: FlagInputs, context: EvaluationContext): Evaluated {
+    if (inputs.flag === null) return notFound(key);
+    // The time, only when something depends on it.
+    const now =
+      inputs.schedules !== undefined || inputs.overrides !== undefined
+        ? new Date(this.now())
+        : undefined;
+    const evaluation = evaluateFlag(
+      inputs.flag,
+      context,
+      inputs.overrides,
+      now,
+      inputs.segments,
+      inputs.schedules,
+    );
+    return withFreshness(evaluation, inputs.freshness);
+  }
 }

@@ -4,11 +4,13 @@ import {
   HEALTH_INDICATOR_SERVICE,
   optionalHealthProviders,
   TurnClock,
+  type Clock,
   type StorageHandle,
 } from '@gatekeeper/common';
 import { FeatureFlagClient } from './feature-flag.client';
 import { FeatureFlagGuard, featureFlagGuardProvider } from './feature-flag.guard';
 import { FeatureFlagParamPipe } from './feature-flag-param.pipe';
+import { FlagScheduler } from './flag-scheduler';
 import {
   FEATURE_FLAG_STORAGE,
   FEATURE_FLAG_STORAGE_HANDLE,
@@ -49,14 +51,16 @@ const health = optionalHealthProviders(FeatureFlagsHealthIndicator);
     },
     {
       provide: FeatureFlagClient,
-      useFactory: (storage: FeatureFlagStorage, options: FeatureFlagsModuleOptions) =>
+      useFactory: (storage: FeatureFlagStorage, options: FeatureFlagsModuleOptions, clock: Clock) =>
         new FeatureFlagClient({
           storage,
           defaultContext: options.defaultContext,
           metrics: options.metrics,
+          now: () => clock.now(),
         }),
-      inject: [FEATURE_FLAG_STORAGE, FEATURE_FLAGS_MODULE_OPTIONS],
+      inject: [FEATURE_FLAG_STORAGE, FEATURE_FLAGS_MODULE_OPTIONS, FEATURE_FLAGS_CLOCK],
     },
+    FlagScheduler,
     featureFlagGuardProvider(),
     FeatureFlagParamPipe,
     ...health,
@@ -69,6 +73,7 @@ const health = optionalHealthProviders(FeatureFlagsHealthIndicator);
     FeatureFlagClient,
     FeatureFlagGuard,
     FeatureFlagParamPipe,
+    FlagScheduler,
     // The service token too, so the indicator also works when listed in another module's providers.
     ...(health.length > 0 ? [HEALTH_INDICATOR_SERVICE, FeatureFlagsHealthIndicator] : []),
   ],

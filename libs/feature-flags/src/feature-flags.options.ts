@@ -76,7 +76,23 @@ export interface FeatureFlagsModuleOptions
    * `@FeatureFlag()` check. Without a registered SDK nothing is recorded. Default `false`.
    */
   tracing?: boolean;
+  /**
+   * The scheduler that applies due scheduled changes and rollout phases (each once, however many
+   * instances run it). `interval`: seconds between checks, default 10; `enabled: false` leaves
+   * them to another service. Default: enabled.
+   */
+  scheduler?: FlagSchedulerOptions;
 }
+
+export interface FlagSchedulerOptions {
+  /** Default `true`. */
+  enabled?: boolean;
+  /** Seconds between two checks for due changes, more than 0. Default 10. */
+  interval?: number;
+}
+
+/** The scheduler's `interval` default, in seconds. */
+export const DEFAULT_SCHEDULER_INTERVAL = 10;
 
 /** Internal: what the shared storage checks and wiring need to know about this module. */
 export const FEATURE_FLAGS_STORAGE_SPEC = {
@@ -120,5 +136,23 @@ export function validateFeatureFlagsOptions(options: FeatureFlagsModuleOptions):
     (options.defaultContext === null || typeof options.defaultContext !== 'object')
   ) {
     throw new GatekeeperConfigError('defaultContext must be an EvaluationContext object');
+  }
+  const scheduler = options.scheduler;
+  if (scheduler !== undefined) {
+    if (scheduler === null || typeof scheduler !== 'object') {
+      throw new GatekeeperConfigError('scheduler must be an object: { enabled?, interval? }');
+    }
+    if (scheduler.enabled !== undefined && typeof scheduler.enabled !== 'boolean') {
+      throw new GatekeeperConfigError('scheduler.enabled must be a boolean');
+    }
+    const interval = scheduler.interval;
+    if (
+      interval !== undefined &&
+      (typeof interval !== 'number' || !(interval > 0) || interval > 86_400)
+    ) {
+      throw new GatekeeperConfigError(
+        'scheduler.interval must be a number of seconds, more than 0 and at most 86400',
+      );
+    }
   }
 }

@@ -6,11 +6,14 @@ export {
   type FeatureFlagsModuleExtras,
   type FeatureFlagsModuleForRootOptions,
 } from './feature-flags.module-definition';
-export type {
-  ContextResolver,
-  FeatureFlagsBackend,
-  FeatureFlagsModuleOptions,
+export {
+  DEFAULT_SCHEDULER_INTERVAL,
+  type ContextResolver,
+  type FeatureFlagsBackend,
+  type FeatureFlagsModuleOptions,
+  type FlagSchedulerOptions,
 } from './feature-flags.options';
+export { FlagScheduler } from './flag-scheduler';
 // Names from @gatekeeper/common are shared with @gatekeeper/api-auth: the same classes and
 // types, so the two packages can be imported side by side (`instanceof` works across copies).
 export type { DatabaseConnectionOptions, RedisConnectionOptions } from '@gatekeeper/common';
@@ -41,6 +44,34 @@ export {
   type Segment,
   type UpdateSegmentInput,
 } from './models/segment.model';
+export {
+  buildEnvironment,
+  buildEnvironmentFlag,
+  type CreateEnvironmentFlagInput,
+  type CreateEnvironmentInput,
+  type Environment,
+  type EnvironmentFlag,
+  type UpdateEnvironmentFlagInput,
+  type UpdateEnvironmentInput,
+} from './models/environment.model';
+export {
+  buildRolloutPhase,
+  buildScheduledChange,
+  SCHEDULED_CHANGE_TYPES,
+  type CreateRolloutPhaseInput,
+  type CreateScheduledChangeInput,
+  type RolloutPhase,
+  type ScheduledChangeType,
+  type ScheduledFlagChange,
+  type UpdateScheduledChangeInput,
+} from './models/scheduled-change.model';
+export {
+  buildTimeSchedule,
+  TIME_SCHEDULE_RECURRENCES,
+  type CreateTimeScheduleInput,
+  type TimeSchedule,
+  type TimeScheduleRecurrence,
+} from './models/time-schedule.model';
 export const FeatureFlag = FeatureFlagDecorator;
 export type FeatureFlag = FeatureFlagModel;
 
@@ -89,6 +120,13 @@ export {
   InvalidFlagError,
   SegmentAlreadyExistsError,
   SegmentNotFoundError,
+  EnvironmentAlreadyExistsError,
+  EnvironmentNotFoundError,
+  EnvironmentFlagAlreadyExistsError,
+  EnvironmentFlagNotFoundError,
+  ScheduledChangeNotFoundError,
+  RolloutPhaseAlreadyExistsError,
+  ReferenceNotFoundError,
 } from './storage/storage.errors';
 // Read-change-write with optimistic concurrency, retried on conflict
 export {
@@ -141,6 +179,7 @@ export {
   CreateFeatureFlagTables1767225600000,
   featureFlagMigrations,
 } from './storage/database/migrations/create-feature-flag-tables.migration';
+export { AddFeatureFlagEnvironmentsAndSchedules1796342400000 } from './storage/database/migrations/add-feature-flag-environments-schedules.migration';
 export { AddFeatureFlagNamedValues1796169600000 } from './storage/database/migrations/add-feature-flag-named-values.migration';
 export { AddFeatureFlagSegments1796256000000 } from './storage/database/migrations/add-feature-flag-segments.migration';
 export { AddFeatureFlagVersion1796083200000 } from './storage/database/migrations/add-feature-flag-version.migration';

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 export interface TourStep {
   /** The command as written (continuation lines joined). */
   command: string;
+  /** Seconds of a `sleep N` line right before the command: the answer shows what time did. */
+  waitSeconds: number;
   documentedStatus: number;
   /** The `# → …` comment after the status: the documented body. */
   documentedBody: string;
@@ -41,7 +43,10 @@ export function readTourKeysCommands(): string[] {
 export function readTour(): TourStep[] {
   const steps: TourStep[] = [];
   for (const lines of tourLines()) {
+    let waitSeconds = 0;
     lines.forEach((line, index) => {
+      const sleep = /^sleep (\d+)$/.exec(line);
+      if (sleep) waitSeconds = Number(sleep[1]);
       if (!line.startsWith('curl ')) return;
       const promise = lines.slice(index + 1).find((next) => next.trim() !== '');
       const documented = /^# → (\d{3})\b ?(.*)$/.exec(promise ?? '');
@@ -50,9 +55,11 @@ export function readTour(): TourStep[] {
       }
       steps.push({
         command: line,
+        waitSeconds,
         documentedStatus: Number(documented[1]),
         documentedBody: documented[2],
       });
+      waitSeconds = 0;
     });
   }
   return steps;

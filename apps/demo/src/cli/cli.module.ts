@@ -9,8 +9,12 @@ export class CliModule {
   static forRoot(config: DemoConfig): DynamicModule {
     return {
       module: CliModule,
-      // The CLI creates no tables: a database the server never started on stays untouched.
-      imports: [GatekeeperModule.forRoot(config, { createTables: false }), KeyListingModule],
+      // The CLI creates no tables: a database the server never started on stays untouched. Nor
+      // does it apply scheduled changes: that is the running server's job, on its own clock.
+      imports: [
+        GatekeeperModule.forRoot(config, { createTables: false, runScheduler: false }),
+        KeyListingModule,
+      ],
     };
   }
 }

@@ -9,6 +9,10 @@ import {
 } from '@gatekeeper/api-auth';
 import { TimeoutError } from '@gatekeeper/common';
 import {
+  EnvironmentAlreadyExistsError,
+  EnvironmentFlagAlreadyExistsError,
+  EnvironmentFlagNotFoundError,
+  EnvironmentNotFoundError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagRuleNotFoundError,
@@ -16,6 +20,9 @@ import {
   FlagVersionConflictError,
   InjectFeatureFlagStorage,
   InvalidFlagError,
+  ReferenceNotFoundError,
+  RolloutPhaseAlreadyExistsError,
+  ScheduledChangeNotFoundError,
   SegmentAlreadyExistsError,
   SegmentNotFoundError,
   type FeatureFlagStorage,
@@ -28,6 +35,7 @@ import {
   Logger,
   NotFoundException,
   ServiceUnavailableException,
+  UnprocessableEntityException,
   type ArgumentsHost,
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
@@ -38,7 +46,8 @@ import { storageIsDown } from './storage-outage';
 /**
  * Every error a request ends with passes here. The libraries throw typed errors that carry no
  * HTTP meaning: the ones an admin request can cause get the status a client expects (validation
- * 400, conflicts 409, missing records 404, a storage timeout 503); an unknown error is a 500, or a
+ * 400, conflicts 409, missing records 404, a body naming a record that does not exist 422, a
+ * storage timeout 503); an unknown error is a 500, or a
  * 503 while a storage is down. Client errors (4xx) are logged as warnings without a stack: they are
  * the caller's mistake, not the server's. Server errors are logged at error level: an unknown error
  * with its stack (Nest's handling), a 5xx answered on purpose with the stack of its cause.
@@ -98,6 +107,9 @@ function toHttpException(error: unknown): HttpException | undefined {
     error instanceof FlagAlreadyExistsError ||
     error instanceof FlagVersionConflictError ||
     error instanceof SegmentAlreadyExistsError ||
+    error instanceof EnvironmentAlreadyExistsError ||
+    error instanceof EnvironmentFlagAlreadyExistsError ||
+    error instanceof RolloutPhaseAlreadyExistsError ||
     error instanceof ApiKeyVersionConflictError
   ) {
     return new ConflictException(error.message);
@@ -107,9 +119,17 @@ function toHttpException(error: unknown): HttpException | undefined {
     error instanceof FlagRuleNotFoundError ||
     error instanceof FlagVariantNotFoundError ||
     error instanceof SegmentNotFoundError ||
+    error instanceof EnvironmentNotFoundError ||
+    error instanceof EnvironmentFlagNotFoundError ||
+    error instanceof ScheduledChangeNotFoundError ||
     error instanceof ApiKeyNotFoundError
   ) {
     return new NotFoundException(error.message);
+  }
+  // The route exists and the body is well-formed, but it names a record that does not (a parent,
+  // or a flag deleted while the request ran): the request cannot be carried out as written.
+  if (error instanceof ReferenceNotFoundError) {
+    return new UnprocessableEntityException([error.message]);
   }
   // Rotating a key that can no longer be used.
   if (error instanceof ExpiredApiKeyError || error instanceof RevokedApiKeyError) {

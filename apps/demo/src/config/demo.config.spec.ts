@@ -17,6 +17,8 @@ describe('loadDemoConfig', () => {
         REDIS_URL: 'redis://cache:6379/2',
         GATEKEEPER_REDIS_PREFIX: 'shop1:',
         GATEKEEPER_PEPPER: 'secret',
+        GATEKEEPER_ENVIRONMENT: 'staging',
+        GATEKEEPER_SCHEDULER_INTERVAL: '0.5',
         PORT: '8080',
         DATABASE_URL: 'postgres://ignored@db/x',
       }),
@@ -26,6 +28,8 @@ describe('loadDemoConfig', () => {
       redisUrl: 'redis://cache:6379/2',
       redisPrefix: 'shop1:',
       pepper: 'secret',
+      environment: 'staging',
+      schedulerInterval: 0.5,
     });
     expect(
       loadDemoConfig({ GATEKEEPER_BACKEND: 'mysql', DATABASE_URL: 'mariadb://u:p@db/shop' }),
@@ -42,6 +46,13 @@ describe('loadDemoConfig', () => {
     [{ PORT: '70000' }, 'PORT must be a TCP port number'],
     [{ GATEKEEPER_PEPPER: ' ' }, 'GATEKEEPER_PEPPER is set but empty'],
     [{ GATEKEEPER_BACKEND: 'redis', REDIS_URL: 'localhost:6379' }, 'REDIS_URL must be a redis://'],
+    [
+      { GATEKEEPER_ENVIRONMENT: 'Production' },
+      'GATEKEEPER_ENVIRONMENT must be an environment slug',
+    ],
+    [{ GATEKEEPER_SCHEDULER_INTERVAL: '0' }, 'GATEKEEPER_SCHEDULER_INTERVAL must be a number'],
+    [{ GATEKEEPER_SCHEDULER_INTERVAL: '1s' }, 'GATEKEEPER_SCHEDULER_INTERVAL must be a number'],
+    [{ GATEKEEPER_SCHEDULER_INTERVAL: '90000' }, 'GATEKEEPER_SCHEDULER_INTERVAL must be a number'],
   ])('refuses %j', (env, message) => {
     expect(() => loadDemoConfig(env)).toThrow(DemoConfigError);
     expect(() => loadDemoConfig(env)).toThrow(message);

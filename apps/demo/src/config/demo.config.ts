@@ -8,6 +8,12 @@ export const DEFAULT_PORT = 3000;
 /** Relative to the working directory: `npm start` runs from the repository root. */
 export const DEFAULT_SQLITE_URL = 'sqlite:./data/gatekeeper.sqlite';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379/0';
+/** The environment flags are evaluated in; the first start creates it (and `staging` below it). */
+export const DEFAULT_ENVIRONMENT = 'production';
+/** Seconds between two checks for due scheduled changes: short, so the tour's change lands at once. */
+export const DEFAULT_SCHEDULER_INTERVAL = 1;
+/** What the library accepts as an environment slug. */
+export const ENVIRONMENT_SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** The demo's settings, read once from the environment by `loadDemoConfig()`. */
 export interface DemoConfig {
@@ -21,6 +27,10 @@ export interface DemoConfig {
   redisPrefix: string;
   /** HMAC secret for key hashes; see docs/security.md. */
   pepper?: string;
+  /** The slug of the environment every evaluation uses. Default `DEFAULT_ENVIRONMENT`. */
+  environment?: string;
+  /** Seconds between the scheduler's checks. Default `DEFAULT_SCHEDULER_INTERVAL`. */
+  schedulerInterval?: number;
 }
 
 /** A setting the demo cannot start with; the message names the variable to change. */
@@ -42,7 +52,8 @@ const DATABASE_EXAMPLES: Record<'sqlite' | 'postgres' | 'mysql', string> = {
 
 /**
  * Reads the demo's environment: `GATEKEEPER_BACKEND`, `DATABASE_URL`, `REDIS_URL`,
- * `GATEKEEPER_REDIS_PREFIX`, `GATEKEEPER_PEPPER` and `PORT` (see docs/configuration.md).
+ * `GATEKEEPER_REDIS_PREFIX`, `GATEKEEPER_PEPPER`, `GATEKEEPER_ENVIRONMENT`,
+ * `GATEKEEPER_SCHEDULER_INTERVAL` and `PORT` (see docs/configuration.md).
  * @throws DemoConfigError naming the variable to fix; connection strings are quoted without passwords.
  */
 export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
@@ -72,6 +83,10 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     }
     config.pepper = env.GATEKEEPER_PEPPER;
   }
+  const environment = nonEmpty(env.GATEKEEPER_ENVIRONMENT);
+  if (environment !== undefined) config.environment = readEnvironment(environment);
+  const interval = nonEmpty(env.GATEKEEPER_SCHEDULER_INTERVAL);
+  if (interval !== undefined) config.schedulerInterval = readSchedulerInterval(interval);
   return config;
 }
 
@@ -102,6 +117,27 @@ function readPort(value: string | undefined): number {
     );
   }
   return port;
+}
+
+function readEnvironment(slug: string): string {
+  if (!ENVIRONMENT_SLUG.test(slug)) {
+    throw new DemoConfigError(
+      'GATEKEEPER_ENVIRONMENT must be an environment slug: 1–64 lowercase letters, digits, "-" ' +
+        `or "_", starting with a letter or digit (got ${JSON.stringify(slug)})`,
+    );
+  }
+  return slug;
+}
+
+function readSchedulerInterval(text: string): number {
+  const seconds = Number(text);
+  // The library's bounds: more than 0, at most a day.
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 86_400) {
+    throw new DemoConfigError(
+      `GATEKEEPER_SCHEDULER_INTERVAL must be a number of seconds, more than 0 and at most 86400 (got ${JSON.stringify(text)})`,
+    );
+  }
+  return seconds;
 }
 
 function readDatabaseUrl(

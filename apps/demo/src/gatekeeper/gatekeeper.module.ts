@@ -11,7 +11,10 @@ import { apiAuthOptions, featureFlagsOptions } from './gatekeeper.options';
  */
 @Module({})
 export class GatekeeperModule {
-  static forRoot(config: DemoConfig, { createTables = true } = {}): DynamicModule {
+  static forRoot(
+    config: DemoConfig,
+    { createTables = true, runScheduler = true } = {},
+  ): DynamicModule {
     // `createTables` only means something to the SQL backends (the others refuse the option).
     const tables =
       config.backend === 'redis' || config.backend === 'memory' ? {} : { createTables };
@@ -19,7 +22,12 @@ export class GatekeeperModule {
       module: GatekeeperModule,
       global: true,
       imports: [
-        FeatureFlagsModule.forRoot({ ...featureFlagsOptions(config), ...tables, isGlobal: true }),
+        FeatureFlagsModule.forRoot({
+          ...featureFlagsOptions(config),
+          ...tables,
+          ...(runScheduler ? {} : { scheduler: { enabled: false } }),
+          isGlobal: true,
+        }),
         ApiAuthModule.forRoot({ ...apiAuthOptions(config), ...tables, isGlobal: true }),
       ],
       providers: [{ provide: DEMO_CONFIG, useValue: config }],

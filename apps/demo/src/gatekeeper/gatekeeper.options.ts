@@ -3,7 +3,11 @@ import {
   DEFAULT_FEATURE_FLAGS_REDIS_PREFIX,
   type FeatureFlagsModuleOptions,
 } from '@gatekeeper/feature-flags';
-import type { DemoConfig } from '../config/demo.config';
+import {
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_SCHEDULER_INTERVAL,
+  type DemoConfig,
+} from '../config/demo.config';
 import { apiKeyContextResolver } from './api-key.context';
 
 type StorageOptions = Pick<
@@ -35,6 +39,9 @@ export function featureFlagsOptions(config: DemoConfig): FeatureFlagsModuleOptio
     // writes to the store directly, and a revocation must work at once.
     ...(config.backend === 'memory' ? {} : { localCache: { ttl: 30 } }),
     contextResolver: apiKeyContextResolver,
+    // One deployment of the demo is one environment: every evaluation sees the flags as set there.
+    defaultContext: { environment: config.environment ?? DEFAULT_ENVIRONMENT },
+    scheduler: { interval: config.schedulerInterval ?? DEFAULT_SCHEDULER_INTERVAL },
     metrics: true,
   };
 }

@@ -1,20 +1,23 @@
 import { ApiKeyService } from '@gatekeeper/api-auth';
 import {
+  EnvironmentAlreadyExistsError,
   FlagAlreadyExistsError,
   InjectFeatureFlagStorage,
+  type Environment,
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { keysCliCommand } from '../cli/keys-cli.command';
-import type { DemoConfig } from '../config/demo.config';
 import { ADMIN_KEY_SCOPES, ADMIN_OWNER_ID, DEMO_CONFIG } from '../gatekeeper/demo.constants';
+import { DEFAULT_ENVIRONMENT, type DemoConfig } from '../config/demo.config';
 import { CONSOLE_OUTPUT, type ConsoleOutput } from './console-output';
+import { EXAMPLE_ENVIRONMENTS, type ExampleEnvironment } from './example-environments';
 import { EXAMPLE_FLAGS } from './example-flags';
 
 /**
- * First start: creates the example flags, then one admin key, and prints that key once. An
- * existing key of the admin owner (even revoked) means "already seeded": nothing happens, so a
- * flag you deleted stays deleted and no second admin key ever appears.
+ * First start: creates the example flags and environments, then one admin key, and prints that
+ * key once. An existing key of the admin owner (even revoked) means "already seeded": nothing is
+ * created, so a flag you deleted stays deleted and no second admin key ever appears.
  */
 @Injectable()
 export class SeedService implements OnApplicationBootstrap {
@@ -28,8 +31,11 @@ export class SeedService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (await this.alreadySeeded()) return;
+    if (!(await this.alreadySeeded())) await this.seed();
+    await this.checkEnvironment();
+  }
 
+  private async seed(): Promise<void> {
     const created: string[] = [];
     for (const flag of EXAMPLE_FLAGS) {
       try {
@@ -42,6 +48,12 @@ export class SeedService implements OnApplicationBootstrap {
     }
     if (created.length > 0) this.logger.log(`Created example flags: ${created.join(', ')}`);
 
+    const environments: Environment[] = [];
+    for (const example of EXAMPLE_ENVIRONMENTS) {
+      environments.push(await this.createEnvironment(example, environments));
+    }
+    this.logger.log(`Example environments: ${environments.map((env) => env.slug).join(', ')}`);
+
     // Last, because it marks the seeding as done.
     const { key, apiKey } = await this.apiKeys.create({
       name: 'admin (first start)',
@@ -49,6 +61,34 @@ export class SeedService implements OnApplicationBootstrap {
       scopes: ADMIN_KEY_SCOPES,
     });
     this.output.write(adminKeyBanner(key, apiKey.id, this.config));
+  }
+
+  /** The environment, created below its parent (one of `created`); kept if it exists already. */
+  private async createEnvironment(
+    { parent, ...example }: ExampleEnvironment,
+    created: Environment[],
+  ): Promise<Environment> {
+    const parentId = created.find((env) => env.slug === parent)?.id ?? null;
+    try {
+      return await this.flags.createEnvironment!({ ...example, parentId });
+    } catch (error) {
+      const existing =
+        error instanceof EnvironmentAlreadyExistsError
+          ? await this.flags.getEnvironment!(example.slug)
+          : null;
+      if (!existing) throw error;
+      return existing;
+    }
+  }
+
+  /** A typo in GATEKEEPER_ENVIRONMENT would silently evaluate every flag without its settings. */
+  private async checkEnvironment(): Promise<void> {
+    const slug = this.config.environment ?? DEFAULT_ENVIRONMENT;
+    if (await this.flags.getEnvironment!(slug)) return;
+    this.logger.warn(
+      `GATEKEEPER_ENVIRONMENT is "${slug}", which names no environment: flags are evaluated ` +
+        'without environment settings until it is created (POST /admin/environments)',
+    );
   }
 
   private async alreadySeeded(): Promise<boolean> {

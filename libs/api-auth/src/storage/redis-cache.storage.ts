@@ -1,35 +1,49 @@
 import {
+  assertClusterPrefix,
   assertPositiveSeconds,
+  assertTimeout,
   describeError,
   GatekeeperConfigError,
   LuaScript,
+  redisPrefixFor,
   withTimeout,
+  type ReplicaAcknowledgement,
 } from '@gatekeeper/common';
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { DEFAULT_API_AUTH_REDIS_PREFIX } from '../api-auth.constants';
 import { touchApiKey } from '../api-key.usage';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { deserializeApiKey, serializeApiKey } from './redis.serialization';
+import { ReplicaConfirmations } from './replica-confirmations';
 
 export interface RedisCacheApiKeyStorageOptions {
-  /** The Redis holding the cache. Yours: `close()` never quits it. */
-  redis: Redis;
+  /** The Redis (or Redis Cluster) holding the cache. Yours: `close()` never quits it. */
+  redis: Redis | Cluster;
   /** Where keys really live (database, Redis, custom…). Yours: `close()` leaves it open. */
   primary: ApiKeyStorage;
   /** Seconds a key stays cached. */
   ttl: number;
   /** Seconds an unknown key hash stays cached as unknown. Default 5, never more than `ttl`. */
   negativeTtl?: number;
-  /** Key namespace. Default `'api_key:cache:'`. */
+  /**
+   * Key namespace. Default `'api_key:cache:'`; on a Redis Cluster `'{api_key}:cache:'`, and a
+   * prefix given there must contain a hash tag (the scripts touch several keys of one slot).
+   */
   prefix?: string;
   /** Milliseconds to wait for Redis before answering from the primary instead. Default 500. */
   timeoutMs?: number;
+  /**
+   * Milliseconds `update()` (revocations included) and `delete()` wait for a replica of the Redis
+   * to confirm the cache invalidation, when the Redis primary has replicas. Default 1000.
+   */
+  replicaTimeoutMs?: number;
 }
 
 const DEFAULT_NEGATIVE_TTL_SECONDS = 5;
 const DEFAULT_TIMEOUT_MS = 500;
+const DEFAULT_REPLICA_TIMEOUT_MS = 1000;
 /** Invalidations remembered while Redis is away; beyond this the whole cache is distrusted. */
 const MAX_PENDING_INVALIDATIONS = 10_000;
 /** Cached value meaning "no key has this hash". */
@@ -52,18 +66,24 @@ return 1
 /**
  * Drops the entry of a hash and bumps its generation. The hash is given, or looked up through the
  * id → hash entry written with a cached key (touch() knows only the id).
- * KEYS: [id → hash]. ARGV: prefix, hash or '', generation ttl ms.
+ * KEYS: the hash's generation when the hash is given, else the id → hash entry; then the
+ * id → hash entry when both are given. The first key routes the script on a cluster.
+ * ARGV: prefix, hash or '', generation ttl ms.
  */
 const INVALIDATE_SCRIPT = new LuaScript(`
 local keyHash = ARGV[2]
-if keyHash == '' and KEYS[1] then keyHash = redis.call('GET', KEYS[1]) end
+local idKey = KEYS[2]
+if keyHash == '' then
+  idKey = KEYS[1]
+  keyHash = redis.call('GET', idKey)
+end
 if keyHash then
   local generation = ARGV[1] .. 'gen:' .. keyHash
   redis.call('INCR', generation)
   redis.call('PEXPIRE', generation, ARGV[3])
   redis.call('DEL', ARGV[1] .. 'hash:' .. keyHash)
 end
-if KEYS[1] then redis.call('DEL', KEYS[1]) end
+if idKey then redis.call('DEL', idKey) end
 return 1
 `);
 
@@ -86,6 +106,9 @@ interface Invalidation {
  *   remembered; when Redis answers again they are applied before the cache is read again.
  *   Another instance that can still reach Redis may serve a key this instance changed during
  *   its outage for at most `ttl` seconds.
+ * - When the Redis primary has replicas, `update` (so `revoke`) and `delete` resolve only once one
+ *   confirmed the invalidation (`ApiKeyReplicationError` otherwise): a failover cannot bring the
+ *   old entry back.
  * - `lastUsedAt` in a cached copy may lag; it is advisory.
  *
  * `getById`, `listByOwner` and `healthCheck` go straight to the primary: auth works without
@@ -93,13 +116,15 @@ interface Invalidation {
  */
 export class RedisCacheApiKeyStorage implements ApiKeyStorage {
   private readonly logger = new Logger(RedisCacheApiKeyStorage.name);
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly primary: ApiKeyStorage;
   private readonly prefix: string;
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
   private readonly generationTtlMs: number;
   private readonly timeoutMs: number;
+  /** Ids whose last invalidation no replica confirmed: a retry confirms them first. */
+  private readonly replicas: ReplicaConfirmations;
   private reachable = true;
   private pending: Invalidation[] = [];
   private pendingOverflowed = false;
@@ -116,13 +141,20 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     assertPositiveSeconds('negativeTtl', negativeTtl);
     this.redis = redis;
     this.primary = primary;
-    this.prefix = options.prefix ?? `${DEFAULT_API_AUTH_REDIS_PREFIX}cache:`;
+    this.prefix =
+      options.prefix ?? `${redisPrefixFor(redis, undefined, DEFAULT_API_AUTH_REDIS_PREFIX)}cache:`;
+    assertClusterPrefix(redis, this.prefix, 'prefix');
     this.ttlMs = Math.max(1, Math.round(ttl * 1000));
     this.negativeTtlMs = Math.max(1, Math.round(Math.min(negativeTtl, ttl) * 1000));
     // A generation must outlive any reader between its read and its fill; expiring sooner could
     // let a reset counter match again.
     this.generationTtlMs = Math.max(2 * this.ttlMs, 60_000);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    assertTimeout(options.replicaTimeoutMs, 'replicaTimeoutMs');
+    this.replicas = new ReplicaConfirmations(
+      redis,
+      options.replicaTimeoutMs ?? DEFAULT_REPLICA_TIMEOUT_MS,
+    );
   }
 
   async getByHash(keyHash: string): Promise<ApiKey | null> {
@@ -154,8 +186,13 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     return apiKey;
   }
 
-  getById(id: string): Promise<ApiKey | null> {
-    return this.primary.getById(id);
+  async getById(id: string): Promise<ApiKey | null> {
+    const apiKey = await this.primary.getById(id);
+    // A retried revoke() reads the key first and stops there when it is revoked: that answer must
+    // not come before a replica has the invalidation.
+    if (this.replicas.isPending(id))
+      await this.invalidateReplicated({ keyHash: apiKey?.keyHash, id });
+    return apiKey;
   }
 
   async create(apiKey: ApiKey): Promise<ApiKey> {
@@ -167,7 +204,7 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
 
   async update(apiKey: ApiKey): Promise<ApiKey> {
     const updated = await this.primary.update(apiKey);
-    await this.invalidate({ keyHash: updated.keyHash, id: updated.id });
+    await this.invalidateReplicated({ keyHash: updated.keyHash, id: updated.id });
     return updated;
   }
 
@@ -179,7 +216,7 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
   async delete(id: string): Promise<boolean> {
     const existing = await this.primary.getById(id);
     const deleted = await this.primary.delete(id);
-    await this.invalidate({ keyHash: existing?.keyHash, id });
+    await this.invalidateReplicated({ keyHash: existing?.keyHash, id });
     return deleted;
   }
 
@@ -196,16 +233,46 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     if (this.pending.length > 0) await this.useCache(async () => undefined);
   }
 
-  /** Invalidates now, or remembers it for when Redis is back. Never throws. */
-  private async invalidate(invalidation: Invalidation): Promise<void> {
+  /**
+   * Invalidates now, or remembers it for when Redis is back. Never throws.
+   * @returns whether it was applied now.
+   */
+  private async invalidate(invalidation: Invalidation): Promise<boolean> {
     const done = await this.useCache(() => this.runInvalidation(invalidation));
-    if (done !== BYPASS) return;
+    if (done !== BYPASS) return true;
+    this.remember(invalidation);
+    return false;
+  }
+
+  private remember(invalidation: Invalidation): void {
     if (this.pending.length < MAX_PENDING_INVALIDATIONS) this.pending.push(invalidation);
     else this.pendingOverflowed = true;
   }
 
+  /**
+   * `invalidate`, confirmed by a replica of the Redis (for changes that take access away): a
+   * failover to a replica that missed it would bring the old entry back for every instance.
+   * @throws ApiKeyReplicationError when the Redis primary has replicas and none confirmed in time.
+   */
+  private async invalidateReplicated(invalidation: Invalidation & { id: string }): Promise<void> {
+    const { id } = invalidation;
+    if (!(await this.invalidate(invalidation))) return;
+    let acknowledgement: ReplicaAcknowledgement;
+    try {
+      acknowledgement = await this.replicas.acknowledge(this.idKey(id));
+    } catch {
+      // Redis went away meanwhile: applied again once it is back, on whichever primary serves then.
+      this.remember(invalidation);
+      return;
+    }
+    this.replicas.settle(id, acknowledgement);
+  }
+
   private async runInvalidation({ keyHash, id }: Invalidation): Promise<void> {
-    await INVALIDATE_SCRIPT.run(this.redis, id === undefined ? [] : [this.idKey(id)], [
+    const idKey = id === undefined ? [] : [this.idKey(id)];
+    const keys = keyHash === undefined ? idKey : [this.generationKey(keyHash), ...idKey];
+    if (keys.length === 0) return;
+    await INVALIDATE_SCRIPT.run(this.redis, keys, [
       this.prefix,
       keyHash ?? '',
       this.generationTtlMs,

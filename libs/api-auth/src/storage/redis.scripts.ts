@@ -3,8 +3,9 @@ import { LuaScript } from '@gatekeeper/common';
 /**
  * The scripts behind RedisApiKeyStorage. Each touches the three keys of one API key
  * (`hash:`, `id:`, `owner:`) as one atomic step. Some key names are derived inside the script
- * (the record's name depends on the stored hash), which standalone Redis and Sentinel allow but
- * Redis Cluster does not: the layout is not Cluster-compatible.
+ * (the record's name depends on the stored hash). Redis Cluster allows that only within the slot
+ * of the keys given, hence the hash tag a cluster prefix must carry: every key shares one slot,
+ * and the first key given routes the script to its node.
  */
 
 /** KEYS: record, id, owner. ARGV: json, id, keyHash. Returns 'OK', or the field that collided. */
@@ -71,12 +72,15 @@ end
 return 1
 `);
 
-/** ARGV: prefix, then ids. Returns the record of each id (nil if unknown), in one round trip. */
+/**
+ * KEYS: the id keys. ARGV: record key prefix. Returns the record of each id (nil if unknown), in
+ * one round trip.
+ */
 export const FETCH_BY_IDS_SCRIPT = new LuaScript(`
 local records = {}
-for i = 2, #ARGV do
-  local keyHash = redis.call('GET', ARGV[1] .. 'id:' .. ARGV[i])
-  records[i - 1] = keyHash and redis.call('GET', ARGV[1] .. 'hash:' .. keyHash) or false
+for i = 1, #KEYS do
+  local keyHash = redis.call('GET', KEYS[i])
+  records[i] = keyHash and redis.call('GET', ARGV[1] .. keyHash) or false
 end
 return records
 `);

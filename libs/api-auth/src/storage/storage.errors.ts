@@ -50,3 +50,23 @@ export class ApiKeyVersionConflictError extends ApiKeyStorageError {
     );
   }
 }
+
+/**
+ * A change that takes access away (`update()`, which revokes, or `delete()`) was applied on the
+ * Redis primary, but none of its replicas confirmed it within the wait: a failover now could lose
+ * it. The change is in effect; retry the call to have it confirmed, and do not report it done.
+ */
+export class ApiKeyReplicationError extends ApiKeyStorageError {
+  constructor(
+    readonly id: string,
+    /** How long the storage waited for a replica, in milliseconds. */
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `API key ${id}: the change was applied on the Redis primary, but no replica confirmed it ` +
+        `within ${timeoutMs} ms, so a failover could still lose it; retry`,
+      options,
+    );
+  }
+}

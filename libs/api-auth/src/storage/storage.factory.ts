@@ -1,9 +1,12 @@
 import {
+  assertClusterPrefix,
   createStorage,
   openRedis,
   ownedHandle,
+  redisPrefixFor,
   withLocalCache,
   type Clock,
+  type RedisHandle,
   type StorageHandle,
   type StorageKind,
 } from '@gatekeeper/common';
@@ -27,6 +30,7 @@ const API_KEY_STORAGES: StorageKind<ApiKeyStorage> = {
   openDatabase: (options) => DatabaseApiKeyStorage.create(options),
   database: (dataSource, tablePrefix) => new DatabaseApiKeyStorage(dataSource, { tablePrefix }),
   redis: (client, prefix) => new RedisApiKeyStorage(client, { prefix }),
+  redisCluster: (client, prefix) => new RedisApiKeyStorage(client, { prefix }),
   localCache: (inner, options) => new LocalCacheApiKeyStorage(inner, options),
 };
 
@@ -52,21 +56,27 @@ async function withRedisCache(
   options: ApiAuthModuleOptions,
 ): Promise<StorageHandle<ApiKeyStorage>> {
   if (!options.cache) return primary;
+  let redis: RedisHandle | undefined;
   try {
-    const redis = await openRedis(options, 'gatekeeper-api-auth-cache');
+    redis = await openRedis(options, 'gatekeeper-api-auth-cache');
+    const { client } = redis;
+    const prefix = redisPrefixFor(client, options.redisPrefix, DEFAULT_API_AUTH_REDIS_PREFIX);
+    assertClusterPrefix(client, prefix, 'redisPrefix');
     const storage = new RedisCacheApiKeyStorage({
-      redis: redis.client,
+      redis: client,
       primary: primary.storage,
       ttl: options.cache.ttl,
       // Beside the redis backend's own keys when both share a server and a prefix.
-      prefix: `${options.redisPrefix ?? DEFAULT_API_AUTH_REDIS_PREFIX}cache:`,
+      prefix: `${prefix}cache:`,
     });
+    const owned = redis;
     return ownedHandle(
       storage,
       () => primary.close(),
-      () => redis.close(),
+      () => owned.close(),
     );
   } catch (error) {
+    await redis?.close();
     await primary.close();
     throw error;
   }

@@ -19,6 +19,8 @@ import { isInRollout, selectVariant, splitsTraffic } from './bucketing';
 import { getContextAttribute } from './context-attributes';
 import { evaluateOperator } from './operators';
 import { NO_SEGMENTS, type SegmentLookup } from './segments';
+import { schedulesAllow } from './time-schedules';
+import type { TimeSchedule } from '../models/time-schedule.model';
 
 /**
  * The outcome of evaluating one flag. `value` is the flag's value (for a boolean flag the same as
@@ -38,8 +40,9 @@ export interface FlagEvaluation extends EvaluationDetails<JsonValue> {
  * then the flag's default. Synchronous and pure: the caller fetches the overrides the context
  * selects, in `OVERRIDE_ENTITY_TYPES` order (`null` or absent where none exists); the first
  * unexpired one wins, and the segments the flag's `in_segment` / `not_in_segment` conditions name
- * (without them every segment is unknown). Never throws; a flag whose stored shape cannot be
- * interpreted yields reason ERROR with PARSE_ERROR.
+ * (without them every segment is unknown), and the flag's time schedules: with enabled ones, the
+ * flag is on only inside one of their windows at `now`. Never throws; a flag whose stored shape
+ * cannot be interpreted yields reason ERROR with PARSE_ERROR.
  */
 export function evaluateFlag(
   flag: FeatureFlag,
@@ -47,6 +50,7 @@ export function evaluateFlag(
   overrides: ReadonlyArray<FlagOverride | null | undefined> | undefined = NO_OVERRIDES,
   now?: Date,
   segments: SegmentLookup = NO_SEGMENTS,
+  schedules?: readonly TimeSchedule[],
 ): FlagEvaluation {
   // Runs on every request: plain loops and no per-call closures, copies or clock reads unless
   // an override actually needs the time (profiled; see docs/performance.md).
@@ -60,6 +64,10 @@ export function evaluateFlag(
       if (override && !isOverrideExpired(override, (now ??= new Date()))) {
         return served(flag, EvaluationReason.OVERRIDE, override.enabled, override.value, null);
       }
+    }
+
+    if (schedules !== undefined && !schedulesAllow(schedules, (now ??= new Date()))) {
+      return scheduledOff(flag);
     }
 
     for (const rule of rulesInOrder(flag.rules)) {
@@ -260,6 +268,15 @@ function flagDefault(flag: FeatureFlag, reason: EvaluationReason): FlagEvaluatio
     errorCode: null,
     errorMessage: null,
     flag,
+  };
+}
+
+/** Outside its time schedules' windows a flag is off: `false`, or its value with `enabled` false. */
+function scheduledOff(flag: FeatureFlag): FlagEvaluation {
+  return {
+    ...flagDefault(flag, EvaluationReason.DISABLED),
+    value: flag.flagType === 'boolean' ? false : flag.defaultValue,
+    enabled: false,
   };
 }
 

@@ -1,4 +1,5 @@
 import { toEpochMs } from './instants';
+import { isTimeZone, zoneFormatter } from './wall-clock';
 
 /**
  * The `time_window` operator: whether an instant (the condition's attribute: a `Date`, an ISO-8601
@@ -39,7 +40,7 @@ function parseWindow(value: unknown): Window | string {
     return 'a time_window value must be an object { start, end, timezone? }';
   }
   const { start, end, timezone = 'UTC' } = value as Record<string, unknown>;
-  if (typeof timezone !== 'string' || formatterFor(timezone) === null) {
+  if (!isTimeZone(timezone)) {
     return 'time_window timezone must be an IANA time zone such as "Europe/Berlin"';
   }
   const startClock = timeOfDay(start);
@@ -63,35 +64,10 @@ function timeOfDay(value: unknown): number | null {
   return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3] ?? 0);
 }
 
-/** One formatter per time zone: building one costs far more than using it. */
-const formatters = new Map<string, Intl.DateTimeFormat | null>();
-const MAX_FORMATTERS = 500;
-
-/** The wall-clock formatter of `timezone`, or `null` for a zone the runtime does not know. */
-function formatterFor(timezone: string): Intl.DateTimeFormat | null {
-  let formatter = formatters.get(timezone);
-  if (formatter === undefined) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone: timezone,
-        hourCycle: 'h23',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
-    } catch {
-      formatter = null;
-    }
-    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
-    formatters.set(timezone, formatter);
-  }
-  return formatter;
-}
-
 /** Seconds since local midnight in `timezone` at `atMs`. */
 function secondOfDay(atMs: number, timezone: string): number {
   let seconds = 0;
-  for (const part of formatterFor(timezone)!.formatToParts(atMs)) {
+  for (const part of zoneFormatter(timezone)!.formatToParts(atMs)) {
     if (part.type === 'hour') seconds += Number(part.value) * 3600;
     else if (part.type === 'minute') seconds += Number(part.value) * 60;
     else if (part.type === 'second') seconds += Number(part.value);

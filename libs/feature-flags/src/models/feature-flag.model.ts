@@ -186,7 +186,8 @@ export function buildFlag(
   if (typeof key !== 'string' || key.trim() === '') {
     throw new InvalidFlagError('a flag needs a non-empty string key', 'key');
   }
-  const check: FieldCheck = new FieldCheck(`flag "${printable(key)}": `);
+  const where = `flag "${printable(key)}": `;
+  const check: FieldCheck = new FieldCheck(where);
   check.key('key', key, FLAG_LIMITS.keyLength);
   const flagType = input.flagType ?? 'boolean';
   if (!FLAG_TYPES.includes(flagType)) {
@@ -235,9 +236,9 @@ export function buildFlag(
     defaultValue: structuredClone(input.defaultValue ?? null),
     tags: [...(tags as string[])],
     metadata: structuredClone(metadata as Record<string, JsonValue>),
-    rules: (rules as CreateRuleInput[]).map((rule, index) => buildRule(key, rule, index)),
+    rules: (rules as CreateRuleInput[]).map((rule, index) => buildRule(where, rule, index)),
     variants: (variants as CreateVariantInput[]).map((variant, index) =>
-      buildVariant(key, variant, index),
+      buildVariant(where, variant, index),
     ),
     ...(named !== undefined && { defaultVariant: named }),
     createdAt: copyDate(input.createdAt) ?? now,
@@ -246,8 +247,9 @@ export function buildFlag(
   };
 }
 
-function buildRule(flagKey: string, rule: CreateRuleInput, index: number): FlagRule {
-  const check: FieldCheck = new FieldCheck(`flag "${printable(flagKey)}": `);
+/** @internal One rule, validated and completed; messages start with `where` (`flag "k": `). */
+export function buildRule(where: string, rule: CreateRuleInput, index: number): FlagRule {
+  const check: FieldCheck = new FieldCheck(where);
   const field = `rules.${index}`;
   if (typeof rule !== 'object' || rule === null) check.fail(field, 'must be an object');
   if (rule.id !== undefined) check.key(`${field}.id`, rule.id, FLAG_LIMITS.idLength);
@@ -265,7 +267,7 @@ function buildRule(flagKey: string, rule: CreateRuleInput, index: number): FlagR
   }
   check.json(`${field}.serveValue`, rule.serveValue, FLAG_LIMITS.valueBytes);
   const conditions = checkConditions(
-    `flag "${printable(flagKey)}": `,
+    where,
     `${field}.conditions`,
     rule.conditions ?? [],
     `rule "${printable(rule.name ?? String(index + 1))}"`,
@@ -307,8 +309,13 @@ function namedValueKeys(
   return (defaultVariant as string | null | undefined) ?? undefined;
 }
 
-function buildVariant(flagKey: string, variant: CreateVariantInput, index: number): FlagVariant {
-  const check: FieldCheck = new FieldCheck(`flag "${printable(flagKey)}": `);
+/** @internal One variant, validated and completed; messages start with `where` (`flag "k": `). */
+export function buildVariant(
+  where: string,
+  variant: CreateVariantInput,
+  index: number,
+): FlagVariant {
+  const check: FieldCheck = new FieldCheck(where);
   const field = `variants.${index}`;
   if (typeof variant !== 'object' || variant === null) check.fail(field, 'must be an object');
   if (typeof variant.key !== 'string' || variant.key === '') {

@@ -1,7 +1,9 @@
+import { types } from 'node:util';
 import {
   integerProblem,
   INT32_MAX,
   INT32_MIN,
+  storedDateProblem,
   storedJsonProblem,
   storedTextProblem,
 } from '@gatekeeper/common';
@@ -95,6 +97,12 @@ export class FieldCheck {
     if (problem) this.fail(field, problem);
   }
 
+  /** An instant every backend stores as given (years 1000 to 9999). */
+  date(field: string, value: unknown): void {
+    const problem = storedDateProblem(value);
+    if (problem) this.fail(field, problem);
+  }
+
   percentage(field: string, value: unknown): void {
     if (!isPercentage(value)) this.fail(field, 'must be 0–100');
   }
@@ -167,5 +175,6 @@ export function printable(text: string): string {
 }
 
 export function copyDate(value: Date | null | undefined): Date | undefined {
-  return value instanceof Date ? new Date(value.getTime()) : undefined;
+  // types.isDate, not instanceof: Dates from another realm (vm, worker) are Dates too.
+  return types.isDate(value) ? new Date(value.getTime()) : undefined;
 }

@@ -19,10 +19,8 @@ export function buildOverride(input: CreateOverrideInput, now: Date = new Date()
     check.fail('enabled', 'must be a boolean');
   }
   check.json('value', input.value, FLAG_LIMITS.valueBytes);
+  if (input.expiresAt != null) check.date('expiresAt', input.expiresAt);
   const expiresAt = copyDate(input.expiresAt) ?? null;
-  if (expiresAt !== null && Number.isNaN(expiresAt.getTime())) {
-    throw new InvalidFlagError('override expiresAt must be a valid Date or null', 'expiresAt');
-  }
   return {
     id: input.id ?? newId(),
     flagId: input.flagId,

@@ -75,8 +75,3 @@ export function buildSegment(
     updatedAt: now,
   };
 }
-
-/** @internal Segments in name order, as every backend lists them (UTF-16 code unit order). */
-export function sortByName(segments: Segment[]): Segment[] {
-  return segments.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}

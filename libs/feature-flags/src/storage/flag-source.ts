@@ -6,7 +6,11 @@ import {
   usesSegments,
   type SegmentLookup,
 } from '../evaluation/segments';
+import { inEnvironment, readEnvironments, type EnvironmentView } from '../evaluation/environments';
+import { NO_SCHEDULES, ScheduleIndex, type ScheduleLookup } from '../evaluation/schedule-index';
+import { isEnvironmentSlug } from '../models/environment.model';
 import type { EvaluationContext } from '../models/evaluation.model';
+import type { TimeSchedule } from '../models/time-schedule.model';
 import {
   OVERRIDE_ENTITY_TYPES,
   type FeatureFlag,
@@ -21,12 +25,17 @@ import type { FeatureFlagStorage } from './feature-flag-storage.interface';
  */
 export type Freshness = 'fresh' | 'cached' | 'stale';
 
-/** A flag as read, before its overrides. */
+/** A flag as read, before its overrides, with what a bulk read read once for all its flags. */
 export interface FlagRead {
+  /** As stored: the context's environment is applied when its overrides are read. */
   flag: FeatureFlag;
   freshness: Freshness;
-  /** Segments read once for a bulk read (`readFlags`, `readActiveFlags`), when a flag needs them. */
+  /** Segments, read when a flag of the read names one. */
   segments?: SegmentLookup;
+  /** The view of the context's environment; absent when it names none. */
+  environment?: EnvironmentView;
+  /** Time schedules, read when a flag of the read is active. */
+  schedules?: ScheduleLookup;
 }
 
 /**
@@ -34,13 +43,15 @@ export interface FlagRead {
  * memory storage's records): read them, never change them.
  */
 export interface FlagInputs {
-  /** `null`: no such flag. */
+  /** As the context's environment configures it; `null`: no such flag. */
   flag: FeatureFlag | null;
   /** The overrides the context selects, in `OVERRIDE_ENTITY_TYPES` order (expired ones included). */
   overrides: FlagOverride[] | undefined;
   freshness: Freshness;
   /** The segments, when the flag's rules name one (else absent: the engine needs none). */
   segments?: SegmentLookup;
+  /** The flag's time schedules, when it has some. */
+  schedules?: readonly TimeSchedule[];
 }
 
 /**
@@ -50,14 +61,14 @@ export interface FlagInputs {
  * Failures throw or reject with the storage's error.
  */
 export interface FlagSource {
-  /** The flag `key` and the overrides `context` selects. */
+  /** The flag `key` in the context's environment and the overrides `context` selects. */
   read(key: string, context: EvaluationContext): MaybePromise<FlagInputs>;
-  /** The overrides `context` selects for a flag read by `readFlags` or `readActiveFlags`. */
+  /** The same, for a flag read by `readFlags` or `readActiveFlags` with this context. */
   readOverrides(read: FlagRead, context: EvaluationContext): MaybePromise<FlagInputs>;
   /** The flags among `keys` that exist, by key, in one storage call. */
-  readFlags(keys: readonly string[]): Promise<Map<string, FlagRead>>;
+  readFlags(keys: readonly string[], context: EvaluationContext): Promise<Map<string, FlagRead>>;
   /** Every active flag. */
-  readActiveFlags(): Promise<FlagRead[]>;
+  readActiveFlags(context: EvaluationContext): Promise<FlagRead[]>;
 }
 
 /** Sources declared by the memory storage and the local cache (in their constructors). */
@@ -67,11 +78,24 @@ export const declaredFlagSources = new DeclaredSources<FeatureFlagStorage, FlagS
   'getAllActiveFlags',
   'getOverride',
   'getAllSegments',
+  'getAllEnvironments',
+  'getEnvironmentFlags',
+  'getTimeSchedules',
 ]);
 
 /** The source to evaluate `storage`'s flags from: its declared one, else its public methods. */
 export function flagSourceOf(storage: FeatureFlagStorage): FlagSource {
   return declaredFlagSources.of(storage) ?? new StorageFlagSource(storage);
+}
+
+/** The worse of two freshnesses (`stale` over `cached` over `fresh`). */
+export function worse(a: Freshness, b: Freshness | undefined): Freshness {
+  return b === undefined || a === 'stale' || b === 'fresh' ? a : b;
+}
+
+/** The flag as the environment configures it. */
+export function inView(flag: FeatureFlag, environment: EnvironmentView | undefined): FeatureFlag {
+  return environment === undefined ? flag : inEnvironment(flag, environment.settingsFor(flag.id));
 }
 
 /** Any `FeatureFlagStorage`, through its methods: every answer is a promise. */
@@ -80,16 +104,17 @@ export class StorageFlagSource implements FlagSource {
 
   read(key: string, context: EvaluationContext): MaybePromise<FlagInputs> {
     const snapshot = copyContext(context);
-    return Promise.resolve(this.storage.getFlag(key)).then((flag) => {
+    const environment = this.readEnvironment(snapshot.environment);
+    return Promise.all([this.storage.getFlag(key), environment]).then(([flag, view]) => {
       if (!flag) return { flag: null, overrides: undefined, freshness: 'fresh' as const };
-      return this.readOverrides({ flag, freshness: 'fresh' }, snapshot);
+      return this.readOverrides({ flag, freshness: 'fresh', environment: view }, snapshot);
     });
   }
 
   readOverrides(read: FlagRead, context: EvaluationContext): MaybePromise<FlagInputs> {
-    const { flag } = read;
+    const flag = inView(read.flag, read.environment);
     const lookups: Array<Promise<FlagOverride | null>> = [];
-    // An inactive flag ignores overrides and rules, so don't pay for the lookups.
+    // An inactive flag ignores overrides, schedules and rules, so don't pay for the lookups.
     const active = flag.status === 'active';
     for (const entityType of active ? OVERRIDE_ENTITY_TYPES : []) {
       const entityId = overrideEntityId(context, entityType);
@@ -98,30 +123,44 @@ export class StorageFlagSource implements FlagSource {
     // Only for a flag that names a segment: any other costs no segment read.
     const segments =
       active && usesSegments(flag) ? (read.segments ?? this.readSegments()) : undefined;
+    const schedules = active ? (read.schedules ?? this.readSchedules(flag.id)) : undefined;
     // In parallel: the lookups are independent and evaluation takes the first in order.
-    return Promise.all([Promise.all(lookups), segments]).then(([found, lookup]) => {
-      const overrides = found.filter((override): override is FlagOverride => override != null);
-      return {
-        flag,
-        overrides: overrides.length > 0 ? overrides : undefined,
-        freshness: 'fresh',
-        ...(lookup !== undefined && { segments: lookup }),
-      };
-    });
+    return Promise.all([Promise.all(lookups), segments, schedules]).then(
+      ([found, lookup, scheduled]) => {
+        const overrides = found.filter((override): override is FlagOverride => override != null);
+        const own = scheduled?.of(flag.id);
+        return {
+          flag,
+          overrides: overrides.length > 0 ? overrides : undefined,
+          freshness: 'fresh',
+          ...(lookup !== undefined && { segments: lookup }),
+          ...(own !== undefined && { schedules: own }),
+        };
+      },
+    );
   }
 
-  async readFlags(keys: readonly string[]): Promise<Map<string, FlagRead>> {
-    const flags = await this.storage.getFlags(keys);
-    const segments = await this.segmentsFor(flags.values());
+  async readFlags(
+    keys: readonly string[],
+    context: EvaluationContext,
+  ): Promise<Map<string, FlagRead>> {
+    const [flags, environment] = await Promise.all([
+      this.storage.getFlags(keys),
+      this.readEnvironment(context.environment),
+    ]);
+    const shared = await this.sharedReads(flags.values(), environment);
     const reads = new Map<string, FlagRead>();
-    for (const [key, flag] of flags) reads.set(key, { flag, freshness: 'fresh', segments });
+    for (const [key, flag] of flags) reads.set(key, { flag, freshness: 'fresh', ...shared });
     return reads;
   }
 
-  async readActiveFlags(): Promise<FlagRead[]> {
-    const flags = await this.storage.getAllActiveFlags();
-    const segments = await this.segmentsFor(flags);
-    return flags.map((flag) => ({ flag, freshness: 'fresh', segments }));
+  async readActiveFlags(context: EvaluationContext): Promise<FlagRead[]> {
+    const [flags, environment] = await Promise.all([
+      this.storage.getAllActiveFlags(),
+      this.readEnvironment(context.environment),
+    ]);
+    const shared = await this.sharedReads(flags, environment);
+    return flags.map((flag) => ({ flag, freshness: 'fresh', ...shared }));
   }
 
   /** Every segment, in one storage call; none when the storage has no segment methods. */
@@ -131,11 +170,39 @@ export class StorageFlagSource implements FlagSource {
     return Promise.resolve(storage.getAllSegments()).then((list) => new SegmentIndex(list));
   }
 
-  /** The segments of a bulk read, read once if any of the flags needs them. */
-  private segmentsFor(flags: Iterable<FeatureFlag>): MaybePromise<SegmentLookup | undefined> {
-    for (const flag of flags) {
-      if (flag.status === 'active' && usesSegments(flag)) return this.readSegments();
+  /** The time schedules of `flagId` (of every flag without it), in one storage call. */
+  protected readSchedules(flagId?: string): MaybePromise<ScheduleLookup> {
+    const storage = this.storage;
+    if (typeof storage.getTimeSchedules !== 'function') return NO_SCHEDULES;
+    return Promise.resolve(storage.getTimeSchedules(flagId)).then(
+      (list) => new ScheduleIndex(list),
+    );
+  }
+
+  /** The view of the environment `slug`; `undefined` when there is none. */
+  protected readEnvironment(slug: string | undefined): MaybePromise<EnvironmentView | undefined> {
+    if (slug === undefined || !isEnvironmentSlug(slug)) return undefined;
+    return readEnvironments(this.storage, slug).then((snapshot) => snapshot?.view(slug));
+  }
+
+  /** What a bulk read reads once for all its flags (in the environment, when there is one). */
+  private async sharedReads(
+    flags: Iterable<FeatureFlag>,
+    environment: EnvironmentView | undefined,
+  ): Promise<Omit<FlagRead, 'flag' | 'freshness'>> {
+    let segments: MaybePromise<SegmentLookup> | undefined;
+    let schedules: MaybePromise<ScheduleLookup> | undefined;
+    for (const stored of flags) {
+      const flag = inView(stored, environment);
+      if (flag.status !== 'active') continue;
+      schedules ??= this.readSchedules();
+      if (usesSegments(flag)) segments ??= this.readSegments();
     }
-    return undefined;
+    const [segmentLookup, scheduleLookup] = await Promise.all([segments, schedules]);
+    return {
+      ...(segmentLookup !== undefined && { segments: segmentLookup }),
+      ...(environment !== undefined && { environment }),
+      ...(scheduleLookup !== undefined && { schedules: scheduleLookup }),
+    };
   }
 }

@@ -7,6 +7,7 @@ import {
   type TtlCacheEntry,
 } from '@gatekeeper/common';
 import { copyContext, overrideEntityId } from '../evaluation/evaluation-context';
+import type { EnvironmentView } from '../evaluation/environments';
 import type { EvaluationContext } from '../models/evaluation.model';
 import {
   OVERRIDE_ENTITY_TYPES,
@@ -14,11 +15,26 @@ import {
   type FlagOverride,
   type OverrideEntityType,
 } from '../models/feature-flag.model';
-import { usesSegments, type SegmentLookup } from '../evaluation/segments';
+import { readEnvironments, type EnvironmentSnapshot } from '../evaluation/environments';
+import { NO_SCHEDULES, ScheduleIndex, type ScheduleLookup } from '../evaluation/schedule-index';
+import {
+  NO_SEGMENTS,
+  SegmentIndex,
+  usesSegments,
+  type SegmentLookup,
+} from '../evaluation/segments';
+import { isEnvironmentSlug } from '../models/environment.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
-import type { FlagInputs, FlagRead, FlagSource, Freshness } from './flag-source';
+import {
+  inView,
+  worse,
+  type FlagInputs,
+  type FlagRead,
+  type FlagSource,
+  type Freshness,
+} from './flag-source';
 import { OverrideIndex, type OverrideSlots } from './override-index';
-import { SegmentCache, type CachedRead } from './segment-cache';
+import { SnapshotCache, type CachedRead } from './snapshot-cache';
 
 type Cached = FeatureFlag | FlagOverride | null;
 type Entry = TtlCacheEntry<Cached>;
@@ -43,8 +59,10 @@ export class LocalCacheFlagSource implements FlagSource {
   private readonly overrides = new OverrideIndex<Entry>();
   private readonly loading = new Map<string, Promise<Cached>>();
   private epoch = 0;
-  /** Every segment, as one entry (see `SegmentCache`). */
-  private readonly segments: SegmentCache;
+  /** Every segment, every time schedule, every environment: one entry each (`SnapshotCache`). */
+  private readonly segments: SnapshotCache<SegmentLookup>;
+  private readonly schedules: SnapshotCache<ScheduleLookup>;
+  private readonly environments: SnapshotCache<EnvironmentSnapshot | undefined>;
   /** Whether the last storage call failed (or the last health check said so). */
   failing = false;
 
@@ -58,7 +76,16 @@ export class LocalCacheFlagSource implements FlagSource {
   ) {
     const onEvict = (cacheKey: string, entry: Entry) => this.unindex(cacheKey, entry);
     this.cache = new TtlCache<Cached>({ ttlMs, maxEntries, now, onEvict });
-    this.segments = new SegmentCache(inner, ttlMs, now, (operation) => this.track(operation));
+    const snapshot = <T>(load: () => Promise<T>) =>
+      new SnapshotCache(() => this.track(load), ttlMs, now);
+    // A storage without the methods has none of them: every segment is unknown, and so on.
+    this.segments = snapshot(async () =>
+      inner.getAllSegments ? new SegmentIndex(await inner.getAllSegments()) : NO_SEGMENTS,
+    );
+    this.schedules = snapshot(async () =>
+      inner.getTimeSchedules ? new ScheduleIndex(await inner.getTimeSchedules()) : NO_SCHEDULES,
+    );
+    this.environments = snapshot(() => readEnvironments(inner));
   }
 
   get size(): number {
@@ -67,34 +94,46 @@ export class LocalCacheFlagSource implements FlagSource {
 
   read(key: string, context: EvaluationContext): MaybePromise<FlagInputs> {
     const now = this.now();
+    const environment = this.readEnvironment(context.environment, now);
     const entry = this.flags.get(key);
-    if (entry !== undefined && entry.expiresAt > now) {
+    if (entry !== undefined && entry.expiresAt > now && !isPromiseLike(environment)) {
       entry.used = true;
       this.countFlag('hit');
-      return this.withSegments(
-        this.overridesOf(entry.value as FeatureFlag | null, this.hit(), context, now),
-        now,
-      );
+      const flag = entry.value as FeatureFlag | null;
+      return this.complete(flag, worse(this.hit(), environment?.freshness), environment, context);
     }
     const snapshot = copyContext(context);
-    return this.readThrough<FeatureFlag | null>([key], entry, false).then((read) =>
-      this.withSegments(
-        this.overridesOf(read.value, read.freshness, snapshot, this.now()),
-        this.now(),
+    // Fresh, the entry still serves: only the environment had to be read.
+    const flag = this.lookup<FeatureFlag | null>(entry, [key], false);
+    return Promise.all([flag, environment]).then(([read, inEnvironment]) =>
+      this.complete(
+        read.value,
+        worse(read.freshness, inEnvironment?.freshness),
+        inEnvironment,
+        snapshot,
       ),
     );
   }
 
   readOverrides(read: FlagRead, context: EvaluationContext): MaybePromise<FlagInputs> {
-    const now = this.now();
-    return this.withSegments(this.overridesOf(read.flag, read.freshness, context, now), now);
+    const environment = read.environment && { value: read.environment, freshness: read.freshness };
+    return this.complete(read.flag, read.freshness, environment, context);
   }
 
   /** One storage call for every key not fresh here; if it fails, stale entries or the failure. */
-  async readFlags(keys: readonly string[]): Promise<Map<string, FlagRead>> {
+  async readFlags(
+    keys: readonly string[],
+    context: EvaluationContext,
+  ): Promise<Map<string, FlagRead>> {
     const reads = new Map<string, FlagRead>();
+    const environment = await this.readEnvironment(context.environment, this.now());
     const add = (key: string, flag: Cached, freshness: Freshness) =>
-      flag && reads.set(key, { flag: flag as FeatureFlag, freshness });
+      flag &&
+      reads.set(key, {
+        flag: flag as FeatureFlag,
+        freshness: worse(freshness, environment?.freshness),
+        ...(environment?.value !== undefined && { environment: environment.value }),
+      });
     const now = this.now();
     const expired = new Map<string, Entry | undefined>();
     for (const key of keys) {
@@ -128,9 +167,16 @@ export class LocalCacheFlagSource implements FlagSource {
   }
 
   /** Never cached: it answers "which flags exist", and the health indicator relies on it. */
-  async readActiveFlags(): Promise<FlagRead[]> {
-    const flags = await this.track(() => this.inner.getAllActiveFlags());
-    return flags.map((flag) => ({ flag, freshness: 'fresh' }));
+  async readActiveFlags(context: EvaluationContext): Promise<FlagRead[]> {
+    const [flags, environment] = await Promise.all([
+      this.track(() => this.inner.getAllActiveFlags()),
+      this.readEnvironment(context.environment, this.now()),
+    ]);
+    return flags.map((flag) => ({
+      flag,
+      freshness: worse('fresh', environment?.freshness),
+      ...(environment?.value !== undefined && { environment: environment.value }),
+    }));
   }
 
   readFlag(key: string): MaybePromise<CachedRead<FeatureFlag | null>> {
@@ -165,8 +211,18 @@ export class LocalCacheFlagSource implements FlagSource {
     this.segments.invalidate();
   }
 
+  invalidateSchedules(): void {
+    this.schedules.invalidate();
+  }
+
+  invalidateEnvironments(): void {
+    this.environments.invalidate();
+  }
+
   invalidateAll(): void {
     this.invalidateSegments();
+    this.invalidateSchedules();
+    this.invalidateEnvironments();
     this.invalidate();
     this.cache.clear();
     this.flags.clear();
@@ -186,24 +242,62 @@ export class LocalCacheFlagSource implements FlagSource {
   }
 
   /**
-   * Adds the segments to the inputs of a flag that names one: synchronously while they are fresh.
-   * The freshness of the answer is the worse of the two.
+   * The view of the environment `slug`, synchronously while fresh; `undefined` without one (a
+   * slug no environment could have costs no read).
    */
-  private withSegments(inputs: MaybePromise<FlagInputs>, now: number): MaybePromise<FlagInputs> {
+  private readEnvironment(
+    slug: string | undefined,
+    now: number,
+  ): MaybePromise<CachedRead<EnvironmentView | undefined>> | undefined {
+    if (slug === undefined || !isEnvironmentSlug(slug)) return undefined;
+    const viewOf = (read: CachedRead<EnvironmentSnapshot | undefined>) => ({
+      value: read.value?.view(slug),
+      freshness: read.freshness,
+    });
+    const read = this.environments.read(now, this.hit());
+    return isPromiseLike(read) ? Promise.resolve(read).then(viewOf) : viewOf(read);
+  }
+
+  /** The inputs of `flag` in the environment: overrides, then segments and schedules. */
+  private complete(
+    stored: FeatureFlag | null,
+    freshness: Freshness,
+    environment: CachedRead<EnvironmentView | undefined> | undefined,
+    context: EvaluationContext,
+  ): MaybePromise<FlagInputs> {
+    const flag = stored && inView(stored, environment?.value);
+    const now = this.now();
+    return this.withSnapshots(this.overridesOf(flag, freshness, context, now), now);
+  }
+
+  /**
+   * Adds the segments (for a flag that names one) and the time schedules (for any active flag):
+   * synchronously while they are fresh. The freshness of the answer is the worst of them.
+   */
+  private withSnapshots(inputs: MaybePromise<FlagInputs>, now: number): MaybePromise<FlagInputs> {
     if (isPromiseLike(inputs)) {
-      return Promise.resolve(inputs).then((complete) => this.withSegments(complete, this.now()));
+      return Promise.resolve(inputs).then((complete) => this.withSnapshots(complete, this.now()));
     }
     const flag = inputs.flag;
-    if (flag === null || flag.status !== 'active' || !usesSegments(flag)) return inputs;
-    const attach = (read: CachedRead<SegmentLookup>): FlagInputs => {
-      inputs.segments = read.value;
-      if (read.freshness === 'stale' || inputs.freshness === 'fresh') {
-        inputs.freshness = read.freshness;
+    if (flag === null || flag.status !== 'active') return inputs;
+    const hit = this.hit();
+    const schedules = this.schedules.read(now, hit);
+    const segments = usesSegments(flag) ? this.segments.read(now, hit) : undefined;
+    const attach = ([scheduled, segmented]: [
+      CachedRead<ScheduleLookup>,
+      CachedRead<SegmentLookup> | undefined,
+    ]): FlagInputs => {
+      const own = scheduled.value.of(flag.id);
+      if (own !== undefined) inputs.schedules = own;
+      inputs.freshness = worse(inputs.freshness, scheduled.freshness);
+      if (segmented !== undefined) {
+        inputs.segments = segmented.value;
+        inputs.freshness = worse(inputs.freshness, segmented.freshness);
       }
       return inputs;
     };
-    const read = this.segments.read(now, this.hit());
-    return isPromiseLike(read) ? Promise.resolve(read).then(attach) : attach(read);
+    if (!isPromiseLike(schedules) && !isPromiseLike(segments)) return attach([schedules, segments]);
+    return Promise.all([schedules, segments]).then(attach);
   }
 
   /** The overrides `context` selects for `flag`: synchronously while their lookups are fresh. */

@@ -12,7 +12,23 @@ import {
   type FlagOverride,
   type UpdateFlagInput,
 } from '../models/feature-flag.model';
+import type {
+  CreateEnvironmentFlagInput,
+  CreateEnvironmentInput,
+  Environment,
+  EnvironmentFlag,
+  UpdateEnvironmentFlagInput,
+  UpdateEnvironmentInput,
+} from '../models/environment.model';
+import type {
+  CreateRolloutPhaseInput,
+  CreateScheduledChangeInput,
+  RolloutPhase,
+  ScheduledFlagChange,
+  UpdateScheduledChangeInput,
+} from '../models/scheduled-change.model';
 import type { CreateSegmentInput, Segment, UpdateSegmentInput } from '../models/segment.model';
+import type { CreateTimeScheduleInput, TimeSchedule } from '../models/time-schedule.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import {
   FlagsChangedListeners,
@@ -33,16 +49,23 @@ export type LocalCacheFeatureFlagStorageOptions = LocalCacheWrapperOptions;
 type Invalidation =
   | { t: 'flag'; key: string; id?: string }
   | { t: 'override'; flagId: string; entityType: string; entityId: string }
-  | { t: 'segment'; id: string };
+  | { t: 'segment'; id: string }
+  | { t: 'environment' }
+  | { t: 'schedule' };
 
-type SegmentMethod =
-  | 'getSegment'
-  | 'getSegmentByName'
-  | 'getAllSegments'
-  | 'getChildSegments'
-  | 'createSegment'
-  | 'updateSegment'
-  | 'deleteSegment';
+/** The optional methods of the storage interface (segments, environments, schedules). */
+type OptionalMethod = {
+  [M in keyof FeatureFlagStorage]-?: undefined extends FeatureFlagStorage[M] ? M : never;
+}[keyof FeatureFlagStorage];
+
+type Method<M extends OptionalMethod> = NonNullable<FeatureFlagStorage[M]>;
+
+const segmentWritten = (segment: Segment): Invalidation => ({ t: 'segment', id: segment.id });
+const ENVIRONMENTS = (): Invalidation => ({ t: 'environment' });
+const SCHEDULES = (): Invalidation => ({ t: 'schedule' });
+/** An applied scheduled change or phase changed its flag (`null`: nothing was applied). */
+const flagWritten = (flag: FeatureFlag | null): Invalidation | null =>
+  flag && { t: 'flag', key: flag.key, id: flag.id };
 
 /**
  * An in-process, bounded (LRU) cache in front of any `FeatureFlagStorage`, for the database and
@@ -104,7 +127,9 @@ export class LocalCacheFeatureFlagStorage
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
     const found = new Map<string, FeatureFlag>();
-    for (const [key, { flag }] of await this.source.readFlags(keys)) found.set(key, deepCopy(flag));
+    for (const [key, { flag }] of await this.source.readFlags(keys, {})) {
+      found.set(key, deepCopy(flag));
+    }
     return found;
   }
 
@@ -169,42 +194,111 @@ export class LocalCacheFeatureFlagStorage
   }
 
   /*
-   * Segments: admin reads go to the wrapped storage; evaluation reads them from the cache (all
-   * segments, one entry), which every segment write drops here and, over the bus, elsewhere.
+   * Segments, environments and schedules: admin reads go to the wrapped storage; evaluation reads
+   * them from the cache (all of a kind as one entry), which every write of that kind drops here
+   * and, over the bus, elsewhere. Applying a scheduled change or phase is a write of its flag.
    */
 
   getSegment(id: string): Promise<Segment | null> {
-    return this.segmentMethod('getSegment')(id);
+    return this.call('getSegment')(id);
   }
-
   getSegmentByName(name: string): Promise<Segment | null> {
-    return this.segmentMethod('getSegmentByName')(name);
+    return this.call('getSegmentByName')(name);
   }
-
   getAllSegments(): Promise<Segment[]> {
-    return this.segmentMethod('getAllSegments')();
+    return this.call('getAllSegments')();
   }
-
   getChildSegments(parentId: string): Promise<Segment[]> {
-    return this.segmentMethod('getChildSegments')(parentId);
+    return this.call('getChildSegments')(parentId);
+  }
+  createSegment(input: CreateSegmentInput): Promise<Segment> {
+    return this.write('createSegment', segmentWritten)(input);
   }
 
-  async createSegment(input: CreateSegmentInput): Promise<Segment> {
-    const segment = await this.segmentMethod('createSegment')(input);
-    await this.changed({ t: 'segment', id: segment.id });
-    return segment;
+  updateSegment(input: UpdateSegmentInput): Promise<Segment> {
+    return this.write('updateSegment', segmentWritten)(input);
   }
 
-  async updateSegment(input: UpdateSegmentInput): Promise<Segment> {
-    const segment = await this.segmentMethod('updateSegment')(input);
-    await this.changed({ t: 'segment', id: segment.id });
-    return segment;
+  deleteSegment(id: string): Promise<boolean> {
+    return this.write('deleteSegment', () => ({ t: 'segment', id }))(id);
   }
 
-  async deleteSegment(id: string): Promise<boolean> {
-    const deleted = await this.segmentMethod('deleteSegment')(id);
-    await this.changed({ t: 'segment', id });
-    return deleted;
+  getEnvironment(slug: string): Promise<Environment | null> {
+    return this.call('getEnvironment')(slug);
+  }
+  getEnvironmentById(id: string): Promise<Environment | null> {
+    return this.call('getEnvironmentById')(id);
+  }
+  getAllEnvironments(): Promise<Environment[]> {
+    return this.call('getAllEnvironments')();
+  }
+  getChildEnvironments(parentId: string): Promise<Environment[]> {
+    return this.call('getChildEnvironments')(parentId);
+  }
+  createEnvironment(input: CreateEnvironmentInput): Promise<Environment> {
+    return this.write('createEnvironment', ENVIRONMENTS)(input);
+  }
+  updateEnvironment(input: UpdateEnvironmentInput): Promise<Environment> {
+    return this.write('updateEnvironment', ENVIRONMENTS)(input);
+  }
+  deleteEnvironment(slug: string): Promise<boolean> {
+    return this.write('deleteEnvironment', ENVIRONMENTS)(slug);
+  }
+  getEnvironmentFlag(environmentId: string, flagId: string): Promise<EnvironmentFlag | null> {
+    return this.call('getEnvironmentFlag')(environmentId, flagId);
+  }
+  getEnvironmentFlags(environmentId: string): Promise<EnvironmentFlag[]> {
+    return this.call('getEnvironmentFlags')(environmentId);
+  }
+  getFlagEnvironments(flagId: string): Promise<EnvironmentFlag[]> {
+    return this.call('getFlagEnvironments')(flagId);
+  }
+  createEnvironmentFlag(input: CreateEnvironmentFlagInput): Promise<EnvironmentFlag> {
+    return this.write('createEnvironmentFlag', ENVIRONMENTS)(input);
+  }
+  updateEnvironmentFlag(input: UpdateEnvironmentFlagInput): Promise<EnvironmentFlag> {
+    return this.write('updateEnvironmentFlag', ENVIRONMENTS)(input);
+  }
+  deleteEnvironmentFlag(environmentId: string, flagId: string): Promise<boolean> {
+    return this.write('deleteEnvironmentFlag', ENVIRONMENTS)(environmentId, flagId);
+  }
+
+  getScheduledChanges(flagId?: string, pendingOnly?: boolean): Promise<ScheduledFlagChange[]> {
+    return this.call('getScheduledChanges')(flagId, pendingOnly);
+  }
+  createScheduledChange(input: CreateScheduledChangeInput): Promise<ScheduledFlagChange> {
+    return this.call('createScheduledChange')(input);
+  }
+  updateScheduledChange(input: UpdateScheduledChangeInput): Promise<ScheduledFlagChange> {
+    return this.call('updateScheduledChange')(input);
+  }
+  deleteScheduledChange(id: string): Promise<boolean> {
+    return this.call('deleteScheduledChange')(id);
+  }
+  applyScheduledChange(id: string, now: Date): Promise<FeatureFlag | null> {
+    return this.write('applyScheduledChange', flagWritten)(id, now);
+  }
+  getRolloutPhases(flagId?: string): Promise<RolloutPhase[]> {
+    return this.call('getRolloutPhases')(flagId);
+  }
+  createRolloutPhase(input: CreateRolloutPhaseInput): Promise<RolloutPhase> {
+    return this.call('createRolloutPhase')(input);
+  }
+  deleteRolloutPhase(id: string): Promise<boolean> {
+    return this.call('deleteRolloutPhase')(id);
+  }
+  applyRolloutPhase(id: string, now: Date): Promise<FeatureFlag | null> {
+    return this.write('applyRolloutPhase', flagWritten)(id, now);
+  }
+
+  getTimeSchedules(flagId?: string): Promise<TimeSchedule[]> {
+    return this.call('getTimeSchedules')(flagId);
+  }
+  createTimeSchedule(input: CreateTimeScheduleInput): Promise<TimeSchedule> {
+    return this.write('createTimeSchedule', SCHEDULES)(input);
+  }
+  deleteTimeSchedule(id: string): Promise<boolean> {
+    return this.write('deleteTimeSchedule', SCHEDULES)(id);
   }
 
   /** Asks the storage itself, never the cache; a failed check marks cached answers CACHED. */
@@ -214,20 +308,30 @@ export class LocalCacheFeatureFlagStorage
     return healthy;
   }
 
-  /** A segment method of the wrapped storage, bound; it may be a storage written without them. */
-  private segmentMethod<M extends SegmentMethod>(method: M): NonNullable<FeatureFlagStorage[M]> {
-    const implementation = this.inner[method];
+  /** A method of the wrapped storage, bound; it may be a storage written without it. */
+  private call<M extends OptionalMethod>(method: M): Method<M> {
+    const implementation = this.inner[method] as ((...args: never[]) => unknown) | undefined;
     if (typeof implementation !== 'function') {
       const missing = async () => {
-        throw new FeatureFlagStorageError(
-          `the wrapped storage has no ${method}(): it keeps no segments`,
-        );
+        throw new FeatureFlagStorageError(`the wrapped storage has no ${method}()`);
       };
       return missing;
     }
-    return (implementation as (...args: never[]) => unknown).bind(this.inner) as NonNullable<
-      FeatureFlagStorage[M]
-    >;
+    return implementation.bind(this.inner) as Method<M>;
+  }
+
+  /** A write of the wrapped storage, followed by the invalidation of what it changed. */
+  private write<M extends OptionalMethod>(
+    method: M,
+    changed: (result: Awaited<ReturnType<Method<M>>>) => Invalidation | null,
+  ): Method<M> {
+    const call = this.call(method) as (...args: Parameters<Method<M>>) => Promise<unknown>;
+    return (async (...args: Parameters<Method<M>>) => {
+      const result = (await call(...args)) as Awaited<ReturnType<Method<M>>>;
+      const invalidation = changed(result);
+      if (invalidation !== null) await this.changed(invalidation);
+      return result;
+    }) as Method<M>;
   }
 
   protected invalidate(invalidation: Invalidation | null): void {
@@ -246,6 +350,12 @@ export class LocalCacheFeatureFlagStorage
     } else if (invalidation?.t === 'segment') {
       this.source.invalidateSegments();
       // Any flag may name the segment (or one below it).
+      change = { kind: 'all' };
+    } else if (invalidation?.t === 'environment') {
+      this.source.invalidateEnvironments();
+      change = { kind: 'all' };
+    } else if (invalidation?.t === 'schedule') {
+      this.source.invalidateSchedules();
       change = { kind: 'all' };
     } else {
       this.invalidateAll();

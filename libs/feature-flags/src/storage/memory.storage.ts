@@ -1,12 +1,9 @@
 import { deepCopy } from '@gatekeeper/common';
-import { overrideEntityId } from '../evaluation/evaluation-context';
-import type { EvaluationContext } from '../models/evaluation.model';
 import {
   buildFlag,
   buildOverride,
   isOverrideExpired,
   isStorableKey,
-  OVERRIDE_ENTITY_TYPES,
   type CreateFlagInput,
   type CreateOverrideInput,
   type FeatureFlag,
@@ -14,31 +11,39 @@ import {
   type UpdateFlagInput,
 } from '../models/feature-flag.model';
 import {
-  buildSegment,
-  sortByName,
   type CreateSegmentInput,
   type Segment,
   type UpdateSegmentInput,
 } from '../models/segment.model';
-import type { SegmentLookup } from '../evaluation/segments';
-import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import type {
+  CreateEnvironmentFlagInput,
+  CreateEnvironmentInput,
+  Environment,
+  EnvironmentFlag,
+  UpdateEnvironmentFlagInput,
+  UpdateEnvironmentInput,
+} from '../models/environment.model';
 import {
-  declaredFlagSources,
-  StorageFlagSource,
-  type FlagInputs,
-  type FlagRead,
-} from './flag-source';
+  applyScheduledItem,
+  type CreateRolloutPhaseInput,
+  type CreateScheduledChangeInput,
+  type RolloutPhase,
+  type ScheduledFlagChange,
+  type ScheduledItem,
+  type UpdateScheduledChangeInput,
+} from '../models/scheduled-change.model';
+import type { CreateTimeScheduleInput, TimeSchedule } from '../models/time-schedule.model';
+import { MemoryEnvironments } from './memory-environments';
+import { MemorySchedules } from './memory-schedules';
+import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import { declaredFlagSources } from './flag-source';
+import { MemoryFlagSource, type OverridesByFlag } from './memory.source';
+import { MemorySegments } from './memory-segments';
 import {
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagVersionConflictError,
-  InvalidFlagError,
-  SegmentAlreadyExistsError,
-  SegmentNotFoundError,
 } from './storage.errors';
-
-/** flagId → entityType → entityId → override: lookups build no key string. */
-type OverridesByFlag = Map<string, Map<string, Map<string, FlagOverride>>>;
 
 /**
  * Process-local storage for development, tests and single-instance services. Nothing survives a
@@ -49,9 +54,22 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
   private readonly flags = new Map<string, FeatureFlag>();
   private readonly overrides: OverridesByFlag = new Map();
   private readonly segments = new MemorySegments();
+  private readonly environments = new MemoryEnvironments(
+    (flagId) => this.flagById(flagId) !== null,
+  );
+  private readonly schedules = new MemorySchedules({
+    exists: (flagId) => this.flagById(flagId) !== null,
+    apply: (flagId, scheduled, now) => this.applyScheduled(flagId, scheduled, now),
+  });
 
   constructor() {
-    const source = new MemoryFlagSource(this, this.flags, this.overrides, this.segments);
+    const source = new MemoryFlagSource(this, {
+      flags: this.flags,
+      overrides: this.overrides,
+      segments: this.segments,
+      environments: this.environments,
+      schedules: this.schedules,
+    });
     declaredFlagSources.declare(this, MemoryFeatureFlagStorage, source);
   }
 
@@ -113,6 +131,8 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
     if (!flag) return false;
     this.flags.delete(key);
     this.overrides.delete(flag.id);
+    this.environments.forgetFlag(flag.id);
+    this.schedules.forgetFlag(flag.id);
     return true;
   }
 
@@ -139,53 +159,131 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
   }
 
   async getSegment(id: string): Promise<Segment | null> {
-    const segment = this.segments.byId.get(id);
-    return segment ? deepCopy(segment) : null;
+    return this.segments.read(id);
   }
 
   async getSegmentByName(name: string): Promise<Segment | null> {
-    const id = this.segments.idByName.get(name);
-    return id === undefined ? null : this.getSegment(id);
+    return this.segments.readByName(name);
   }
 
   async getAllSegments(): Promise<Segment[]> {
-    return sortByName([...this.segments.byId.values()]).map((segment) => deepCopy(segment));
+    return this.segments.all();
   }
 
   async getChildSegments(parentId: string): Promise<Segment[]> {
-    return (await this.getAllSegments()).filter((segment) => segment.parentSegmentId === parentId);
+    return this.segments.all().filter((segment) => segment.parentSegmentId === parentId);
   }
 
   async createSegment(input: CreateSegmentInput): Promise<Segment> {
-    const segment = buildSegment(input);
-    if (this.segments.idByName.has(segment.name)) {
-      throw new SegmentAlreadyExistsError(segment.name);
-    }
-    if (this.segments.byId.has(segment.id)) {
-      throw new InvalidFlagError(`a segment with id "${segment.id}" already exists`, 'id');
-    }
-    this.segments.put(segment);
-    return deepCopy(segment);
+    return this.segments.create(input);
   }
 
   async updateSegment(input: UpdateSegmentInput): Promise<Segment> {
-    const stored = this.segments.byId.get(input.id);
-    if (!stored) throw new SegmentNotFoundError(input.id);
-    const segment = buildSegment({ ...input, createdAt: stored.createdAt });
-    const owner = this.segments.idByName.get(segment.name);
-    if (owner !== undefined && owner !== segment.id) {
-      throw new SegmentAlreadyExistsError(segment.name);
-    }
-    this.segments.remove(stored);
-    this.segments.put(segment);
-    return deepCopy(segment);
+    return this.segments.update(input);
   }
 
   async deleteSegment(id: string): Promise<boolean> {
-    const stored = this.segments.byId.get(id);
-    if (!stored) return false;
-    this.segments.remove(stored);
-    return true;
+    return this.segments.delete(id);
+  }
+
+  async getEnvironment(slug: string): Promise<Environment | null> {
+    return this.environments.get(slug);
+  }
+
+  async getEnvironmentById(id: string): Promise<Environment | null> {
+    return this.environments.getById(id);
+  }
+
+  async getAllEnvironments(): Promise<Environment[]> {
+    return this.environments.all();
+  }
+
+  async getChildEnvironments(parentId: string): Promise<Environment[]> {
+    return this.environments.all().filter((environment) => environment.parentId === parentId);
+  }
+
+  async createEnvironment(input: CreateEnvironmentInput): Promise<Environment> {
+    return this.environments.create(input);
+  }
+
+  async updateEnvironment(input: UpdateEnvironmentInput): Promise<Environment> {
+    return this.environments.update(input);
+  }
+
+  async deleteEnvironment(slug: string): Promise<boolean> {
+    return this.environments.delete(slug);
+  }
+
+  async getEnvironmentFlag(environmentId: string, flagId: string): Promise<EnvironmentFlag | null> {
+    return this.environments.getFlag(environmentId, flagId);
+  }
+
+  async getEnvironmentFlags(environmentId: string): Promise<EnvironmentFlag[]> {
+    return this.environments.flagsOf(environmentId);
+  }
+
+  async getFlagEnvironments(flagId: string): Promise<EnvironmentFlag[]> {
+    return this.environments.environmentsOf(flagId);
+  }
+
+  async createEnvironmentFlag(input: CreateEnvironmentFlagInput): Promise<EnvironmentFlag> {
+    return this.environments.createFlag(input);
+  }
+
+  async updateEnvironmentFlag(input: UpdateEnvironmentFlagInput): Promise<EnvironmentFlag> {
+    return this.environments.updateFlag(input);
+  }
+
+  async deleteEnvironmentFlag(environmentId: string, flagId: string): Promise<boolean> {
+    return this.environments.deleteFlag(environmentId, flagId);
+  }
+
+  async getScheduledChanges(flagId?: string, pendingOnly = true): Promise<ScheduledFlagChange[]> {
+    return this.schedules.getChanges(flagId, pendingOnly);
+  }
+
+  async createScheduledChange(input: CreateScheduledChangeInput): Promise<ScheduledFlagChange> {
+    return this.schedules.createChange(input);
+  }
+
+  async updateScheduledChange(input: UpdateScheduledChangeInput): Promise<ScheduledFlagChange> {
+    return this.schedules.updateChange(input);
+  }
+
+  async deleteScheduledChange(id: string): Promise<boolean> {
+    return this.schedules.deleteChange(id);
+  }
+
+  async applyScheduledChange(id: string, now: Date): Promise<FeatureFlag | null> {
+    return this.schedules.applyChange(id, now);
+  }
+
+  async getRolloutPhases(flagId?: string): Promise<RolloutPhase[]> {
+    return this.schedules.getPhases(flagId);
+  }
+
+  async createRolloutPhase(input: CreateRolloutPhaseInput): Promise<RolloutPhase> {
+    return this.schedules.createPhase(input);
+  }
+
+  async deleteRolloutPhase(id: string): Promise<boolean> {
+    return this.schedules.deletePhase(id);
+  }
+
+  async applyRolloutPhase(id: string, now: Date): Promise<FeatureFlag | null> {
+    return this.schedules.applyPhase(id, now);
+  }
+
+  async getTimeSchedules(flagId?: string): Promise<TimeSchedule[]> {
+    return this.schedules.getTimeSchedules(flagId);
+  }
+
+  async createTimeSchedule(input: CreateTimeScheduleInput): Promise<TimeSchedule> {
+    return this.schedules.createTimeSchedule(input);
+  }
+
+  async deleteTimeSchedule(id: string): Promise<boolean> {
+    return this.schedules.deleteTimeSchedule(id);
   }
 
   async healthCheck(): Promise<boolean> {
@@ -194,6 +292,23 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
 
   async close(): Promise<void> {
     // Nothing to release; the data stays readable, like a pool that was never opened.
+  }
+
+  private flagById(flagId: string): FeatureFlag | null {
+    for (const flag of this.flags.values()) if (flag.id === flagId) return flag;
+    return null;
+  }
+
+  /** A scheduled item's change to its flag, written as `updateFlag` writes (version + 1). */
+  private applyScheduled(flagId: string, scheduled: ScheduledItem, now: Date): FeatureFlag | null {
+    const stored = this.flagById(flagId);
+    if (!stored) return null;
+    const updated = buildFlag(
+      { ...applyScheduledItem(stored, scheduled), version: stored.version + 1 },
+      now,
+    );
+    this.flags.set(updated.key, updated);
+    return deepCopy(updated);
   }
 
   private liveOverride(flagId: string, entityType: string, entityId: string): FlagOverride | null {
@@ -214,74 +329,5 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
     if (byId.size === 0) byType.delete(entityType);
     if (byType.size === 0) this.overrides.delete(flagId);
     return true;
-  }
-}
-
-/**
- * Answers evaluations from the storage's own records, synchronously (evaluation never changes
- * them); bulk reads go through the storage's methods.
- */
-class MemoryFlagSource extends StorageFlagSource {
-  constructor(
-    storage: MemoryFeatureFlagStorage,
-    private readonly flags: Map<string, FeatureFlag>,
-    private readonly overrides: OverridesByFlag,
-    private readonly segments: MemorySegments,
-  ) {
-    super(storage);
-  }
-
-  /** The records themselves, in process. */
-  protected override readSegments(): SegmentLookup {
-    return this.segments;
-  }
-
-  override read(key: string, context: EvaluationContext): FlagInputs {
-    return this.inputsOf(this.flags.get(key) ?? null, context);
-  }
-
-  override readOverrides(read: FlagRead, context: EvaluationContext): FlagInputs {
-    return this.inputsOf(read.flag, context);
-  }
-
-  /** Expired overrides too: evaluation skips them. */
-  private inputsOf(flag: FeatureFlag | null, context: EvaluationContext): FlagInputs {
-    const byType = flag?.status === 'active' ? this.overrides.get(flag.id) : undefined;
-    let found: FlagOverride[] | undefined;
-    if (byType !== undefined) {
-      for (const entityType of OVERRIDE_ENTITY_TYPES) {
-        const entityId = overrideEntityId(context, entityType);
-        const override = entityId && byType.get(entityType)?.get(entityId);
-        if (override) (found ??= []).push(override);
-      }
-    }
-    return { flag, overrides: found, freshness: 'fresh', segments: this.segments };
-  }
-}
-
-/** The segments of a memory storage, by id and by name; also the lookup evaluation reads. */
-class MemorySegments implements SegmentLookup {
-  readonly byId = new Map<string, Segment>();
-  readonly idByName = new Map<string, string>();
-
-  get(ref: string): Segment | undefined {
-    const byId = this.byId.get(ref);
-    if (byId !== undefined) return byId;
-    const id = this.idByName.get(ref);
-    return id === undefined ? undefined : this.byId.get(id);
-  }
-
-  getById(id: string): Segment | undefined {
-    return this.byId.get(id);
-  }
-
-  put(segment: Segment): void {
-    this.byId.set(segment.id, segment);
-    this.idByName.set(segment.name, segment.id);
-  }
-
-  remove(segment: Segment): void {
-    this.byId.delete(segment.id);
-    if (this.idByName.get(segment.name) === segment.id) this.idByName.delete(segment.name);
   }
 }

@@ -14,7 +14,7 @@ import type { Segment } from '../models/segment.model';
  * place that knows the format; every Redis code path goes through it.
  */
 
-interface RuleDocument {
+export interface RuleDocument {
   id: string;
   name: string;
   description: string | null;
@@ -29,7 +29,7 @@ interface RuleDocument {
 }
 
 /** Variants need no renaming: the document's fields are the model's. */
-type VariantDocument = FlagVariant;
+export type VariantDocument = FlagVariant;
 
 interface FlagDocument {
   id: string;
@@ -83,26 +83,8 @@ export function serializeFlag(flag: FeatureFlag, raw: { createdAt?: unknown } = 
     default_value: flag.defaultValue,
     tags: flag.tags,
     metadata: flag.metadata,
-    rules: flag.rules.map((rule) => ({
-      id: rule.id,
-      name: rule.name,
-      description: rule.description,
-      priority: rule.priority,
-      enabled: rule.enabled,
-      conditions: rule.conditions,
-      serve_enabled: rule.serveEnabled,
-      serve_value: rule.serveValue,
-      rollout_percentage: rule.rolloutPercentage,
-      ...(rule.serveVariant != null && { serve_variant: rule.serveVariant }),
-    })),
-    variants: flag.variants.map((variant) => ({
-      id: variant.id,
-      key: variant.key,
-      name: variant.name,
-      description: variant.description,
-      value: variant.value,
-      weight: variant.weight,
-    })),
+    rules: flag.rules.map(ruleDocument),
+    variants: flag.variants.map(variantDocument),
     ...(flag.defaultVariant != null && { default_variant: flag.defaultVariant }),
     created_at: keptTimestamp(raw.createdAt, flag.createdAt) ?? flag.createdAt.toISOString(),
     updated_at: flag.updatedAt.toISOString(),
@@ -140,7 +122,35 @@ export function parseFlag(json: string): FeatureFlag {
   };
 }
 
-function parseRule(document: Partial<RuleDocument>, index: number): FlagRule {
+/** A rule as a flag document (and an environment flag's) embeds it. */
+export function ruleDocument(rule: FlagRule): RuleDocument {
+  return {
+    id: rule.id,
+    name: rule.name,
+    description: rule.description,
+    priority: rule.priority,
+    enabled: rule.enabled,
+    conditions: rule.conditions,
+    serve_enabled: rule.serveEnabled,
+    serve_value: rule.serveValue,
+    rollout_percentage: rule.rolloutPercentage,
+    ...(rule.serveVariant != null && { serve_variant: rule.serveVariant }),
+  };
+}
+
+/** Copies only the model's fields, so that nothing else a caller attached is stored. */
+export function variantDocument(variant: FlagVariant): VariantDocument {
+  return {
+    id: variant.id,
+    key: variant.key,
+    name: variant.name,
+    description: variant.description,
+    value: variant.value,
+    weight: variant.weight,
+  };
+}
+
+export function parseRule(document: Partial<RuleDocument>, index: number): FlagRule {
   return {
     id: document.id ?? '',
     name: document.name ?? `rule-${index + 1}`,
@@ -155,7 +165,7 @@ function parseRule(document: Partial<RuleDocument>, index: number): FlagRule {
   };
 }
 
-function parseVariant(document: Partial<VariantDocument>): FlagVariant {
+export function parseVariant(document: Partial<VariantDocument>): FlagVariant {
   const key = document.key ?? '';
   return {
     id: document.id ?? '',
@@ -207,7 +217,7 @@ function keptTimestamp(text: unknown, date: Date): string | undefined {
  * ISO-8601 to Date. A timestamp without a zone (Python's isoformat of a naive datetime) is read
  * as UTC, not as the server's local time.
  */
-function parseTimestamp(text: string | null | undefined): Date | null {
+export function parseTimestamp(text: string | null | undefined): Date | null {
   if (!text) return null;
   const zoned = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`;
   return new Date(zoned);

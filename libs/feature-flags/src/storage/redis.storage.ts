@@ -1,6 +1,13 @@
+import { sortByName } from '../models/ordering';
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { connectRedis, quitRedis } from '@gatekeeper/common';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  assertClusterPrefix,
+  connectRedisClient,
+  pipelinedOn,
+  quitRedis,
+  redisPrefixFor,
+} from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_REDIS_PREFIX } from '../feature-flags.constants';
 import {
   buildFlag,
@@ -17,13 +24,13 @@ import {
 } from '../models/feature-flag.model';
 import {
   buildSegment,
-  sortByName,
   type CreateSegmentInput,
   type Segment,
   type UpdateSegmentInput,
 } from '../models/segment.model';
-import { redisKeys, scripts, type RedisKeys } from './redis.scripts';
+import { scripts } from './redis.scripts';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import { RedisScheduleStorage } from './redis-schedules';
 import {
   parseFlag,
   parseOverride,
@@ -31,11 +38,9 @@ import {
   serializeFlag,
   serializeOverride,
   serializeSegment,
-  createdAtText,
   globEscape,
 } from './redis.codec';
 import {
-  FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagVersionConflictError,
@@ -46,49 +51,56 @@ import {
 
 /** Options of `new RedisFeatureFlagStorage(redis, options)`. */
 export interface RedisFeatureFlagStorageOptions {
-  /** Prepended to every key. Default `'feature_flags:'`. */
+  /**
+   * Prepended to every key. Default `'feature_flags:'`; on a Redis Cluster `'{feature_flags}:'`,
+   * and a prefix given there must contain a hash tag (every key of the storage then lives in one
+   * slot, which the multi-key scripts need).
+   */
   prefix?: string;
 }
 
 /** Options of `RedisFeatureFlagStorage.create()`. */
 export interface CreateRedisFeatureFlagStorageOptions extends RedisFeatureFlagStorageOptions {
-  /** `redis://[user:password@]host[:port][/db]`, `rediss://…` or `redis+sentinel://h1:26379,h2:26379/<master>[/<db>]`. */
+  /**
+   * `redis://[user:password@]host[:port][/db]`, `rediss://…`,
+   * `redis+sentinel://h1:26379,h2:26379/<master>[/<db>]` or `redis+cluster://h1:6379,h2:6379`.
+   */
   url: string;
 }
 
 /**
  * Flags in Redis, in the key layout litestar-flags uses, so Python and Node services can share
  * them. `RedisFeatureFlagStorage.create({ url })` opens (and on `close()` quits) its own client;
- * `new RedisFeatureFlagStorage(redis)` uses yours and never closes it.
+ * `new RedisFeatureFlagStorage(redis)` uses yours (a `Redis` or a `Cluster`) and never closes it.
  *
  * Reads of known keys are one round trip (MGET); writes that touch several keys run as one Lua
  * script, so a crash or a concurrent writer never leaves a flag without its index entry.
+ * Environments and schedules are in the classes this one extends.
  */
-export class RedisFeatureFlagStorage implements FeatureFlagStorage {
-  private readonly prefix: string;
-  private readonly keys: RedisKeys;
-  private ownsClient = false;
-  private closed = false;
-
-  constructor(
-    private readonly redis: Redis,
-    options: RedisFeatureFlagStorageOptions = {},
-  ) {
-    this.prefix = options.prefix ?? DEFAULT_FEATURE_FLAGS_REDIS_PREFIX;
-    this.keys = redisKeys(this.prefix);
+export class RedisFeatureFlagStorage extends RedisScheduleStorage implements FeatureFlagStorage {
+  /** @throws GatekeeperConfigError on a cluster, when `prefix` has no hash tag. */
+  constructor(redis: Redis | Cluster, options: RedisFeatureFlagStorageOptions = {}) {
+    const prefix = redisPrefixFor(redis, options.prefix, DEFAULT_FEATURE_FLAGS_REDIS_PREFIX);
+    assertClusterPrefix(redis, prefix, 'prefix');
+    super(redis, prefix);
   }
 
   /** Connects to `url` (failing fast when the server does not answer). */
   static async create(
     options: CreateRedisFeatureFlagStorageOptions,
   ): Promise<RedisFeatureFlagStorage> {
-    const redis = await connectRedis(options.url, {
+    const redis = await connectRedisClient(options.url, {
       connectionName: 'gatekeeper-feature-flags',
       optionName: 'url',
     });
-    const storage = new RedisFeatureFlagStorage(redis, { prefix: options.prefix });
-    storage.ownsClient = true;
-    return storage;
+    try {
+      const storage = new RedisFeatureFlagStorage(redis, { prefix: options.prefix });
+      storage.ownsClient = true;
+      return storage;
+    } catch (error) {
+      await quitRedis(redis);
+      throw error;
+    }
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
@@ -142,8 +154,8 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     const flag = buildFlag({ ...input, version: 1 });
     const created = await scripts.CREATE_FLAG.run(
       this.client(),
-      [this.keys.flag(flag.key), this.keys.flags],
-      [serializeFlag(flag), flag.key],
+      [this.keys.flag(flag.key), this.keys.flags, this.keys.flagIds],
+      [serializeFlag(flag), flag.key, flag.id],
     );
     if (created !== 1) throw new FlagAlreadyExistsError(flag.key);
     return flag;
@@ -170,22 +182,13 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
           (stored.version === 0 && flag.updatedAt?.getTime() !== stored.updatedAt.getTime());
         if (stale) throw new FlagVersionConflictError(flag.key, flag.version, stored.version);
       }
-      const updated = buildFlag({
-        ...flag,
-        id: stored.id,
-        createdAt: stored.createdAt,
-        version: stored.version + 1,
-      });
+      const next = this.nextFlagVersion(flag.key, stored, document, flag);
       const result = await scripts.UPDATE_FLAG.run(
         this.client(),
-        [this.keys.flag(flag.key), this.keys.flags],
-        [
-          serializeFlag(updated, { createdAt: createdAtText(document) }),
-          flag.key,
-          createHash('sha1').update(bytes).digest('hex'),
-        ],
+        [this.keys.flag(flag.key), this.keys.flags, this.keys.flagIds],
+        [next.document, flag.key, createHash('sha1').update(bytes).digest('hex'), next.flag.id],
       );
-      if (result === 1) return updated;
+      if (result === 1) return next.flag;
       if (result === 0) throw new FlagNotFoundError(flag.key);
     }
   }
@@ -194,7 +197,15 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     if (!isStorableKey(key)) return false;
     const id = await scripts.DELETE_FLAG.run(
       this.client(),
-      [this.keys.flag(key), this.keys.flags],
+      [
+        this.keys.flag(key),
+        this.keys.flags,
+        this.keys.flagIds,
+        this.keys.scheduledChanges,
+        this.keys.pendingChanges,
+        this.keys.rolloutPhases,
+        this.keys.timeSchedules,
+      ],
       [key, this.prefix],
     );
     if (typeof id !== 'string') return false;
@@ -206,13 +217,22 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
    * Overrides another writer (litestar-flags) stored for a deleted flag are not in our index:
    * find them with SCAN, in batches, so Redis is never blocked for the whole keyspace. Not atomic
    * with the delete, and it need not be: an override of a flag id that no longer exists is never
-   * read (a flag created again gets a new id).
+   * read (a flag created again gets a new id). On a cluster all of them are in the prefix's slot:
+   * only the node serving it is scanned.
    */
   private async deleteUnindexedOverrides(flagId: string): Promise<void> {
     const pattern = `${globEscape(`${this.prefix}override:${flagId}:`)}*`;
     let cursor = '0';
     do {
-      const [next, keys] = await this.client().scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const [page] = await pipelinedOn(this.client(), this.keys.flags, [
+        'scan',
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        1000,
+      ]);
+      const [next, keys] = page as [string, string[]];
       if (keys.length > 0) await this.client().unlink(...keys);
       cursor = next;
     } while (cursor !== '0');
@@ -263,22 +283,18 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   async getSegmentByName(name: string): Promise<Segment | null> {
     if (!isStorableKey(name, FLAG_LIMITS.nameLength)) return null;
-    const document = await scripts.SEGMENT_BY_NAME.run(
+    const document = await scripts.BY_UNIQUE.run(
       this.client(),
       [this.keys.segmentNames],
-      [name, this.prefix],
+      [name, this.keys.segment('')],
     );
     return typeof document === 'string' ? parseSegment(document) : null;
   }
 
   /** One round trip: a script reads the index and every document in it. */
   async getAllSegments(): Promise<Segment[]> {
-    const documents = await scripts.ALL_SEGMENTS.run(
-      this.client(),
-      [this.keys.segments],
-      [this.prefix],
-    );
-    return sortByName((documents as string[]).map(parseSegment));
+    const documents = await this.documents(this.keys.segments, 'SMEMBERS', this.keys.segment(''));
+    return sortByName(documents.map(parseSegment));
   }
 
   /** All segments (one round trip), filtered here: segments are few and read together. */
@@ -288,7 +304,7 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
 
   async createSegment(input: CreateSegmentInput): Promise<Segment> {
     const segment = buildSegment(input);
-    const created = await scripts.CREATE_SEGMENT.run(
+    const created = await scripts.CREATE_UNIQUE.run(
       this.client(),
       [this.keys.segment(segment.id), this.keys.segmentNames, this.keys.segments],
       [serializeSegment(segment), segment.name, segment.id],
@@ -305,10 +321,10 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
     const stored = await this.getSegment(input.id);
     if (!stored) throw new SegmentNotFoundError(input.id);
     const segment = buildSegment({ ...input, createdAt: stored.createdAt });
-    const result = await scripts.UPDATE_SEGMENT.run(
+    const result = await scripts.UPDATE_UNIQUE.run(
       this.client(),
       [this.keys.segment(segment.id), this.keys.segmentNames],
-      [serializeSegment(segment), segment.name, segment.id],
+      [serializeSegment(segment), segment.name, segment.id, 'name'],
     );
     if (result === 0) throw new SegmentNotFoundError(input.id);
     if (result === -1) throw new SegmentAlreadyExistsError(segment.name);
@@ -323,26 +339,5 @@ export class RedisFeatureFlagStorage implements FeatureFlagStorage {
       [id],
     );
     return deleted === 1;
-  }
-
-  async healthCheck(): Promise<boolean> {
-    if (this.closed) return false;
-    try {
-      return (await this.redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
-  }
-
-  /** Quits the client if `create()` opened it; a client you passed in stays connected. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.ownsClient) await quitRedis(this.redis);
-  }
-
-  private client(): Redis {
-    if (this.closed) throw new FeatureFlagStorageError('the feature flag storage is closed');
-    return this.redis;
   }
 }

@@ -101,3 +101,82 @@ export class SegmentNotFoundError extends FeatureFlagStorageError {
     super(`no segment with id "${id}"`);
   }
 }
+
+/** `createEnvironment` (or `updateEnvironment`) with a slug another environment already has. */
+export class EnvironmentAlreadyExistsError extends FeatureFlagStorageError {
+  override readonly name = 'EnvironmentAlreadyExistsError';
+
+  constructor(readonly slug: string) {
+    super(`an environment with slug "${slug}" already exists`);
+  }
+}
+
+/** `updateEnvironment` for an id that is not stored. */
+export class EnvironmentNotFoundError extends FeatureFlagStorageError {
+  override readonly name = 'EnvironmentNotFoundError';
+
+  constructor(readonly id: string) {
+    super(`no environment with id "${id}"`);
+  }
+}
+
+/** `createEnvironmentFlag` for an (environment, flag) pair that has settings already. */
+export class EnvironmentFlagAlreadyExistsError extends FeatureFlagStorageError {
+  override readonly name = 'EnvironmentFlagAlreadyExistsError';
+
+  constructor(
+    readonly environmentId: string,
+    readonly flagId: string,
+  ) {
+    super(`flag "${flagId}" is configured in environment "${environmentId}" already`);
+  }
+}
+
+/** `updateEnvironmentFlag` for a pair that has no settings. */
+export class EnvironmentFlagNotFoundError extends FeatureFlagStorageError {
+  override readonly name = 'EnvironmentFlagNotFoundError';
+
+  constructor(
+    readonly environmentId: string,
+    readonly flagId: string,
+  ) {
+    super(`flag "${flagId}" is not configured in environment "${environmentId}"`);
+  }
+}
+
+/** `updateScheduledChange` for an id that is not stored. */
+export class ScheduledChangeNotFoundError extends FeatureFlagStorageError {
+  override readonly name = 'ScheduledChangeNotFoundError';
+
+  constructor(readonly id: string) {
+    super(`no scheduled change with id "${id}"`);
+  }
+}
+
+/** `createRolloutPhase` with a phase number the flag has already. */
+export class RolloutPhaseAlreadyExistsError extends FeatureFlagStorageError {
+  override readonly name = 'RolloutPhaseAlreadyExistsError';
+
+  constructor(
+    readonly flagId: string,
+    readonly phaseNumber: number,
+  ) {
+    super(`flag "${flagId}" has a rollout phase ${phaseNumber} already`);
+  }
+}
+
+/**
+ * A record names a flag or environment (by id) that does not exist: an environment flag, a
+ * scheduled change, a rollout phase or a time schedule for a flag that was never created.
+ */
+export class ReferenceNotFoundError extends FeatureFlagStorageError {
+  override readonly name = 'ReferenceNotFoundError';
+
+  constructor(
+    /** `flagId` or `environmentId`. */
+    readonly field: string,
+    readonly id: string,
+  ) {
+    super(`${field} "${id}" names no ${field === 'flagId' ? 'feature flag' : 'environment'}`);
+  }
+}

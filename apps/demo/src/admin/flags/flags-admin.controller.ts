@@ -31,6 +31,7 @@ import {
 } from '@nestjs/swagger';
 import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
+import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
 import { CreateFlagDto } from './dto/create-flag.dto';
 import { EvaluateQueryDto } from './dto/evaluate-query.dto';
 import { OverrideDto } from './dto/override.dto';
@@ -41,9 +42,6 @@ import { UpdateRuleDto } from './dto/update-rule.dto';
 import { FlagETagInterceptor, IfMatch } from './flag-etag';
 import { EvaluationView, FlagView, OverrideView } from './flag.view';
 import { FlagsAdminService } from './flags-admin.service';
-
-const READ = 'Scope `flags:read` (or `flags:write`).';
-const WRITE = 'Scope `flags:write`.';
 
 /** A flag in the body, its version as `ETag`. */
 const FLAG_RESPONSE: ApiResponseNoStatusOptions = {
@@ -84,7 +82,10 @@ export class FlagsAdminController {
 
   @Get()
   @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Active flags', description: `${READ} Inactive flags: GET by key.` })
+  @ApiOperation({
+    summary: 'Active flags',
+    description: `${FLAGS_READ_NOTE} Inactive flags: GET by key.`,
+  })
   @ApiOkResponse({ type: [FlagView] })
   list(): Promise<FeatureFlag[]> {
     return this.flags.listActive();
@@ -92,7 +93,7 @@ export class FlagsAdminController {
 
   @Post()
   @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Create a flag', description: WRITE })
+  @ApiOperation({ summary: 'Create a flag', description: FLAGS_WRITE_NOTE })
   @ApiCreatedResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid flag; nothing is stored' })
   @ApiConflictResponse({ description: 'A flag with this key exists' })
@@ -102,7 +103,7 @@ export class FlagsAdminController {
 
   @Get(':key')
   @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'One flag, whatever its status', description: READ })
+  @ApiOperation({ summary: 'One flag, whatever its status', description: FLAGS_READ_NOTE })
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiNotFoundResponse({ description: 'No such flag' })
   get(@Param('key') key: string): Promise<FeatureFlag> {
@@ -113,7 +114,7 @@ export class FlagsAdminController {
   @RequireScopes(Scopes.flagsWrite)
   @ApiOperation({
     summary: 'Change a flag',
-    description: `${WRITE} \`status: "inactive"\` turns it off for everyone (it serves its default).`,
+    description: `${FLAGS_WRITE_NOTE} \`status: "inactive"\` turns it off for everyone (it serves its default).`,
   })
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
@@ -130,7 +131,7 @@ export class FlagsAdminController {
   @Delete(':key')
   @HttpCode(HttpStatus.NO_CONTENT)
   @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Delete a flag and its overrides', description: WRITE })
+  @ApiOperation({ summary: 'Delete a flag and its overrides', description: FLAGS_WRITE_NOTE })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag of the flag (or `*`)' })
@@ -143,7 +144,7 @@ export class FlagsAdminController {
   @RequireScopes(Scopes.flagsWrite)
   @ApiOperation({
     summary: 'Add a targeting rule',
-    description: `${WRITE} Names are unique per flag.`,
+    description: `${FLAGS_WRITE_NOTE} Names are unique per flag.`,
   })
   @ApiCreatedResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid rule; nothing is stored' })
@@ -164,7 +165,7 @@ export class FlagsAdminController {
   @RequireScopes(Scopes.flagsWrite)
   @ApiOperation({
     summary: 'Change a rule (by name or id)',
-    description: `${WRITE} E.g. \`{"rolloutPercentage": 50}\` widens a rollout.`,
+    description: `${FLAGS_WRITE_NOTE} E.g. \`{"rolloutPercentage": 50}\` widens a rollout.`,
   })
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
@@ -181,7 +182,7 @@ export class FlagsAdminController {
 
   @Delete(':key/rules/:rule')
   @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Remove a rule (by name or id)', description: WRITE })
+  @ApiOperation({ summary: 'Remove a rule (by name or id)', description: FLAGS_WRITE_NOTE })
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiNotFoundResponse({ description: 'No such flag or rule' })
   @Conditional()
@@ -195,7 +196,7 @@ export class FlagsAdminController {
 
   @Get(':key/overrides/:entityType/:entityId')
   @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'An override', description: READ })
+  @ApiOperation({ summary: 'An override', description: FLAGS_READ_NOTE })
   @ApiOkResponse({ type: OverrideView })
   @ApiNotFoundResponse({ description: 'No such flag or override' })
   getOverride(@Param() params: OverrideParamsDto): Promise<FlagOverride> {
@@ -206,7 +207,7 @@ export class FlagsAdminController {
   @RequireScopes(Scopes.flagsWrite)
   @ApiOperation({
     summary: 'Turn a flag on or off for one entity',
-    description: `${WRITE} The demo evaluates flags with the API-key owner as \`user\`: \`PUT …/overrides/user/acme\`.`,
+    description: `${FLAGS_WRITE_NOTE} The demo evaluates flags with the API-key owner as \`user\`: \`PUT …/overrides/user/acme\`.`,
   })
   @ApiOkResponse({ type: OverrideView })
   @ApiBadRequestResponse({ description: 'Invalid override; nothing is stored' })
@@ -221,7 +222,7 @@ export class FlagsAdminController {
   @Delete(':key/overrides/:entityType/:entityId')
   @HttpCode(HttpStatus.NO_CONTENT)
   @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Remove an override', description: WRITE })
+  @ApiOperation({ summary: 'Remove an override', description: FLAGS_WRITE_NOTE })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag or override' })
   deleteOverride(@Param() params: OverrideParamsDto): Promise<void> {
@@ -232,7 +233,7 @@ export class FlagsAdminController {
   @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
   @ApiOperation({
     summary: 'What a key owner gets, and why',
-    description: `${READ} Uses the same context as the routes: the owner id is the targeting key.`,
+    description: `${FLAGS_READ_NOTE} Uses the same context as the routes: the owner id is the targeting key.`,
   })
   @ApiOkResponse({ type: EvaluationView })
   @ApiNotFoundResponse({ description: 'No such flag' })

@@ -9,15 +9,8 @@ import {
   type FlagOverride,
   type FlagRule,
   type FlagChange,
-  type FlagType,
-  type JsonValue,
 } from '@gatekeeper/feature-flags';
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { ownerContext } from '../../gatekeeper/api-key.context';
 import type { CreateFlagDto } from './dto/create-flag.dto';
 import type { OverrideDto } from './dto/override.dto';
@@ -25,6 +18,7 @@ import type { OverrideParamsDto } from './dto/override-params.dto';
 import type { RuleDto } from './dto/rule.dto';
 import type { UpdateFlagDto } from './dto/update-flag.dto';
 import type { UpdateRuleDto } from './dto/update-rule.dto';
+import { assertFits, assertUniqueRuleNames, assertVariantWeights } from './flag-checks';
 import { IfMatch } from './flag-etag';
 
 /**
@@ -200,38 +194,6 @@ function findRule(flag: FeatureFlag, ruleRef: string): number {
     );
   }
   throw new NotFoundException(`flag "${flag.key}" has no rule "${ruleRef}"`);
-}
-
-const VALUE_TYPES: Record<FlagType, (value: JsonValue) => boolean> = {
-  boolean: (value) => typeof value === 'boolean',
-  string: (value) => typeof value === 'string',
-  number: (value) => typeof value === 'number' && Number.isFinite(value),
-  json: () => true,
-};
-
-/** A value that the flag could never serve is a client error, not a silent evaluation default. */
-function assertFits(flagType: FlagType, field: string, value: JsonValue | undefined): void {
-  if (value === undefined || value === null) return;
-  if (!VALUE_TYPES[flagType](value)) {
-    throw new BadRequestException([`${field} must be a ${flagType} value for a ${flagType} flag`]);
-  }
-}
-
-function assertUniqueRuleNames(rules: readonly RuleDto[]): void {
-  const seen = new Set<string>();
-  for (const [index, rule] of rules.entries()) {
-    if (seen.has(rule.name)) {
-      throw new BadRequestException([`rules.${index}.name "${rule.name}" is used twice`]);
-    }
-    seen.add(rule.name);
-  }
-}
-
-function assertVariantWeights(variants: readonly { weight: number }[] | undefined): void {
-  const total = (variants ?? []).reduce((sum, variant) => sum + variant.weight, 0);
-  if (total > 100) {
-    throw new BadRequestException([`variants: weights add up to ${total}, at most 100 allowed`]);
-  }
 }
 
 function withoutUndefined<T extends object>(changes: T): Partial<T> {

@@ -9,7 +9,6 @@ import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../feature-flags.constant
 import {
   buildFlag,
   buildOverride,
-  FLAG_LIMITS,
   isOverrideExpired,
   isStorableKey,
   isStorableOverrideRef,
@@ -19,36 +18,47 @@ import {
   type FlagOverride,
   type UpdateFlagInput,
 } from '../../models/feature-flag.model';
-import {
-  buildSegment,
-  sortByName,
-  type CreateSegmentInput,
-  type Segment,
-  type UpdateSegmentInput,
-} from '../../models/segment.model';
+import type {
+  CreateEnvironmentFlagInput,
+  CreateEnvironmentInput,
+  Environment,
+  EnvironmentFlag,
+  UpdateEnvironmentFlagInput,
+  UpdateEnvironmentInput,
+} from '../../models/environment.model';
+import type {
+  CreateRolloutPhaseInput,
+  CreateScheduledChangeInput,
+  RolloutPhase,
+  ScheduledFlagChange,
+  UpdateScheduledChangeInput,
+} from '../../models/scheduled-change.model';
+import type { CreateTimeScheduleInput, TimeSchedule } from '../../models/time-schedule.model';
+import type { CreateSegmentInput, Segment, UpdateSegmentInput } from '../../models/segment.model';
 import type { FeatureFlagStorage } from '../feature-flag-storage.interface';
 import {
   FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagVersionConflictError,
-  InvalidFlagError,
-  SegmentAlreadyExistsError,
-  SegmentNotFoundError,
 } from '../storage.errors';
 import {
   DATABASE_BACKEND,
   featureFlagEntitySchemas,
   type FeatureFlagEntitySchemas,
 } from './feature-flag.entities';
+import { DatabaseEnvironments } from './environments.queries';
 import {
-  childRows,
   flagRow,
+  insertChildren,
   loadFlags,
   overrideQuery,
+  rewriteFlag,
   toOverride,
-  toSegment,
+  type FlagTables,
 } from './flag.queries';
+import { DatabaseSchedules } from './schedules.queries';
+import { DatabaseSegments } from './segments.queries';
 import type {
   CreateDatabaseFeatureFlagStorageOptions,
   DatabaseFeatureFlagStorageOptions,
@@ -64,17 +74,22 @@ import { featureFlagMigrations } from './migrations/create-feature-flag-tables.m
  * destroyed by the storage.
  *
  * A flag is one row plus its rules and variants in two child tables, written in one transaction;
- * reads load them in three queries whatever the number of flags.
+ * reads load them in three queries whatever the number of flags. Segments, environments and
+ * schedules have tables (and helpers: `DatabaseSegments`, `DatabaseEnvironments`,
+ * `DatabaseSchedules`) of their own.
  */
 export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFlagStorage {
   private readonly entities: FeatureFlagEntitySchemas;
+  private readonly segments: DatabaseSegments;
+  private readonly environments: DatabaseEnvironments;
+  private readonly schedules: DatabaseSchedules;
 
   constructor(dataSource: DataSource, options: DatabaseFeatureFlagStorageOptions = {}) {
     super(dataSource, options.tablePrefix ?? DEFAULT_FEATURE_FLAGS_TABLE_PREFIX, DATABASE_BACKEND);
     const type = dataSource.options.type as SupportedDatabaseType;
     this.entities = featureFlagEntitySchemas(type, this.tablePrefix);
-    const { flag, rule, variant, override, segment } = this.entities;
-    const names = [flag, rule, variant, override, segment].map((schema) => schema.options.name);
+    const keys = Object.keys(this.entities) as Array<keyof FeatureFlagEntitySchemas>;
+    const names = keys.map((key) => this.entities[key].options.name);
     if (!names.every((name) => dataSource.hasMetadata(name))) {
       throw new GatekeeperConfigError(
         `the DataSource does not know the feature-flag entities for tablePrefix ` +
@@ -82,6 +97,16 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
           `'${this.tablePrefix}')) to its entities`,
       );
     }
+    const tables: FlagTables = {
+      entities: this.entities,
+      manager: () => this.open().manager,
+      write: (work) => this.write(() => work(this.open().manager)),
+      transaction: (work, isolation) => this.transaction(work, isolation),
+      lockForUpdate: (query) => this.lockForUpdate(query),
+    };
+    this.segments = new DatabaseSegments(tables);
+    this.environments = new DatabaseEnvironments(tables);
+    this.schedules = new DatabaseSchedules(tables);
   }
 
   /** Opens a DataSource for `connectionString`, creates the tables unless told not to. */
@@ -156,16 +181,12 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
         if (uniqueViolation(error)) throw new FlagAlreadyExistsError(flag.key);
         throw error;
       }
-      await this.insertChildren(manager, flag);
+      await insertChildren(manager, this.entities, flag);
     });
     return flag;
   }
 
-  /**
-   * One transaction: the flag row is locked and its version checked, then rewritten with
-   * `UPDATE … WHERE id = ? AND version = ?` (the compare-and-set itself, which also holds where
-   * nothing is locked: SQLite shared by several processes) and its rules and variants replaced.
-   */
+  /** One transaction: the flag row is locked and its version checked, then `rewriteFlag`. */
   async updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag> {
     if (!isStorableKey(flag.key)) throw new FlagNotFoundError(flag.key);
     return this.transaction(async (manager) => {
@@ -180,32 +201,14 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
       if (expected !== stored.version) {
         throw new FlagVersionConflictError(flag.key, expected, stored.version);
       }
-      const updated = buildFlag({
-        ...flag,
-        id: stored.id,
-        createdAt: stored.createdAt,
-        version: stored.version + 1,
-      });
-      const { id, ...changes } = flagRow(updated);
-      const result = await manager.update<ObjectLiteral>(
-        this.entities.flag,
-        { id, version: stored.version },
-        changes,
-      );
-      if (result.affected !== 1) {
-        const now = await manager.findOneBy<ObjectLiteral>(this.entities.flag, { id });
-        throw new FlagVersionConflictError(flag.key, expected, Number(now?.version ?? 0));
-      }
-      await manager.delete(this.entities.rule, { flagId: id });
-      await manager.delete(this.entities.variant, { flagId: id });
-      await this.insertChildren(manager, updated);
-      return updated;
+      return rewriteFlag(manager, this.entities, stored, flag, expected);
     });
   }
 
   async deleteFlag(key: string): Promise<boolean> {
     if (!isStorableKey(key)) return false;
-    // Rules, variants and overrides go with it: ON DELETE CASCADE.
+    // Everything that belongs to it goes with it: ON DELETE CASCADE (TypeORM turns SQLite's
+    // foreign keys on).
     const result = await this.write(() => this.open().manager.delete(this.entities.flag, { key }));
     return (result.affected ?? 0) > 0;
   }
@@ -245,76 +248,143 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
   }
 
   async getSegment(id: string): Promise<Segment | null> {
-    if (!isStorableKey(id, FLAG_LIMITS.idLength)) return null;
-    const row = await this.open().manager.findOneBy(this.entities.segment, { id });
-    return row && toSegment(row);
+    return this.segments.get(id);
   }
 
   async getSegmentByName(name: string): Promise<Segment | null> {
-    if (!isStorableKey(name, FLAG_LIMITS.nameLength)) return null;
-    const row = await this.open().manager.findOneBy(this.entities.segment, { name });
-    return row && toSegment(row);
+    return this.segments.getByName(name);
   }
 
   async getAllSegments(): Promise<Segment[]> {
-    const rows = await this.open().manager.find(this.entities.segment);
-    // Sorted here: ORDER BY follows the database's collation, which differs between backends.
-    return sortByName(rows.map(toSegment));
+    return this.segments.all();
   }
 
-  /** All segments, filtered here: segments are few and read together. */
   async getChildSegments(parentId: string): Promise<Segment[]> {
-    return (await this.getAllSegments()).filter((segment) => segment.parentSegmentId === parentId);
+    return this.segments.children(parentId);
   }
 
   async createSegment(input: CreateSegmentInput): Promise<Segment> {
-    const segment = buildSegment(input);
-    try {
-      await this.write(() =>
-        this.open().manager.insert<ObjectLiteral>(this.entities.segment, segment),
-      );
-    } catch (error) {
-      // The unique index decides, so two concurrent creates cannot both win.
-      if (!uniqueViolation(error)) throw error;
-      if (input.id !== undefined && (await this.getSegment(segment.id))) {
-        throw new InvalidFlagError(`a segment with id "${segment.id}" already exists`, 'id');
-      }
-      throw new SegmentAlreadyExistsError(segment.name);
-    }
-    return segment;
+    return this.segments.create(input);
   }
 
   async updateSegment(input: UpdateSegmentInput): Promise<Segment> {
-    if (!isStorableKey(input.id, FLAG_LIMITS.idLength)) throw new SegmentNotFoundError(input.id);
-    return this.transaction(async (manager) => {
-      const stored = await this.lockForUpdate(
-        manager
-          .createQueryBuilder(this.entities.segment, 's')
-          .where('s.id = :id', { id: input.id }),
-      ).getOne();
-      if (!stored) throw new SegmentNotFoundError(input.id);
-      const segment = buildSegment({ ...input, createdAt: stored.createdAt });
-      const { id, ...changes } = segment;
-      try {
-        await manager.update<ObjectLiteral>(this.entities.segment, { id }, changes);
-      } catch (error) {
-        if (uniqueViolation(error)) throw new SegmentAlreadyExistsError(segment.name);
-        throw error;
-      }
-      return segment;
-    });
+    return this.segments.update(input);
   }
 
   async deleteSegment(id: string): Promise<boolean> {
-    if (!isStorableKey(id, FLAG_LIMITS.idLength)) return false;
-    const result = await this.write(() =>
-      this.open().manager.delete(this.entities.segment, { id }),
-    );
-    return (result.affected ?? 0) > 0;
+    return this.segments.delete(id);
   }
 
-  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.write(() => this.open().transaction(work));
+  async getEnvironment(slug: string): Promise<Environment | null> {
+    return this.environments.get(slug);
+  }
+
+  async getEnvironmentById(id: string): Promise<Environment | null> {
+    return this.environments.getById(id);
+  }
+
+  async getAllEnvironments(): Promise<Environment[]> {
+    return this.environments.all();
+  }
+
+  async getChildEnvironments(parentId: string): Promise<Environment[]> {
+    return this.environments.children(parentId);
+  }
+
+  async createEnvironment(input: CreateEnvironmentInput): Promise<Environment> {
+    return this.environments.create(input);
+  }
+
+  async updateEnvironment(input: UpdateEnvironmentInput): Promise<Environment> {
+    return this.environments.update(input);
+  }
+
+  async deleteEnvironment(slug: string): Promise<boolean> {
+    return this.environments.delete(slug);
+  }
+
+  async getEnvironmentFlag(environmentId: string, flagId: string): Promise<EnvironmentFlag | null> {
+    return this.environments.getFlag(environmentId, flagId);
+  }
+
+  async getEnvironmentFlags(environmentId: string): Promise<EnvironmentFlag[]> {
+    return this.environments.flagsOf(environmentId);
+  }
+
+  async getFlagEnvironments(flagId: string): Promise<EnvironmentFlag[]> {
+    return this.environments.environmentsOf(flagId);
+  }
+
+  async createEnvironmentFlag(input: CreateEnvironmentFlagInput): Promise<EnvironmentFlag> {
+    return this.environments.createFlag(input);
+  }
+
+  async updateEnvironmentFlag(input: UpdateEnvironmentFlagInput): Promise<EnvironmentFlag> {
+    return this.environments.updateFlag(input);
+  }
+
+  async deleteEnvironmentFlag(environmentId: string, flagId: string): Promise<boolean> {
+    return this.environments.deleteFlag(environmentId, flagId);
+  }
+
+  async getScheduledChanges(flagId?: string, pendingOnly = true): Promise<ScheduledFlagChange[]> {
+    return this.schedules.getChanges(flagId, pendingOnly);
+  }
+
+  async createScheduledChange(input: CreateScheduledChangeInput): Promise<ScheduledFlagChange> {
+    return this.schedules.createChange(input);
+  }
+
+  async updateScheduledChange(input: UpdateScheduledChangeInput): Promise<ScheduledFlagChange> {
+    return this.schedules.updateChange(input);
+  }
+
+  async deleteScheduledChange(id: string): Promise<boolean> {
+    return this.schedules.deleteChange(id);
+  }
+
+  async applyScheduledChange(id: string, now: Date): Promise<FeatureFlag | null> {
+    return this.schedules.applyChange(id, now);
+  }
+
+  async getRolloutPhases(flagId?: string): Promise<RolloutPhase[]> {
+    return this.schedules.getPhases(flagId);
+  }
+
+  async createRolloutPhase(input: CreateRolloutPhaseInput): Promise<RolloutPhase> {
+    return this.schedules.createPhase(input);
+  }
+
+  async deleteRolloutPhase(id: string): Promise<boolean> {
+    return this.schedules.deletePhase(id);
+  }
+
+  async applyRolloutPhase(id: string, now: Date): Promise<FeatureFlag | null> {
+    return this.schedules.applyPhase(id, now);
+  }
+
+  async getTimeSchedules(flagId?: string): Promise<TimeSchedule[]> {
+    return this.schedules.getTimeSchedules(flagId);
+  }
+
+  async createTimeSchedule(input: CreateTimeScheduleInput): Promise<TimeSchedule> {
+    return this.schedules.createTimeSchedule(input);
+  }
+
+  async deleteTimeSchedule(id: string): Promise<boolean> {
+    return this.schedules.deleteTimeSchedule(id);
+  }
+
+  private transaction<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    isolation?: 'READ COMMITTED',
+  ): Promise<T> {
+    // SQLite runs one writer at a time and offers no isolation levels to choose from.
+    return this.write(() =>
+      isolation && this.dialect !== 'sqlite'
+        ? this.open().transaction(isolation, work)
+        : this.open().transaction(work),
+    );
   }
 
   private open(): DataSource {
@@ -327,13 +397,5 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
     query: SelectQueryBuilder<T>,
   ): SelectQueryBuilder<T> {
     return this.dialect === 'sqlite' ? query : query.setLock('pessimistic_write');
-  }
-
-  private async insertChildren(manager: EntityManager, flag: FeatureFlag): Promise<void> {
-    const { rules, variants } = childRows(flag);
-    // One multi-row INSERT per table. (Here and at the other writes, `<ObjectLiteral>` spares the
-    // compiler TypeORM's deep-partial type of the recursive JsonValue, which it cannot expand.)
-    if (rules.length > 0) await manager.insert<ObjectLiteral>(this.entities.rule, rules);
-    if (variants.length > 0) await manager.insert<ObjectLiteral>(this.entities.variant, variants);
   }
 }

@@ -1,9 +1,10 @@
-import type { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
+import type { EntitySchema, EntitySchemaColumnOptions, ValueTransformer } from 'typeorm';
 import {
   DIALECT_COLUMNS,
   JSON_TEXT,
   requireDriver,
   sqlDialect,
+  type DialectColumns,
   type SupportedDatabaseType,
 } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../feature-flags.constants';
@@ -14,6 +15,7 @@ import type {
   FlagVariant,
 } from '../../models/feature-flag.model';
 import type { Segment } from '../../models/segment.model';
+import { scheduleEntitySchemas, type ScheduleEntitySchemas } from './schedule.entities';
 
 /** Names the backend in the message about an unsupported DataSource. */
 export const DATABASE_BACKEND = 'the feature-flags database backend';
@@ -26,6 +28,11 @@ export function tableNames(tablePrefix: string) {
     variants: `${tablePrefix}variants`,
     overrides: `${tablePrefix}overrides`,
     segments: `${tablePrefix}segments`,
+    environments: `${tablePrefix}environments`,
+    environmentFlags: `${tablePrefix}environment_flags`,
+    scheduledChanges: `${tablePrefix}scheduled_changes`,
+    rolloutPhases: `${tablePrefix}rollout_phases`,
+    timeSchedules: `${tablePrefix}time_schedules`,
   };
 }
 
@@ -42,6 +49,20 @@ export function constraintNames(tablePrefix: string) {
     overridesFlagFk: `${tablePrefix}overrides_flag_fk`,
     segmentsName: `${tablePrefix}segments_name_uq`,
     segmentsParent: `${tablePrefix}segments_parent_idx`,
+    environmentsSlug: `${tablePrefix}environments_slug_uq`,
+    environmentsParent: `${tablePrefix}environments_parent_idx`,
+    environmentFlagsPair: `${tablePrefix}environment_flags_pair_uq`,
+    environmentFlagsFlag: `${tablePrefix}environment_flags_flag_idx`,
+    environmentFlagsEnvironmentFk: `${tablePrefix}environment_flags_env_fk`,
+    environmentFlagsFlagFk: `${tablePrefix}environment_flags_flag_fk`,
+    scheduledChangesDue: `${tablePrefix}scheduled_changes_due_idx`,
+    scheduledChangesFlag: `${tablePrefix}scheduled_changes_flag_idx`,
+    scheduledChangesFlagFk: `${tablePrefix}scheduled_changes_flag_fk`,
+    rolloutPhasesNumber: `${tablePrefix}rollout_phases_number_uq`,
+    rolloutPhasesDue: `${tablePrefix}rollout_phases_due_idx`,
+    rolloutPhasesFlagFk: `${tablePrefix}rollout_phases_flag_fk`,
+    timeSchedulesFlag: `${tablePrefix}time_schedules_flag_idx`,
+    timeSchedulesFlagFk: `${tablePrefix}time_schedules_flag_fk`,
   };
 }
 
@@ -78,10 +99,16 @@ export interface FeatureFlagEntities {
   variant: EntitySchema;
   override: EntitySchema;
   segment: EntitySchema;
+  environment: EntitySchema;
+  environmentFlag: EntitySchema;
+  scheduledChange: EntitySchema;
+  rolloutPhase: EntitySchema;
+  timeSchedule: EntitySchema;
 }
 
 /** Internal: the same schemas, typed with their rows, for the storage. */
-export interface FeatureFlagEntitySchemas extends FeatureFlagEntities {
+export interface FeatureFlagEntitySchemas
+  extends Omit<FeatureFlagEntities, keyof ScheduleEntitySchemas>, ScheduleEntitySchemas {
   flag: EntitySchema<FlagRow>;
   rule: EntitySchema<RuleRow>;
   variant: EntitySchema<VariantRow>;
@@ -111,46 +138,17 @@ export function featureFlagEntitySchemas(
   const types = DIALECT_COLUMNS[sqlDialect(type, DATABASE_BACKEND)];
   const tables = tableNames(tablePrefix);
   const names = constraintNames(tablePrefix);
-  const id = (): EntitySchemaColumnOptions => ({ type: 'varchar', length: 64, primary: true });
-  const flagId = (): EntitySchemaColumnOptions => ({
-    type: 'varchar',
-    length: 64,
-    name: 'flag_id',
-  });
-  const text = (length = 255): EntitySchemaColumnOptions => ({ type: 'varchar', length });
-  const exact = (length = 255): EntitySchemaColumnOptions => ({
-    ...text(length),
-    ...types.exactText,
-  });
-  const optionalText = (): EntitySchemaColumnOptions => ({ type: 'text', nullable: true });
-  const json = (name?: string): EntitySchemaColumnOptions => ({
-    type: types.json,
-    name,
-    transformer: JSON_TEXT,
-  });
-  const bool = (name?: string): EntitySchemaColumnOptions => ({ type: 'boolean', name });
-  const double = (name?: string, nullable = false): EntitySchemaColumnOptions => ({
-    type: types.double,
-    name,
-    nullable,
-  });
-  const timestamp = (name: string, nullable = false): EntitySchemaColumnOptions => ({
-    type: types.timestamp,
-    precision: types.timestampPrecision,
-    name,
-    nullable,
-  });
-  const belongsToFlag = (foreignKeyConstraintName: string) => ({
-    flag: {
-      type: 'many-to-one' as const,
-      target: flagName(tablePrefix),
-      joinColumn: { name: 'flag_id', referencedColumnName: 'id', foreignKeyConstraintName },
-      onDelete: 'CASCADE' as const,
-      nullable: false,
-    },
-  });
+  const { id, flagId, text, exact, optionalText, json, bool, double, timestamp, belongsToFlag } =
+    entityColumns(types, tablePrefix);
 
   return {
+    ...scheduleEntitySchemas(
+      EntitySchema,
+      entityColumns(types, tablePrefix),
+      tables,
+      names,
+      tablePrefix,
+    ),
     flag: new EntitySchema<FlagRow>({
       name: flagName(tablePrefix),
       tableName: tables.flags,
@@ -264,6 +262,60 @@ export function featureFlagEntitySchemas(
     }),
   };
 }
+
+/** Internal: the column definitions the entity schemas are made of, for one dialect. */
+export function entityColumns(types: DialectColumns, tablePrefix: string) {
+  const text = (length = 255): EntitySchemaColumnOptions => ({ type: 'varchar', length });
+  /** A foreign key to another table's `id`, deleted with the row it references. */
+  const belongsTo = (target: string, column: string, foreignKeyConstraintName: string) => ({
+    type: 'many-to-one' as const,
+    target,
+    joinColumn: { name: column, referencedColumnName: 'id', foreignKeyConstraintName },
+    onDelete: 'CASCADE' as const,
+    nullable: false,
+  });
+  return {
+    id: (): EntitySchemaColumnOptions => ({ type: 'varchar', length: 64, primary: true }),
+    flagId: (): EntitySchemaColumnOptions => ({ type: 'varchar', length: 64, name: 'flag_id' }),
+    text,
+    exact: (length = 255): EntitySchemaColumnOptions => ({ ...text(length), ...types.exactText }),
+    optionalText: (): EntitySchemaColumnOptions => ({ type: 'text', nullable: true }),
+    json: (name?: string, nullable = false): EntitySchemaColumnOptions => ({
+      type: types.json,
+      name,
+      nullable,
+      // Where NULL means "not set", null is written as SQL NULL rather than the JSON text null.
+      transformer: nullable ? NULLABLE_JSON_TEXT : JSON_TEXT,
+    }),
+    bool: (name?: string, nullable = false): EntitySchemaColumnOptions => ({
+      type: 'boolean',
+      name,
+      nullable,
+    }),
+    double: (name?: string, nullable = false): EntitySchemaColumnOptions => ({
+      type: types.double,
+      name,
+      nullable,
+    }),
+    timestamp: (name: string, nullable = false): EntitySchemaColumnOptions => ({
+      type: types.timestamp,
+      precision: types.timestampPrecision,
+      name,
+      nullable,
+    }),
+    belongsTo,
+    belongsToFlag: (foreignKeyConstraintName: string) => ({
+      flag: belongsTo(flagName(tablePrefix), 'flag_id', foreignKeyConstraintName),
+    }),
+  };
+}
+
+export type EntityColumns = ReturnType<typeof entityColumns>;
+
+const NULLABLE_JSON_TEXT: ValueTransformer = {
+  to: (value: unknown): unknown => (value === null ? null : (JSON_TEXT.to(value) as unknown)),
+  from: (text: unknown): unknown => JSON_TEXT.from(text) as unknown,
+};
 
 /**
  * The entity name of the flags table, which the other schemas reference. TypeORM finds schemas by

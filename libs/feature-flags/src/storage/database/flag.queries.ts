@@ -1,6 +1,13 @@
 import type { EntityManager, EntitySchema, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import type { FeatureFlag, FlagOverride } from '../../models/feature-flag.model';
-import type { Segment } from '../../models/segment.model';
+import {
+  buildFlag,
+  FLAG_LIMITS,
+  isStorableKey,
+  type FeatureFlag,
+  type FlagOverride,
+  type UpdateFlagInput,
+} from '../../models/feature-flag.model';
+import { FlagVersionConflictError } from '../storage.errors';
 import type {
   FeatureFlagEntitySchemas,
   FlagRow,
@@ -8,6 +15,30 @@ import type {
   RuleRow,
   VariantRow,
 } from './feature-flag.entities';
+
+/**
+ * What the storage shares with the helpers that keep its other tables (environments, schedules):
+ * its entity schemas and how it reaches the database.
+ */
+export interface FlagTables {
+  readonly entities: FeatureFlagEntitySchemas;
+  /** The DataSource's manager; FeatureFlagStorageError once the storage is closed. */
+  manager(): EntityManager;
+  /** A write of one statement, waiting its turn on SQLite (see `SqlStorage.write`). */
+  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
+  /** A transaction, waiting its turn on SQLite; `isolation` applies on the servers. */
+  transaction<T>(
+    work: (manager: EntityManager) => Promise<T>,
+    isolation?: 'READ COMMITTED',
+  ): Promise<T>;
+  /** SELECT … FOR UPDATE where the database has row locks. */
+  lockForUpdate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): SelectQueryBuilder<T>;
+}
+
+/** Whether `id` could be a stored row's id: reads of any other id find nothing without asking. */
+export function isStorableId(id: unknown): id is string {
+  return isStorableKey(id, FLAG_LIMITS.idLength);
+}
 
 /**
  * Flags matching `where` (on alias `f`) with their rules and variants: three queries however
@@ -53,6 +84,53 @@ export async function loadFlags(
       ({ flagId: _flagId, position: _position, flag: _flag, ...variant }) => variant,
     ),
   }));
+}
+
+/**
+ * Writes `flag` over the stored row `stored`, which the caller has locked: version + 1, updated
+ * at `now`, rules and variants replaced. The one path by which updates and scheduled changes
+ * write a flag. `UPDATE … WHERE id = ? AND version = ?` is the compare-and-set itself, which also
+ * holds where nothing is locked (SQLite shared by several processes).
+ * @throws FlagVersionConflictError when the stored version moved on meanwhile.
+ */
+export async function rewriteFlag(
+  manager: EntityManager,
+  entities: FeatureFlagEntitySchemas,
+  stored: FlagRow,
+  flag: UpdateFlagInput,
+  expected: number,
+  now?: Date,
+): Promise<FeatureFlag> {
+  const updated = buildFlag(
+    { ...flag, id: stored.id, createdAt: stored.createdAt, version: stored.version + 1 },
+    now,
+  );
+  const { id, ...changes } = flagRow(updated);
+  const result = await manager.update<ObjectLiteral>(
+    entities.flag,
+    { id, version: stored.version },
+    changes,
+  );
+  if (result.affected !== 1) {
+    const current = await manager.findOneBy<ObjectLiteral>(entities.flag, { id });
+    throw new FlagVersionConflictError(flag.key, expected, Number(current?.version ?? 0));
+  }
+  await manager.delete(entities.rule, { flagId: id });
+  await manager.delete(entities.variant, { flagId: id });
+  await insertChildren(manager, entities, updated);
+  return updated;
+}
+
+export async function insertChildren(
+  manager: EntityManager,
+  entities: FeatureFlagEntitySchemas,
+  flag: FeatureFlag,
+): Promise<void> {
+  const { rules, variants } = childRows(flag);
+  // One multi-row INSERT per table. (Here and at the other writes, `<ObjectLiteral>` spares the
+  // compiler TypeORM's deep-partial type of the recursive JsonValue, which it cannot expand.)
+  if (rules.length > 0) await manager.insert<ObjectLiteral>(entities.rule, rules);
+  if (variants.length > 0) await manager.insert<ObjectLiteral>(entities.variant, variants);
 }
 
 /** The override of one entity for one flag (alias `o`), expired or not. */
@@ -103,18 +181,4 @@ function groupByFlag<T extends { flagId: string }>(rows: T[]): Map<string, T[]> 
     else groups.set(row.flagId, [row]);
   }
   return groups;
-}
-
-/** A segment row as the model: an unset description or parent comes back as NULL, kept as null. */
-export function toSegment(row: Segment): Segment {
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description ?? null,
-    conditions: row.conditions,
-    parentSegmentId: row.parentSegmentId ?? null,
-    enabled: Boolean(row.enabled),
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
 }

@@ -1,10 +1,12 @@
-import type { MigrationInterface, QueryRunner, TableColumnOptions } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { DIALECT_COLUMNS, requireDriver, sqlDialect } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../../feature-flags.constants';
 import { constraintNames, DATABASE_BACKEND, tableNames } from '../feature-flag.entities';
+import { AddFeatureFlagEnvironmentsAndSchedules1796342400000 } from './add-feature-flag-environments-schedules.migration';
 import { AddFeatureFlagNamedValues1796169600000 } from './add-feature-flag-named-values.migration';
 import { AddFeatureFlagSegments1796256000000 } from './add-feature-flag-segments.migration';
 import { AddFeatureFlagVersion1796083200000 } from './add-feature-flag-version.migration';
+import { tableColumns } from './table-columns';
 
 const TIMESTAMP = '1767225600000';
 
@@ -23,56 +25,15 @@ export class CreateFeatureFlagTables1767225600000 implements MigrationInterface 
 
   async up(queryRunner: QueryRunner): Promise<void> {
     // Loaded lazily so that importing the library never requires the optional typeorm peer.
-    const { Table, TableForeignKey, TableIndex } = requireDriver<typeof import('typeorm')>(
-      'typeorm',
-      'database',
-    );
+    const { Table, TableIndex } = requireDriver<typeof import('typeorm')>('typeorm', 'database');
     const types =
       DIALECT_COLUMNS[sqlDialect(queryRunner.connection.options.type, DATABASE_BACKEND)];
     const tables = tableNames(this.tablePrefix);
     const names = constraintNames(this.tablePrefix);
-
-    const id: TableColumnOptions = { name: 'id', type: 'varchar', length: '64', isPrimary: true };
-    const flagId: TableColumnOptions = { name: 'flag_id', type: 'varchar', length: '64' };
-    const text = (name: string, length = 255): TableColumnOptions => ({
-      name,
-      type: 'varchar',
-      length: String(length),
-    });
-    const exact = (name: string, length = 255): TableColumnOptions => ({
-      ...text(name, length),
-      ...types.exactText,
-    });
-    const optionalText = (name: string): TableColumnOptions => ({
-      name,
-      type: 'text',
-      isNullable: true,
-    });
-    const json = (name: string): TableColumnOptions => ({ name, type: String(types.json) });
-    const bool = (name: string): TableColumnOptions => ({ name, type: 'boolean' });
-    const int = (name: string): TableColumnOptions => ({ name, type: 'integer' });
-    const double = (name: string, isNullable = false): TableColumnOptions => ({
-      name,
-      type: String(types.double),
-      isNullable,
-    });
-    const timestamp = (name: string, isNullable = false): TableColumnOptions => ({
-      name,
-      type: String(types.timestamp),
-      precision: types.timestampPrecision,
-      isNullable,
-    });
-    const toFlags = (name: string) =>
-      new TableForeignKey({
-        name,
-        columnNames: ['flag_id'],
-        referencedTableName: tables.flags,
-        referencedColumnNames: ['id'],
-        onDelete: 'CASCADE',
-        // Spelled out: MySQL/MariaDB would otherwise record RESTRICT, which TypeORM's entity
-        // default (NO ACTION) reports as a difference to "fix".
-        onUpdate: 'NO ACTION',
-      });
+    const columns = tableColumns(types);
+    const { id, text, exact, optionalText, json, bool, int, double, timestamp } = columns;
+    const flagId = columns.reference('flag_id');
+    const toFlags = (name: string) => columns.cascadeTo(name, 'flag_id', tables.flags);
 
     await queryRunner.createTable(
       new Table({
@@ -186,6 +147,7 @@ export function featureFlagMigrations(
     AddFeatureFlagVersion1796083200000,
     AddFeatureFlagNamedValues1796169600000,
     AddFeatureFlagSegments1796256000000,
+    AddFeatureFlagEnvironmentsAndSchedules1796342400000,
   ];
   if (tablePrefix === DEFAULT_FEATURE_FLAGS_TABLE_PREFIX) return shipped;
   return shipped.map(

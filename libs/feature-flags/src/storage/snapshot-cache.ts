@@ -1,0 +1,63 @@
+import type { MaybePromise } from '@gatekeeper/common';
+import type { Freshness } from './flag-source';
+
+/** A cached answer and how it was obtained. */
+export interface CachedRead<T> {
+  value: T;
+  freshness: Freshness;
+}
+
+/**
+ * One cached value the local cache reads as a whole: every segment (a nested segment needs its
+ * ancestors), every time schedule, the view of one environment. Loaded on first use with one
+ * `load()`; dropped by `invalidate()` (a write here or, over the bus, elsewhere). Concurrent
+ * misses share one load; a load that started before an invalidation is not kept; when a load
+ * fails, the expired value is served `stale`.
+ */
+export class SnapshotCache<T> {
+  private entry: { value: T; expiresAt: number } | undefined;
+  private loading: Promise<T> | undefined;
+  private epoch = 0;
+
+  constructor(
+    /** Reads the value from the storage (and notes whether that failed). */
+    private readonly load: () => Promise<T>,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** The value: at once while fresh (`hit` says how), else read through. */
+  read(now: number, hit: Freshness): MaybePromise<CachedRead<T>> {
+    const entry = this.entry;
+    if (entry !== undefined && entry.expiresAt > now) return { value: entry.value, freshness: hit };
+    return this.readThrough(entry);
+  }
+
+  invalidate(): void {
+    this.epoch++;
+    this.loading = undefined;
+    this.entry = undefined;
+  }
+
+  private async readThrough(expired: { value: T } | undefined): Promise<CachedRead<T>> {
+    try {
+      this.loading ??= this.reload();
+      return { value: await this.loading, freshness: 'fresh' };
+    } catch (error) {
+      if (expired !== undefined) return { value: expired.value, freshness: 'stale' };
+      throw error;
+    }
+  }
+
+  private async reload(): Promise<T> {
+    const epoch = this.epoch;
+    try {
+      // Awaited inside the try, so that `loading` is set before this settles.
+      const value = await this.load();
+      if (epoch === this.epoch) this.entry = { value, expiresAt: this.now() + this.ttlMs };
+      return value;
+    } finally {
+      if (epoch === this.epoch) this.loading = undefined;
+    }
+  }
+}
