@@ -15,15 +15,6 @@ import {
   type FlagOverride,
   type OverrideEntityType,
 } from '../models/feature-flag.model';
-import { readEnvironments, type EnvironmentSnapshot } from '../evaluation/environments';
-import { NO_SCHEDULES, ScheduleIndex, type ScheduleLookup } from '../evaluation/schedule-index';
-import {
-  NO_SEGMENTS,
-  SegmentIndex,
-  usesSegments,
-  type SegmentLookup,
-} from '../evaluation/segments';
-import { isEnvironmentSlug } from '../models/environment.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import {
   inView,
@@ -33,8 +24,9 @@ import {
   type FlagSource,
   type Freshness,
 } from './flag-source';
+import { LocalCacheSnapshots } from './local-cache.snapshots';
 import { OverrideIndex, type OverrideSlots } from './override-index';
-import { SnapshotCache, type CachedRead } from './snapshot-cache';
+import type { CachedRead } from './snapshot-cache';
 
 type Cached = FeatureFlag | FlagOverride | null;
 type Entry = TtlCacheEntry<Cached>;
@@ -59,10 +51,8 @@ export class LocalCacheFlagSource implements FlagSource {
   private readonly overrides = new OverrideIndex<Entry>();
   private readonly loading = new Map<string, Promise<Cached>>();
   private epoch = 0;
-  /** Every segment, every time schedule, every environment: one entry each (`SnapshotCache`). */
-  private readonly segments: SnapshotCache<SegmentLookup>;
-  private readonly schedules: SnapshotCache<ScheduleLookup>;
-  private readonly environments: SnapshotCache<EnvironmentSnapshot | undefined>;
+  /** Every segment, every time schedule, every environment: one entry each. */
+  private readonly snapshots: LocalCacheSnapshots;
   /** Whether the last storage call failed (or the last health check said so). */
   failing = false;
 
@@ -76,16 +66,9 @@ export class LocalCacheFlagSource implements FlagSource {
   ) {
     const onEvict = (cacheKey: string, entry: Entry) => this.unindex(cacheKey, entry);
     this.cache = new TtlCache<Cached>({ ttlMs, maxEntries, now, onEvict });
-    const snapshot = <T>(load: () => Promise<T>) =>
-      new SnapshotCache(() => this.track(load), ttlMs, now);
-    // A storage without the methods has none of them: every segment is unknown, and so on.
-    this.segments = snapshot(async () =>
-      inner.getAllSegments ? new SegmentIndex(await inner.getAllSegments()) : NO_SEGMENTS,
+    this.snapshots = new LocalCacheSnapshots(inner, ttlMs, now, (operation) =>
+      this.track(operation),
     );
-    this.schedules = snapshot(async () =>
-      inner.getTimeSchedules ? new ScheduleIndex(await inner.getTimeSchedules()) : NO_SCHEDULES,
-    );
-    this.environments = snapshot(() => readEnvironments(inner));
   }
 
   get size(): number {
@@ -94,7 +77,7 @@ export class LocalCacheFlagSource implements FlagSource {
 
   read(key: string, context: EvaluationContext): MaybePromise<FlagInputs> {
     const now = this.now();
-    const environment = this.readEnvironment(context.environment, now);
+    const environment = this.snapshots.environment(context.environment, now, this.hit());
     const entry = this.flags.get(key);
     if (entry !== undefined && entry.expiresAt > now && !isPromiseLike(environment)) {
       entry.used = true;
@@ -126,7 +109,11 @@ export class LocalCacheFlagSource implements FlagSource {
     context: EvaluationContext,
   ): Promise<Map<string, FlagRead>> {
     const reads = new Map<string, FlagRead>();
-    const environment = await this.readEnvironment(context.environment, this.now());
+    const environment = await this.snapshots.environment(
+      context.environment,
+      this.now(),
+      this.hit(),
+    );
     const add = (key: string, flag: Cached, freshness: Freshness) =>
       flag &&
       reads.set(key, {
@@ -170,7 +157,7 @@ export class LocalCacheFlagSource implements FlagSource {
   async readActiveFlags(context: EvaluationContext): Promise<FlagRead[]> {
     const [flags, environment] = await Promise.all([
       this.track(() => this.inner.getAllActiveFlags()),
-      this.readEnvironment(context.environment, this.now()),
+      this.snapshots.environment(context.environment, this.now(), this.hit()),
     ]);
     return flags.map((flag) => ({
       flag,
@@ -208,15 +195,15 @@ export class LocalCacheFlagSource implements FlagSource {
 
   /** Drops the segments: the next evaluation that needs them reads them again. */
   invalidateSegments(): void {
-    this.segments.invalidate();
+    this.snapshots.invalidateSegments();
   }
 
   invalidateSchedules(): void {
-    this.schedules.invalidate();
+    this.snapshots.invalidateSchedules();
   }
 
   invalidateEnvironments(): void {
-    this.environments.invalidate();
+    this.snapshots.invalidateEnvironments();
   }
 
   invalidateAll(): void {
@@ -241,23 +228,6 @@ export class LocalCacheFlagSource implements FlagSource {
     }
   }
 
-  /**
-   * The view of the environment `slug`, synchronously while fresh; `undefined` without one (a
-   * slug no environment could have costs no read).
-   */
-  private readEnvironment(
-    slug: string | undefined,
-    now: number,
-  ): MaybePromise<CachedRead<EnvironmentView | undefined>> | undefined {
-    if (slug === undefined || !isEnvironmentSlug(slug)) return undefined;
-    const viewOf = (read: CachedRead<EnvironmentSnapshot | undefined>) => ({
-      value: read.value?.view(slug),
-      freshness: read.freshness,
-    });
-    const read = this.environments.read(now, this.hit());
-    return isPromiseLike(read) ? Promise.resolve(read).then(viewOf) : viewOf(read);
-  }
-
   /** The inputs of `flag` in the environment: overrides, then segments and schedules. */
   private complete(
     stored: FeatureFlag | null,
@@ -270,34 +240,11 @@ export class LocalCacheFlagSource implements FlagSource {
     return this.withSnapshots(this.overridesOf(flag, freshness, context, now), now);
   }
 
-  /**
-   * Adds the segments (for a flag that names one) and the time schedules (for any active flag):
-   * synchronously while they are fresh. The freshness of the answer is the worst of them.
-   */
   private withSnapshots(inputs: MaybePromise<FlagInputs>, now: number): MaybePromise<FlagInputs> {
     if (isPromiseLike(inputs)) {
       return Promise.resolve(inputs).then((complete) => this.withSnapshots(complete, this.now()));
     }
-    const flag = inputs.flag;
-    if (flag === null || flag.status !== 'active') return inputs;
-    const hit = this.hit();
-    const schedules = this.schedules.read(now, hit);
-    const segments = usesSegments(flag) ? this.segments.read(now, hit) : undefined;
-    const attach = ([scheduled, segmented]: [
-      CachedRead<ScheduleLookup>,
-      CachedRead<SegmentLookup> | undefined,
-    ]): FlagInputs => {
-      const own = scheduled.value.of(flag.id);
-      if (own !== undefined) inputs.schedules = own;
-      inputs.freshness = worse(inputs.freshness, scheduled.freshness);
-      if (segmented !== undefined) {
-        inputs.segments = segmented.value;
-        inputs.freshness = worse(inputs.freshness, segmented.freshness);
-      }
-      return inputs;
-    };
-    if (!isPromiseLike(schedules) && !isPromiseLike(segments)) return attach([schedules, segments]);
-    return Promise.all([schedules, segments]).then(attach);
+    return this.snapshots.complete(inputs, now, this.hit());
   }
 
   /** The overrides `context` selects for `flag`: synchronously while their lookups are fresh. */

@@ -1,0 +1,104 @@
+import { isPromiseLike, type MaybePromise } from '@gatekeeper/common';
+import {
+  readEnvironments,
+  type EnvironmentSnapshot,
+  type EnvironmentView,
+} from '../evaluation/environments';
+import { NO_SCHEDULES, ScheduleIndex, type ScheduleLookup } from '../evaluation/schedule-index';
+import {
+  NO_SEGMENTS,
+  SegmentIndex,
+  usesSegments,
+  type SegmentLookup,
+} from '../evaluation/segments';
+import { isEnvironmentSlug } from '../models/environment.model';
+import type { FeatureFlagStorage } from './feature-flag-storage.interface';
+import { worse, type FlagInputs, type Freshness } from './flag-source';
+import { SnapshotCache, type CachedRead } from './snapshot-cache';
+
+/**
+ * What the local cache keeps as whole snapshots beside its flag and override entries: every
+ * segment, every time schedule, every environment with its flag settings, one entry each. A
+ * storage without the methods has none of them (every segment unknown, no schedules, no
+ * environments).
+ */
+export class LocalCacheSnapshots {
+  private readonly segments: SnapshotCache<SegmentLookup>;
+  private readonly schedules: SnapshotCache<ScheduleLookup>;
+  private readonly environments: SnapshotCache<EnvironmentSnapshot | undefined>;
+
+  constructor(
+    inner: FeatureFlagStorage,
+    ttlMs: number,
+    now: () => number,
+    /** Runs a storage call, noting whether it failed. */
+    track: <T>(operation: () => Promise<T>) => Promise<T>,
+  ) {
+    const snapshot = <T>(load: () => Promise<T>) =>
+      new SnapshotCache(() => track(load), ttlMs, now);
+    this.segments = snapshot(async () =>
+      inner.getAllSegments ? new SegmentIndex(await inner.getAllSegments()) : NO_SEGMENTS,
+    );
+    this.schedules = snapshot(async () =>
+      inner.getTimeSchedules ? new ScheduleIndex(await inner.getTimeSchedules()) : NO_SCHEDULES,
+    );
+    this.environments = snapshot(() => readEnvironments(inner));
+  }
+
+  /**
+   * The view of the environment `slug`, synchronously while fresh (`hit` says how); `undefined`
+   * without one (a slug no environment could have costs no read).
+   */
+  environment(
+    slug: string | undefined,
+    now: number,
+    hit: Freshness,
+  ): MaybePromise<CachedRead<EnvironmentView | undefined>> | undefined {
+    if (slug === undefined || !isEnvironmentSlug(slug)) return undefined;
+    const viewOf = (read: CachedRead<EnvironmentSnapshot | undefined>) => ({
+      value: read.value?.view(slug),
+      freshness: read.freshness,
+    });
+    const read = this.environments.read(now, hit);
+    return isPromiseLike(read) ? Promise.resolve(read).then(viewOf) : viewOf(read);
+  }
+
+  /**
+   * Adds the segments (for a flag that names one) and the time schedules (for any active flag)
+   * to complete inputs: synchronously while they are fresh. The freshness of the answer is the
+   * worst of them.
+   */
+  complete(inputs: FlagInputs, now: number, hit: Freshness): MaybePromise<FlagInputs> {
+    const flag = inputs.flag;
+    if (flag === null || flag.status !== 'active') return inputs;
+    const schedules = this.schedules.read(now, hit);
+    const segments = usesSegments(flag) ? this.segments.read(now, hit) : undefined;
+    const attach = ([scheduled, segmented]: [
+      CachedRead<ScheduleLookup>,
+      CachedRead<SegmentLookup> | undefined,
+    ]): FlagInputs => {
+      const own = scheduled.value.of(flag.id);
+      if (own !== undefined) inputs.schedules = own;
+      inputs.freshness = worse(inputs.freshness, scheduled.freshness);
+      if (segmented !== undefined) {
+        inputs.segments = segmented.value;
+        inputs.freshness = worse(inputs.freshness, segmented.freshness);
+      }
+      return inputs;
+    };
+    if (!isPromiseLike(schedules) && !isPromiseLike(segments)) return attach([schedules, segments]);
+    return Promise.all([schedules, segments]).then(attach);
+  }
+
+  invalidateSegments(): void {
+    this.segments.invalidate();
+  }
+
+  invalidateSchedules(): void {
+    this.schedules.invalidate();
+  }
+
+  invalidateEnvironments(): void {
+    this.environments.invalidate();
+  }
+}
