@@ -1,9 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FEATURE_FLAGS_CLOCK } from './feature-flags.constants';
 import { FeatureFlagsModule } from './feature-flags.module';
 import { FlagScheduler } from './flag-scheduler';
 import { MemoryFeatureFlagStorage } from './storage/memory.storage';
 import type { FeatureFlagsModuleOptions } from './feature-flags.options';
+import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
 
 describe('FlagScheduler', () => {
   const start = async (options: FeatureFlagsModuleOptions, now: () => number) => {
@@ -87,6 +89,35 @@ describe('FlagScheduler', () => {
     expect(await storage.getScheduledChanges(flag.id)).toEqual([]);
     expect((await storage.getFlag('flaky'))!.defaultEnabled).toBe(true);
     await app.close();
+  });
+
+  it('stays quiet over a custom storage that keeps no schedules, cached or not', async () => {
+    const memory = new MemoryFeatureFlagStorage();
+    // Only the methods every storage has (written before schedules existed).
+    const custom: FeatureFlagStorage = {
+      getFlag: (key) => memory.getFlag(key),
+      getFlags: (keys) => memory.getFlags(keys),
+      getAllActiveFlags: () => memory.getAllActiveFlags(),
+      getOverride: (flagId, type, id) => memory.getOverride(flagId, type, id),
+      createFlag: (input) => memory.createFlag(input),
+      updateFlag: (flag) => memory.updateFlag(flag),
+      deleteFlag: (key) => memory.deleteFlag(key),
+      createOverride: (input) => memory.createOverride(input),
+      deleteOverride: (flagId, type, id) => memory.deleteOverride(flagId, type, id),
+      healthCheck: () => memory.healthCheck(),
+      close: () => memory.close(),
+    };
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      for (const options of [{ storage: custom }, { storage: custom, localCache: { ttl: 5 } }]) {
+        const app = await start(options, Date.now);
+        expect(await app.get(FlagScheduler).runDue()).toBe(0);
+        await app.close();
+      }
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses an invalid interval at startup', async () => {

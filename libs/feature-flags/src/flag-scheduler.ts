@@ -15,6 +15,7 @@ import {
 import type { FeatureFlag } from './models/feature-flag.model';
 import { isDue } from './models/scheduled-change.model';
 import type { FeatureFlagStorage } from './storage/feature-flag-storage.interface';
+import { LocalCacheFeatureFlagStorage } from './storage/local-cache.storage';
 
 /** A due item, and how to apply it. */
 interface DueItem {
@@ -44,7 +45,8 @@ export class FlagScheduler implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.options.scheduler?.enabled === false || !this.schedules()) return;
+    const { changes, phases } = this.kept();
+    if (this.options.scheduler?.enabled === false || (!changes && !phases)) return;
     const seconds = this.options.scheduler?.interval ?? DEFAULT_SCHEDULER_INTERVAL;
     void this.runDue();
     this.timer = setInterval(() => void this.runDue(), seconds * 1000);
@@ -67,12 +69,21 @@ export class FlagScheduler implements OnApplicationBootstrap, OnApplicationShutd
     return this.running;
   }
 
-  private schedules(): boolean {
-    const storage = this.storage;
-    return (
-      typeof storage.getScheduledChanges === 'function' ||
-      typeof storage.getRolloutPhases === 'function'
-    );
+  /**
+   * What the storage keeps (a custom storage may have neither): asked of the storage behind the
+   * local cache, whose methods exist whatever it wraps.
+   */
+  private kept(): { changes: boolean; phases: boolean } {
+    const storage =
+      this.storage instanceof LocalCacheFeatureFlagStorage ? this.storage.inner : this.storage;
+    return {
+      changes:
+        typeof storage.getScheduledChanges === 'function' &&
+        typeof storage.applyScheduledChange === 'function',
+      phases:
+        typeof storage.getRolloutPhases === 'function' &&
+        typeof storage.applyRolloutPhase === 'function',
+    };
   }
 
   private async applyDue(): Promise<number> {
@@ -99,13 +110,14 @@ export class FlagScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   private async dueItems(now: Date): Promise<DueItem[]> {
     const storage = this.storage;
+    const kept = this.kept();
     const [changes, phases] = await Promise.all([
-      storage.getScheduledChanges?.(undefined, true) ?? [],
-      storage.getRolloutPhases?.() ?? [],
+      kept.changes ? storage.getScheduledChanges!(undefined, true) : [],
+      kept.phases ? storage.getRolloutPhases!() : [],
     ]);
     const due: DueItem[] = [];
     for (const change of changes) {
-      if (!isDue(change, now) || !storage.applyScheduledChange) continue;
+      if (!isDue(change, now)) continue;
       due.push({
         description: `scheduled change ${change.id} (${change.changeType})`,
         scheduledAt: change.scheduledAt,
@@ -114,7 +126,7 @@ export class FlagScheduler implements OnApplicationBootstrap, OnApplicationShutd
       });
     }
     for (const phase of phases) {
-      if (!isDue(phase, now) || !storage.applyRolloutPhase) continue;
+      if (!isDue(phase, now)) continue;
       due.push({
         description: `rollout phase ${phase.phaseNumber} (${phase.targetPercentage} %)`,
         scheduledAt: phase.scheduledAt,
