@@ -39,6 +39,16 @@ const withPlan = (req: Request) => ({
   attributes: { plan: req.header('x-plan') },
 });
 
+/** Polls (at most 2 s) until the route answers `status`; the last status seen. */
+async function statusWithin(app: INestApplication, path: string, status: number): Promise<number> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const { status: seen } = await request(app.getHttpServer()).get(path);
+    if (seen === status || Date.now() > deadline) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const STORES: Array<{ name: string; options: () => FeatureFlagsModuleOptions }> = [
   // One storage instance for all the apps of a test: what a shared store is to real instances.
   { name: 'memory', options: () => ({ storage: new MemoryFeatureFlagStorage() }) },
@@ -145,7 +155,8 @@ describe.each(STORES)('Targeting through @FeatureFlag on $name', ({ options }) =
       flagId: flag.id,
       enabled: true,
     });
-    await request(canaryApp.getHttpServer()).get('/dark-mode').expect(200);
+    // Another instance: the change reaches it over pub/sub, within the propagation bound.
+    expect(await statusWithin(canaryApp, '/dark-mode', 200)).toBe(200);
     await request(app.getHttpServer()).get('/dark-mode').expect(404);
   });
 
