@@ -281,9 +281,10 @@ describe.each(consumers)('$label', (consumer) => {
     expect(gatekeeper).toEqual([`@gatekeeper/${consumer.alone}`]);
     expect(app.aloneTree).not.toContain('@nestjs/terminus');
     expect(app.aloneTree).not.toContain('ioredis');
-    // Runtime dependencies are third-party only: the flags' linear-time regex engine.
-    expect(Object.keys(app.aloneDependencies ?? {})).toEqual(
-      consumer.alone === 'feature-flags' ? ['re2js'] : [],
+    // Runtime dependencies are third-party only: the flags' cron matcher (time schedules) and
+    // linear-time regex engine.
+    expect(Object.keys(app.aloneDependencies ?? {}).sort()).toEqual(
+      consumer.alone === 'feature-flags' ? ['croner', 're2js'] : [],
     );
     expect(app.aloneOutput).toEqual(
       consumer.alone === 'feature-flags'
