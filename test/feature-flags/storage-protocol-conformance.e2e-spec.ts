@@ -10,6 +10,8 @@ import {
   RolloutPhaseAlreadyExistsError,
   ScheduledChangeNotFoundError,
   type CreateFlagInput,
+  type FeatureFlag,
+  type ScheduledFlagChange,
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { uniqueName } from '../harness/servers';
@@ -40,6 +42,8 @@ describe.each(VARIANTS)('FeatureFlagStorage protocol on $label', (variant) => {
 
   afterAll(async () => {
     await storage.close();
+    // The local cache leaves the storage it wraps open: whoever created that closes it.
+    if (storage !== inner) await inner.close();
   });
 
   afterEach(() => {
@@ -373,7 +377,7 @@ describe.each(VARIANTS)('FeatureFlagStorage protocol on $label', (variant) => {
 
     it('applies each of many changes exactly once when callers race', async () => {
       const flag = await newFlag({ flagType: 'number', defaultValue: 0 });
-      const changes = [];
+      const changes: ScheduledFlagChange[] = [];
       for (let i = 1; i <= 10; i++) {
         changes.push(
           await storage.createScheduledChange!({
@@ -384,11 +388,17 @@ describe.each(VARIANTS)('FeatureFlagStorage protocol on $label', (variant) => {
           }),
         );
       }
-      const results = await Promise.all(
-        changes.flatMap((change) =>
-          [1, 2, 3].map(() => storage.applyScheduledChange!(change.id, new Date())),
-        ),
+      // Three callers, each through the changes in order (as schedulers do), racing on each.
+      const perCaller = await Promise.all(
+        [1, 2, 3].map(async () => {
+          const applied: Array<FeatureFlag | null> = [];
+          for (const change of changes) {
+            applied.push(await storage.applyScheduledChange!(change.id, new Date()));
+          }
+          return applied;
+        }),
       );
+      const results = perCaller.flat();
       expect(results.filter((result) => result !== null)).toHaveLength(10);
       expect((await storage.getFlag(flag.key))!.version).toBe(11);
     });

@@ -52,7 +52,8 @@ export interface LocalCacheWrapperOptions extends LocalCacheOptions {
 /**
  * What both modules' in-process caches share: a change is invalidated here, then published to the
  * other instances, whose messages are applied here (one that does not parse is dropped); a reset
- * of the bus (messages may have been lost) drops everything.
+ * of the bus (messages may have been lost) calls `onBusReset`, which drops everything unless the
+ * cache says otherwise.
  */
 export abstract class InvalidatedCache<M> {
   private readonly unsubscribe: Array<() => void> = [];
@@ -69,12 +70,20 @@ export abstract class InvalidatedCache<M> {
         }
         this.invalidate(parsed);
       }),
-      bus.onReset(() => this.invalidateAll()),
+      bus.onReset(() => this.onBusReset()),
     );
   }
 
   /** Drops every cached entry of this instance (other instances are not told). */
   abstract invalidateAll(): void;
+
+  /**
+   * Messages may have been lost (the bus reconnected): nothing cached can be trusted. Dropping it
+   * all is the safe default (the API-key cache must never serve a revoked key again).
+   */
+  protected onBusReset(): void {
+    this.invalidateAll();
+  }
 
   /** Applies a change made here or elsewhere; a message it does not understand drops everything. */
   protected abstract invalidate(message: M | null): void;

@@ -81,6 +81,11 @@ export class TtlCache<V> {
     this.entries.clear();
   }
 
+  /** Makes every entry expired, keeping it: read again when possible, still there as stale data. */
+  expireAll(): void {
+    for (const entry of this.entries.values()) entry.expiresAt = -Infinity;
+  }
+
   private evictOne(): void {
     // Terminates: each pass over a used entry clears its bit, so within `size + 1` steps an
     // unused one comes up.

@@ -101,4 +101,11 @@ export class LocalCacheSnapshots {
   invalidateEnvironments(): void {
     this.environments.invalidate();
   }
+
+  /** Every snapshot read again at its next use, kept to serve stale meanwhile. */
+  expireAll(): void {
+    this.segments.expire();
+    this.schedules.expire();
+    this.environments.expire();
+  }
 }

@@ -206,6 +206,13 @@ export class LocalCacheFlagSource implements FlagSource {
     this.snapshots.invalidateEnvironments();
   }
 
+  /** Everything read again at its next use, kept meanwhile to serve stale if the storage fails. */
+  expireAll(): void {
+    this.snapshots.expireAll();
+    this.invalidate();
+    this.cache.expireAll();
+  }
+
   invalidateAll(): void {
     this.invalidateSegments();
     this.invalidateSchedules();

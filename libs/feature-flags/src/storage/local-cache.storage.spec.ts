@@ -2,6 +2,7 @@ import { FeatureFlagClient } from '../feature-flag.client';
 import { EvaluationReason } from '../models/evaluation.model';
 import type { FeatureFlag, FlagOverride } from '../models/feature-flag.model';
 import type { Segment } from '../models/segment.model';
+import type { TimeSchedule } from '../models/time-schedule.model';
 import { LocalCacheFeatureFlagStorage } from './local-cache.storage';
 import { MemoryFeatureFlagStorage } from './memory.storage';
 
@@ -60,6 +61,11 @@ class FlakyStorage extends MemoryFeatureFlagStorage {
     return super.getAllSegments();
   }
 
+  override async getTimeSchedules(flagId?: string): Promise<TimeSchedule[]> {
+    this.fail();
+    return super.getTimeSchedules(flagId);
+  }
+
   override async healthCheck(): Promise<boolean> {
     return !this.down;
   }
@@ -75,11 +81,28 @@ describe('LocalCacheFeatureFlagStorage', () => {
   let storage: LocalCacheFeatureFlagStorage;
   let client: FeatureFlagClient;
 
+  /** Stands in for the Redis pub/sub bus: `reset()` is a resubscription after lost messages. */
+  const bus = {
+    resets: [] as Array<() => void>,
+    publish: async () => undefined,
+    onMessage: () => () => undefined,
+    onReset(listener: () => void) {
+      this.resets.push(listener);
+      return () => undefined;
+    },
+    close: async () => undefined,
+    reset() {
+      for (const listener of this.resets) listener();
+    },
+  };
+
   const build = (options: { ttl?: number; maxEntries?: number } = {}) => {
+    bus.resets = [];
     storage = new LocalCacheFeatureFlagStorage(inner, {
       ttl: options.ttl ?? 10,
       maxEntries: options.maxEntries,
       now: () => now,
+      invalidation: bus,
     });
     client = new FeatureFlagClient({ storage, logger: false });
   };
@@ -270,6 +293,34 @@ describe('LocalCacheFeatureFlagStorage', () => {
     expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject({
       value: true,
       reason: EvaluationReason.TARGETING_MATCH,
+    });
+  });
+
+  it('after a bus reset reads everything again, but serves STALE while the storage is down', async () => {
+    const flag = await inner.createFlag({ key: 'beta', defaultEnabled: true });
+    await inner.createTimeSchedule({
+      flagId: flag.id,
+      name: 'always',
+      recurrenceType: 'daily',
+      startTime: '00:00',
+      endTime: '00:00',
+    });
+    expect(await client.getBooleanDetails('beta', false)).toMatchObject({ reason: 'STATIC' });
+    const reads = inner.flagReads;
+    // Invalidations may have been lost while the bus was away, and the storage is still failing.
+    inner.down = true;
+    bus.reset();
+    expect(await client.getBooleanDetails('beta', false)).toMatchObject({
+      value: true,
+      reason: 'STALE',
+    });
+    expect(inner.flagReads).toBe(reads + 1);
+    // Back: read again, fresh.
+    inner.down = false;
+    await inner.updateFlag({ ...(await inner.getFlag('beta'))!, defaultEnabled: false });
+    expect(await client.getBooleanDetails('beta', true)).toMatchObject({
+      value: false,
+      reason: 'STATIC',
     });
   });
 

@@ -113,6 +113,16 @@ export class LocalCacheFeatureFlagStorage
   }
 
   /**
+   * Invalidations may have been lost while the bus was away (a Redis failover, say): everything
+   * is read again at its next use, but kept meanwhile, so that a storage still failing gets
+   * STALE answers rather than errors. A flag value is never a secret that must vanish at once.
+   */
+  protected override onBusReset(): void {
+    this.source.expireAll();
+    this.changes.emit({ kind: 'all' });
+  }
+
+  /**
    * Calls `listener` after each change this cache applies: writes made through it and, over the
    * invalidation bus, writes made by other instances (`GatekeeperProvider` turns them into
    * OpenFeature change events). Returns a function that removes the listener.

@@ -39,6 +39,13 @@ export class SnapshotCache<T> {
     this.entry = undefined;
   }
 
+  /** Read again at the next use, but the value stays there to serve stale if that read fails. */
+  expire(): void {
+    this.epoch++;
+    this.loading = undefined;
+    if (this.entry !== undefined) this.entry.expiresAt = -Infinity;
+  }
+
   private async readThrough(expired: { value: T } | undefined): Promise<CachedRead<T>> {
     try {
       this.loading ??= this.reload();
