@@ -71,23 +71,15 @@ export class LocalCacheSnapshots {
   complete(inputs: FlagInputs, now: number, hit: Freshness): MaybePromise<FlagInputs> {
     const flag = inputs.flag;
     if (flag === null || flag.status !== 'active') return inputs;
+    // Hot path: fresh snapshots are attached without a closure or an array.
     const schedules = this.schedules.read(now, hit);
     const segments = usesSegments(flag) ? this.segments.read(now, hit) : undefined;
-    const attach = ([scheduled, segmented]: [
-      CachedRead<ScheduleLookup>,
-      CachedRead<SegmentLookup> | undefined,
-    ]): FlagInputs => {
-      const own = scheduled.value.of(flag.id);
-      if (own !== undefined) inputs.schedules = own;
-      inputs.freshness = worse(inputs.freshness, scheduled.freshness);
-      if (segmented !== undefined) {
-        inputs.segments = segmented.value;
-        inputs.freshness = worse(inputs.freshness, segmented.freshness);
-      }
-      return inputs;
-    };
-    if (!isPromiseLike(schedules) && !isPromiseLike(segments)) return attach([schedules, segments]);
-    return Promise.all([schedules, segments]).then(attach);
+    if (!isPromiseLike(schedules) && !isPromiseLike(segments)) {
+      return attach(inputs, flag.id, schedules, segments);
+    }
+    return Promise.all([schedules, segments]).then(([scheduled, segmented]) =>
+      attach(inputs, flag.id, scheduled, segmented),
+    );
   }
 
   invalidateSegments(): void {
@@ -108,4 +100,21 @@ export class LocalCacheSnapshots {
     this.schedules.expire();
     this.environments.expire();
   }
+}
+
+/** The flag's schedules and the segments into its inputs; the freshness is the worst of them. */
+function attach(
+  inputs: FlagInputs,
+  flagId: string,
+  scheduled: CachedRead<ScheduleLookup>,
+  segmented: CachedRead<SegmentLookup> | undefined,
+): FlagInputs {
+  const own = scheduled.value.of(flagId);
+  if (own !== undefined) inputs.schedules = own;
+  inputs.freshness = worse(inputs.freshness, scheduled.freshness);
+  if (segmented !== undefined) {
+    inputs.segments = segmented.value;
+    inputs.freshness = worse(inputs.freshness, segmented.freshness);
+  }
+  return inputs;
 }

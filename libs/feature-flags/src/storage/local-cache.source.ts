@@ -83,7 +83,8 @@ export class LocalCacheFlagSource implements FlagSource {
       entry.used = true;
       this.countFlag('hit');
       const flag = entry.value as FeatureFlag | null;
-      return this.complete(flag, worse(this.hit(), environment?.freshness), environment, context);
+      const freshness = worse(this.hit(), environment?.freshness);
+      return this.complete(flag, freshness, environment, context, now);
     }
     const snapshot = copyContext(context);
     // Fresh, the entry still serves: only the environment had to be read.
@@ -94,13 +95,14 @@ export class LocalCacheFlagSource implements FlagSource {
         worse(read.freshness, inEnvironment?.freshness),
         inEnvironment,
         snapshot,
+        this.now(),
       ),
     );
   }
 
   readOverrides(read: FlagRead, context: EvaluationContext): MaybePromise<FlagInputs> {
     const environment = read.environment && { value: read.environment, freshness: read.freshness };
-    return this.complete(read.flag, read.freshness, environment, context);
+    return this.complete(read.flag, read.freshness, environment, context, this.now());
   }
 
   /** One storage call for every key not fresh here; if it fails, stale entries or the failure. */
@@ -241,9 +243,9 @@ export class LocalCacheFlagSource implements FlagSource {
     freshness: Freshness,
     environment: CachedRead<EnvironmentView | undefined> | undefined,
     context: EvaluationContext,
+    now: number,
   ): MaybePromise<FlagInputs> {
     const flag = stored && inView(stored, environment?.value);
-    const now = this.now();
     return this.withSnapshots(this.overridesOf(flag, freshness, context, now), now);
   }
 

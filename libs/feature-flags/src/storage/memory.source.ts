@@ -77,13 +77,14 @@ export class MemoryFlagSource extends StorageFlagSource {
         if (override) (found ??= []).push(override);
       }
     }
-    const schedules = active ? this.records.schedules.timeSchedulesOf(flag.id) : undefined;
-    return {
+    const inputs: FlagInputs = {
       flag,
       overrides: found,
       freshness: 'fresh',
       segments: this.records.segments,
-      ...(schedules !== undefined && { schedules }),
     };
+    const schedules = active ? this.records.schedules.timeSchedulesOf(flag.id) : undefined;
+    if (schedules !== undefined) inputs.schedules = schedules;
+    return inputs;
   }
 }

@@ -14,8 +14,16 @@ export interface CachedRead<T> {
  * misses share one load; a load that started before an invalidation is not kept; when a load
  * fails, the expired value is served `stale`.
  */
+/** An entry, with its two answers made once: a hit on the hot path allocates nothing. */
+interface Entry<T> {
+  value: T;
+  expiresAt: number;
+  fresh: CachedRead<T>;
+  cached: CachedRead<T>;
+}
+
 export class SnapshotCache<T> {
-  private entry: { value: T; expiresAt: number } | undefined;
+  private entry: Entry<T> | undefined;
   private loading: Promise<T> | undefined;
   private epoch = 0;
 
@@ -29,7 +37,13 @@ export class SnapshotCache<T> {
   /** The value: at once while fresh (`hit` says how), else read through. */
   read(now: number, hit: Freshness): MaybePromise<CachedRead<T>> {
     const entry = this.entry;
-    if (entry !== undefined && entry.expiresAt > now) return { value: entry.value, freshness: hit };
+    if (entry !== undefined && entry.expiresAt > now) {
+      return hit === 'fresh'
+        ? entry.fresh
+        : hit === 'cached'
+          ? entry.cached
+          : { ...entry.fresh, freshness: hit };
+    }
     return this.readThrough(entry);
   }
 
@@ -61,7 +75,14 @@ export class SnapshotCache<T> {
     try {
       // Awaited inside the try, so that `loading` is set before this settles.
       const value = await this.load();
-      if (epoch === this.epoch) this.entry = { value, expiresAt: this.now() + this.ttlMs };
+      if (epoch === this.epoch) {
+        this.entry = {
+          value,
+          expiresAt: this.now() + this.ttlMs,
+          fresh: { value, freshness: 'fresh' },
+          cached: { value, freshness: 'cached' },
+        };
+      }
       return value;
     } finally {
       if (epoch === this.epoch) this.loading = undefined;
