@@ -212,15 +212,19 @@ export class LocalCacheFeatureFlagStorage
   getSegment(id: string): Promise<Segment | null> {
     return this.call('getSegment')(id);
   }
+
   getSegmentByName(name: string): Promise<Segment | null> {
     return this.call('getSegmentByName')(name);
   }
+
   getAllSegments(): Promise<Segment[]> {
     return this.call('getAllSegments')();
   }
+
   getChildSegments(parentId: string): Promise<Segment[]> {
     return this.call('getChildSegments')(parentId);
   }
+
   createSegment(input: CreateSegmentInput): Promise<Segment> {
     return this.write('createSegment', segmentWritten)(input);
   }
@@ -236,39 +240,51 @@ export class LocalCacheFeatureFlagStorage
   getEnvironment(slug: string): Promise<Environment | null> {
     return this.call('getEnvironment')(slug);
   }
+
   getEnvironmentById(id: string): Promise<Environment | null> {
     return this.call('getEnvironmentById')(id);
   }
+
   getAllEnvironments(): Promise<Environment[]> {
     return this.call('getAllEnvironments')();
   }
+
   getChildEnvironments(parentId: string): Promise<Environment[]> {
     return this.call('getChildEnvironments')(parentId);
   }
+
   createEnvironment(input: CreateEnvironmentInput): Promise<Environment> {
     return this.write('createEnvironment', ENVIRONMENTS)(input);
   }
+
   updateEnvironment(input: UpdateEnvironmentInput): Promise<Environment> {
     return this.write('updateEnvironment', ENVIRONMENTS)(input);
   }
+
   deleteEnvironment(slug: string): Promise<boolean> {
     return this.write('deleteEnvironment', ENVIRONMENTS)(slug);
   }
+
   getEnvironmentFlag(environmentId: string, flagId: string): Promise<EnvironmentFlag | null> {
     return this.call('getEnvironmentFlag')(environmentId, flagId);
   }
+
   getEnvironmentFlags(environmentId: string): Promise<EnvironmentFlag[]> {
     return this.call('getEnvironmentFlags')(environmentId);
   }
+
   getFlagEnvironments(flagId: string): Promise<EnvironmentFlag[]> {
     return this.call('getFlagEnvironments')(flagId);
   }
+
   createEnvironmentFlag(input: CreateEnvironmentFlagInput): Promise<EnvironmentFlag> {
     return this.write('createEnvironmentFlag', ENVIRONMENTS)(input);
   }
+
   updateEnvironmentFlag(input: UpdateEnvironmentFlagInput): Promise<EnvironmentFlag> {
     return this.write('updateEnvironmentFlag', ENVIRONMENTS)(input);
   }
+
   deleteEnvironmentFlag(environmentId: string, flagId: string): Promise<boolean> {
     return this.write('deleteEnvironmentFlag', ENVIRONMENTS)(environmentId, flagId);
   }
@@ -276,27 +292,35 @@ export class LocalCacheFeatureFlagStorage
   getScheduledChanges(flagId?: string, pendingOnly?: boolean): Promise<ScheduledFlagChange[]> {
     return this.call('getScheduledChanges')(flagId, pendingOnly);
   }
+
   createScheduledChange(input: CreateScheduledChangeInput): Promise<ScheduledFlagChange> {
     return this.call('createScheduledChange')(input);
   }
+
   updateScheduledChange(input: UpdateScheduledChangeInput): Promise<ScheduledFlagChange> {
     return this.call('updateScheduledChange')(input);
   }
+
   deleteScheduledChange(id: string): Promise<boolean> {
     return this.call('deleteScheduledChange')(id);
   }
+
   applyScheduledChange(id: string, now: Date): Promise<FeatureFlag | null> {
     return this.write('applyScheduledChange', flagWritten)(id, now);
   }
+
   getRolloutPhases(flagId?: string): Promise<RolloutPhase[]> {
     return this.call('getRolloutPhases')(flagId);
   }
+
   createRolloutPhase(input: CreateRolloutPhaseInput): Promise<RolloutPhase> {
     return this.call('createRolloutPhase')(input);
   }
+
   deleteRolloutPhase(id: string): Promise<boolean> {
     return this.call('deleteRolloutPhase')(id);
   }
+
   applyRolloutPhase(id: string, now: Date): Promise<FeatureFlag | null> {
     return this.write('applyRolloutPhase', flagWritten)(id, now);
   }
@@ -304,9 +328,11 @@ export class LocalCacheFeatureFlagStorage
   getTimeSchedules(flagId?: string): Promise<TimeSchedule[]> {
     return this.call('getTimeSchedules')(flagId);
   }
+
   createTimeSchedule(input: CreateTimeScheduleInput): Promise<TimeSchedule> {
     return this.write('createTimeSchedule', SCHEDULES)(input);
   }
+
   deleteTimeSchedule(id: string): Promise<boolean> {
     return this.write('deleteTimeSchedule', SCHEDULES)(id);
   }
