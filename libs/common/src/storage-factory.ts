@@ -1,6 +1,5 @@
 import type { Type } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
-import type { Cluster, Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Clock } from './clock';
 import { connectInvalidationBus, type InvalidationBus } from './invalidation-bus';
@@ -8,12 +7,10 @@ import type { LocalCacheWrapperOptions } from './local-cache';
 import { metricsFor, timedStorage, type MetricsModule } from './metrics';
 import {
   assertClusterPrefix,
-  isRedisCluster,
-  isRedisClusterUrl,
   openRedis,
   redisPrefixFor,
+  type RedisClient,
 } from './redis-connection';
-import { GatekeeperConfigError } from './errors';
 import { borrowedHandle, ownedHandle, type Closable, type StorageHandle } from './storage-handle';
 import {
   assertStorageShape,
@@ -48,13 +45,8 @@ export interface StorageKind<S extends Closable> extends StorageOptionsSpec {
   ): Promise<S>;
   /** A storage on the application's DataSource, which it never destroys. */
   database(dataSource: DataSource, tablePrefix: string): S & { createTables(): Promise<void> };
-  /** A storage on a client it never quits. */
-  redis(client: Redis, prefix: string): S;
-  /**
-   * The same on a Redis Cluster (`prefix` has a hash tag). Without it, a cluster fails startup:
-   * the backend's scripts are not known to be slot-safe.
-   */
-  redisCluster?(client: Cluster, prefix: string): S;
+  /** A storage on a client it never quits: a server, Sentinel or Cluster (`prefix` tagged). */
+  redis(client: RedisClient, prefix: string): S;
   /** The in-process cache; it must leave the wrapped storage open (the handle closes it). */
   localCache(inner: S, options: LocalCacheWrapperOptions): S;
 }
@@ -124,21 +116,13 @@ async function createBackend<S extends Closable>(
       return ownedHandle(storage);
     }
     case 'redis': {
-      if (!kind.redisCluster && (isRedisClusterUrl(options.redisUrl) || isClusterClient(options))) {
-        throw new GatekeeperConfigError(
-          `the redis backend of ${kind.moduleName} does not support Redis Cluster yet: give a ` +
-            'redis://, rediss:// or redis+sentinel:// redisUrl, or a Redis client',
-        );
-      }
       // The application's client stays open; one opened from redisUrl is quit by the handle.
       const redis = await openRedis(options, kind.connectionName);
       const { client } = redis;
       try {
         const prefix = redisPrefixFor(client, options.redisPrefix, kind.defaultRedisPrefix);
         assertClusterPrefix(client, prefix, 'redisPrefix');
-        const storage = isRedisCluster(client)
-          ? kind.redisCluster!(client, prefix)
-          : kind.redis(client, prefix);
+        const storage = kind.redis(client, prefix);
         return ownedHandle(storage, () => redis.close());
       } catch (error) {
         await redis.close();
@@ -146,10 +130,6 @@ async function createBackend<S extends Closable>(
       }
     }
   }
-}
-
-function isClusterClient(options: StorageModuleOptions): boolean {
-  return options.redis !== undefined && isRedisCluster(options.redis);
 }
 
 /**

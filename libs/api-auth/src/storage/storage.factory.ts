@@ -30,7 +30,6 @@ const API_KEY_STORAGES: StorageKind<ApiKeyStorage> = {
   openDatabase: (options) => DatabaseApiKeyStorage.create(options),
   database: (dataSource, tablePrefix) => new DatabaseApiKeyStorage(dataSource, { tablePrefix }),
   redis: (client, prefix) => new RedisApiKeyStorage(client, { prefix }),
-  redisCluster: (client, prefix) => new RedisApiKeyStorage(client, { prefix }),
   localCache: (inner, options) => new LocalCacheApiKeyStorage(inner, options),
 };
 

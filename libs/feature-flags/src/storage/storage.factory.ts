@@ -24,7 +24,6 @@ const FEATURE_FLAG_STORAGES: StorageKind<FeatureFlagStorage> = {
   database: (dataSource, tablePrefix) =>
     new DatabaseFeatureFlagStorage(dataSource, { tablePrefix }),
   redis: (client, prefix) => new RedisFeatureFlagStorage(client, { prefix }),
-  redisCluster: (client, prefix) => new RedisFeatureFlagStorage(client, { prefix }),
   localCache: (inner, options) => new LocalCacheFeatureFlagStorage(inner, options),
 };
 
