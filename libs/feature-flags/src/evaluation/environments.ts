@@ -18,7 +18,7 @@ export interface EnvironmentView {
  * The active environments from `slug` up through the parents, nearest first. A parent that does
  * not exist ends the chain; so does a cycle (each environment is visited once).
  */
-export function environmentChain(
+function environmentChain(
   slug: string,
   byId: (id: string) => Environment | undefined,
   idBySlug: ReadonlyMap<string, string>,
@@ -94,7 +94,7 @@ export async function readEnvironments(
 }
 
 /** A view over the settings of a chain's environments (nearest first). */
-export function viewOf(lists: Iterable<Iterable<EnvironmentFlag>>): EnvironmentView {
+function viewOf(lists: Iterable<Iterable<EnvironmentFlag>>): EnvironmentView {
   // One array per flag, kept: `inEnvironment` recognises it and reuses the flag it derived.
   const byFlag = new Map<string, EnvironmentFlag[]>();
   for (const list of lists) {

@@ -9,7 +9,7 @@ import {
   type UpdateEnvironmentFlagInput,
   type UpdateEnvironmentInput,
 } from '../models/environment.model';
-import { environmentChain, viewOf, type EnvironmentView } from '../evaluation/environments';
+import { EnvironmentSnapshot, type EnvironmentView } from '../evaluation/environments';
 import { sortBySlug, sortEnvironmentFlags } from '../models/ordering';
 import {
   EnvironmentAlreadyExistsError,
@@ -30,8 +30,8 @@ export class MemoryEnvironments {
   private readonly idBySlug = new Map<string, string>();
   /** environmentId → flagId → settings. */
   private readonly settings = new Map<string, Map<string, EnvironmentFlag>>();
-  /** Views by slug, dropped by every write. */
-  private readonly views = new Map<string, EnvironmentView>();
+  /** What evaluation reads, built on first use after a write (every write drops it). */
+  private snapshot: EnvironmentSnapshot | undefined;
 
   /** @param flagExists whether a flag with this id is stored (for references). */
   constructor(private readonly flagExists: (flagId: string) => boolean) {}
@@ -78,7 +78,7 @@ export class MemoryEnvironments {
   delete(slug: string): boolean {
     const id = this.idBySlug.get(slug);
     if (id === undefined) return false;
-    this.views.clear();
+    this.snapshot = undefined;
     this.idBySlug.delete(slug);
     this.byId.delete(id);
     this.settings.delete(id);
@@ -120,7 +120,7 @@ export class MemoryEnvironments {
       byFlag = new Map<string, EnvironmentFlag>();
       this.settings.set(settings.environmentId, byFlag);
     }
-    this.views.clear();
+    this.snapshot = undefined;
     byFlag.set(settings.flagId, settings);
     return deepCopy(settings);
   }
@@ -136,36 +136,33 @@ export class MemoryEnvironments {
       id: stored.id,
       createdAt: stored.createdAt,
     });
-    this.views.clear();
+    this.snapshot = undefined;
     byFlag.set(settings.flagId, settings);
     return deepCopy(settings);
   }
 
   deleteFlag(environmentId: string, flagId: string): boolean {
-    this.views.clear();
+    this.snapshot = undefined;
     return this.settings.get(environmentId)?.delete(flagId) ?? false;
   }
 
   /** Drops every setting of a deleted flag. */
   forgetFlag(flagId: string): void {
-    this.views.clear();
+    this.snapshot = undefined;
     for (const byFlag of this.settings.values()) byFlag.delete(flagId);
   }
 
   /** What evaluation in the environment `slug` sees, from the records themselves. */
   view(slug: string): EnvironmentView | undefined {
-    let view = this.views.get(slug);
-    if (view !== undefined) return view;
-    const chain = environmentChain(slug, (id) => this.byId.get(id), this.idBySlug);
-    if (chain.length === 0) return undefined;
-    view = viewOf(chain.map((environment) => this.settings.get(environment.id)?.values() ?? []));
-    // Only slugs of stored environments: the map stays as small as the environments.
-    this.views.set(slug, view);
-    return view;
+    this.snapshot ??= new EnvironmentSnapshot(
+      [...this.byId.values()],
+      new Map([...this.settings].map(([id, byFlag]) => [id, [...byFlag.values()]])),
+    );
+    return this.snapshot.view(slug);
   }
 
   private put(environment: Environment): void {
-    this.views.clear();
+    this.snapshot = undefined;
     this.byId.set(environment.id, environment);
     this.idBySlug.set(environment.slug, environment.id);
   }
