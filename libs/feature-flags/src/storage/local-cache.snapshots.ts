@@ -82,6 +82,7 @@ export class LocalCacheSnapshots {
     );
   }
 
+  /** Drops the segments: the next evaluation that needs them reads them again. */
   invalidateSegments(): void {
     this.segments.invalidate();
   }
@@ -92,6 +93,12 @@ export class LocalCacheSnapshots {
 
   invalidateEnvironments(): void {
     this.environments.invalidate();
+  }
+
+  invalidateAll(): void {
+    this.invalidateSegments();
+    this.invalidateSchedules();
+    this.invalidateEnvironments();
   }
 
   /** Every snapshot read again at its next use, kept to serve stale meanwhile. */

@@ -52,7 +52,7 @@ export class LocalCacheFlagSource implements FlagSource {
   private readonly loading = new Map<string, Promise<Cached>>();
   private epoch = 0;
   /** Every segment, every time schedule, every environment: one entry each. */
-  private readonly snapshots: LocalCacheSnapshots;
+  readonly snapshots: LocalCacheSnapshots;
   /** Whether the last storage call failed (or the last health check said so). */
   failing = false;
 
@@ -195,19 +195,6 @@ export class LocalCacheFlagSource implements FlagSource {
     this.overrides.delete(flagId, entityType, entityId);
   }
 
-  /** Drops the segments: the next evaluation that needs them reads them again. */
-  invalidateSegments(): void {
-    this.snapshots.invalidateSegments();
-  }
-
-  invalidateSchedules(): void {
-    this.snapshots.invalidateSchedules();
-  }
-
-  invalidateEnvironments(): void {
-    this.snapshots.invalidateEnvironments();
-  }
-
   /** Everything read again at its next use, kept meanwhile to serve stale if the storage fails. */
   expireAll(): void {
     this.snapshots.expireAll();
@@ -216,9 +203,7 @@ export class LocalCacheFlagSource implements FlagSource {
   }
 
   invalidateAll(): void {
-    this.invalidateSegments();
-    this.invalidateSchedules();
-    this.invalidateEnvironments();
+    this.snapshots.invalidateAll();
     this.invalidate();
     this.cache.clear();
     this.flags.clear();

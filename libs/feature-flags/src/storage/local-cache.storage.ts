@@ -384,14 +384,14 @@ export class LocalCacheFeatureFlagStorage
       }
       change = { kind: 'override', flagId: String(flagId) };
     } else if (invalidation?.t === 'segment') {
-      this.source.invalidateSegments();
+      this.source.snapshots.invalidateSegments();
       // Any flag may name the segment (or one below it).
       change = { kind: 'all' };
     } else if (invalidation?.t === 'environment') {
-      this.source.invalidateEnvironments();
+      this.source.snapshots.invalidateEnvironments();
       change = { kind: 'all' };
     } else if (invalidation?.t === 'schedule') {
-      this.source.invalidateSchedules();
+      this.source.snapshots.invalidateSchedules();
       change = { kind: 'all' };
     } else {
       this.invalidateAll();
