@@ -13,6 +13,8 @@ export * from './new-id';
 export * from './redact';
 export * from './redis-connection';
 export * from './redis-script';
+export * from './redis-slots';
+export * from './redis-url';
 export * from './route-metadata';
 export * from './schema-lock';
 export * from './sql-columns';

@@ -2,17 +2,9 @@ import Redis, { Cluster } from 'ioredis';
 import { freePort } from '../../../test/harness/processes';
 import { startRedisSentinel, startRedisServer, testUrls } from '../../../test/harness/servers';
 import { GatekeeperConfigError } from './errors';
-import {
-  assertClusterPrefix,
-  connectRedis,
-  connectRedisClient,
-  hashTagOf,
-  isRedisCluster,
-  isRedisClusterUrl,
-  parseRedisUrl,
-  quitRedis,
-  redisPrefixFor,
-} from './redis-connection';
+import { connectRedis, connectRedisClient, isRedisCluster, quitRedis } from './redis-connection';
+import { assertClusterPrefix, hashTagOf, redisPrefixFor } from './redis-slots';
+import { isRedisClusterUrl, parseRedisUrl } from './redis-url';
 
 describe('parseRedisUrl', () => {
   it('reads a cluster URL: seed nodes, credentials, TLS', () => {

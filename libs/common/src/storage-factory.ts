@@ -5,12 +5,8 @@ import type { Clock } from './clock';
 import { connectInvalidationBus, type InvalidationBus } from './invalidation-bus';
 import type { LocalCacheWrapperOptions } from './local-cache';
 import { metricsFor, timedStorage, type MetricsModule } from './metrics';
-import {
-  assertClusterPrefix,
-  openRedis,
-  redisPrefixFor,
-  type RedisClient,
-} from './redis-connection';
+import { openRedis, type RedisClient } from './redis-connection';
+import { assertClusterPrefix, redisPrefixFor } from './redis-slots';
 import { borrowedHandle, ownedHandle, type Closable, type StorageHandle } from './storage-handle';
 import {
   assertStorageShape,

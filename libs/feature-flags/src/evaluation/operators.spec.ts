@@ -1,11 +1,13 @@
 import { CONDITION_OPERATORS } from '../models/feature-flag.model';
 import { evaluateOperator } from './operators';
-import { MAX_PATTERN_SUBJECT_LENGTH } from './pattern';
 
 type Case = [actual: unknown, expected: unknown];
 
-/** For each operator: inputs that match, inputs that don't, and inputs that make no sense. */
-const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
+/**
+ * For each operator: inputs that match and inputs that don't. Inputs that make no sense, and the
+ * pattern engine's limits, are in operators.malformed.spec.ts.
+ */
+const CASES: Record<string, { match: Case[]; noMatch: Case[] }> = {
   eq: {
     match: [
       ['pro', 'pro'],
@@ -23,7 +25,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       [{ a: 1 }, { a: 2 }],
       [['a'], ['a', 'b']],
     ],
-    bad: [[{ a: 1 }, 'x']],
   },
   ne: {
     match: [
@@ -34,7 +35,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['pro', 'pro'],
       [3, 3],
     ],
-    bad: [],
   },
   gt: {
     match: [
@@ -46,13 +46,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       [3, 3],
       [2, 3],
     ],
-    bad: [
-      ['ten', 3],
-      [5, 'three'],
-      ['', 0],
-      [true, 0],
-      [5, null],
-    ],
   },
   gte: {
     match: [
@@ -60,10 +53,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       [4, 3],
     ],
     noMatch: [[2, 3]],
-    bad: [
-      ['abc', 1],
-      [[1], 0],
-    ],
   },
   lt: {
     match: [
@@ -74,10 +63,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       [3, 3],
       [4, 3],
     ],
-    bad: [
-      ['x', 3],
-      [{}, 1],
-    ],
   },
   lte: {
     match: [
@@ -85,7 +70,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       [2, 3],
     ],
     noMatch: [[4, 3]],
-    bad: [['x', 3]],
   },
   in: {
     match: [
@@ -96,19 +80,10 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['us', ['fr', 'de']],
       ['2', [1, 2]],
     ],
-    bad: [
-      ['de', 'de'],
-      ['de', null],
-      ['de', { de: true }],
-    ],
   },
   not_in: {
     match: [['us', ['fr', 'de']]],
     noMatch: [['de', ['fr', 'de']]],
-    bad: [
-      ['de', 'fr'],
-      ['de', null],
-    ],
   },
   contains: {
     match: [
@@ -118,11 +93,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
     noMatch: [
       ['hello@other.com', '@acme'],
       [['beta'], 'staff'],
-    ],
-    bad: [
-      [42, '4'],
-      ['hello', 4],
-      [{ beta: true }, 'beta'],
     ],
   },
   not_contains: {
@@ -134,11 +104,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['hello@acme.com', '@acme'],
       [['staff'], 'staff'],
     ],
-    bad: [
-      [42, '4'],
-      ['hello', 4],
-      [{ beta: true }, 'beta'],
-    ],
   },
   starts_with: {
     match: [
@@ -146,19 +111,10 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       [4242, '42'],
     ],
     noMatch: [['user-42', 'admin-']],
-    bad: [
-      ['admin-42', 4],
-      [{}, 'a'],
-      [['admin'], 'admin'],
-    ],
   },
   ends_with: {
     match: [['alice@acme.com', '@acme.com']],
     noMatch: [['alice@acme.com.evil', '@acme.com']],
-    bad: [
-      ['alice@acme.com', null],
-      [true, 'e'],
-    ],
   },
   matches: {
     // Anchored at the start, not the end (like Python's re.match).
@@ -171,14 +127,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['the user-123', 'user-\\d+'],
       ['xb', 'a|b'],
     ],
-    bad: [
-      ['anything', '(unclosed'],
-      ['anything', '[z-a]'],
-      ['abc', 42],
-      // Stored before 0.2 or by another writer: RE2 has no lookaround or backreferences.
-      ['abc', '(?=a)abc'],
-      ['aa', '(a)\\1'],
-    ],
   },
   semver_eq: {
     match: [
@@ -189,12 +137,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
     noMatch: [
       ['1.2.3', '1.2.4'],
       ['1.0.0-rc.1', '1.0.0'],
-    ],
-    bad: [
-      ['latest', '1.0.0'],
-      ['1.2.3', 'x'],
-      ['1..2', '1.2'],
-      [{}, '1.0.0'],
     ],
   },
   semver_gt: {
@@ -209,7 +151,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['1.0.0', '1.0.0'],
       ['1.0.0-alpha', '1.0.0-alpha.1'],
     ],
-    bad: [['one', '1.0.0']],
   },
   semver_lt: {
     match: [
@@ -221,7 +162,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['1.10.0', '1.9.9'],
       ['1.0.0', '1.0.0-beta'],
     ],
-    bad: [['1.0.0', 'newest']],
   },
   date_after: {
     match: [
@@ -237,11 +177,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['2024-06-01', '2025-01-01'],
       ['2025-01-01T00:00:00Z', '2025-01-01'],
     ],
-    bad: [
-      ['tomorrow', '2025-01-01'],
-      ['2025-01-01', 'March 7'],
-      ['2025-13-45', '2025-01-01'],
-    ],
   },
   date_before: {
     match: [
@@ -249,10 +184,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['2025-01-01T01:00:00+02:00', '2025-01-01T00:00:00Z'],
     ],
     noMatch: [['2025-06-01', '2025-01-01']],
-    bad: [
-      [true, '2025-01-01'],
-      ['2024-01-01', {}],
-    ],
   },
   time_window: {
     match: [
@@ -274,13 +205,6 @@ const CASES: Record<string, { match: Case[]; noMatch: Case[]; bad: Case[] }> = {
       ['2026-07-01T08:30:00Z', { start: '09:00', end: '10:00', timezone: 'Europe/Berlin' }],
       ['2026-04-01T00:00:00Z', { start: '2026-02-01T00:00:00Z', end: '2026-04-01T00:00:00Z' }],
     ],
-    bad: [
-      ['2026-01-05T10:00:00Z', { start: '9am', end: '17:00' }],
-      ['2026-01-05T10:00:00Z', { start: '09:00', end: '17:00', timezone: 'Mars/Olympus' }],
-      ['2026-01-05T10:00:00Z', { start: '09:00', end: '2026-01-06T00:00:00Z' }],
-      ['2026-01-05T10:00:00Z', ['09:00', '17:00']],
-      ['whenever', { start: '09:00', end: '17:00' }],
-    ],
   },
 };
 
@@ -296,7 +220,7 @@ describe('condition operators', () => {
     }
   });
 
-  describe.each(Object.entries(CASES))('%s', (operator, { match, noMatch, bad }) => {
+  describe.each(Object.entries(CASES))('%s', (operator, { match, noMatch }) => {
     it.each(match)('matches %j against %j', (actual, expected) => {
       expect(evaluateOperator(operator, actual, expected)).toBe(true);
     });
@@ -307,45 +231,10 @@ describe('condition operators', () => {
       });
     }
 
-    if (bad.length > 0) {
-      it.each(bad)('treats %j against %j as no match', (actual, expected) => {
-        expect(evaluateOperator(operator, actual, expected)).toBe(false);
-      });
-    }
-
     it('never matches a missing attribute', () => {
       const expected = match[0][1];
       expect(evaluateOperator(operator, undefined, expected)).toBe(false);
       expect(evaluateOperator(operator, null, expected)).toBe(false);
     });
-  });
-
-  it('treats an unknown or malformed operator as no match', () => {
-    expect(evaluateOperator('regex', 'a', 'a')).toBe(false);
-    expect(evaluateOperator('toString', 'a', 'a')).toBe(false);
-    expect(evaluateOperator('__proto__', 'a', 'a')).toBe(false);
-    expect(evaluateOperator(undefined, 'a', 'a')).toBe(false);
-  });
-
-  it('runs a catastrophic-backtracking pattern in linear time', () => {
-    // With a backtracking engine this subject takes hours; RE2 answers at once. (Timings belong
-    // in the bench: this only has to finish, and give the right answers.)
-    const subject = `${'a'.repeat(1000)}!`;
-    expect(evaluateOperator('matches', subject, '(a+)+$')).toBe(false);
-    expect(evaluateOperator('matches', 'a'.repeat(1000), '(a+)+$')).toBe(true);
-  });
-
-  it('never matches a subject longer than the cap, whatever the pattern', () => {
-    expect(evaluateOperator('matches', 'a'.repeat(MAX_PATTERN_SUBJECT_LENGTH), 'a')).toBe(true);
-    expect(evaluateOperator('matches', 'a'.repeat(MAX_PATTERN_SUBJECT_LENGTH + 1), 'a')).toBe(
-      false,
-    );
-    expect(evaluateOperator('matches', `${'a'.repeat(100_000)}!`, '(a+)+$')).toBe(false);
-  });
-
-  it('keeps matching correctly when a cached pattern is reused', () => {
-    expect(evaluateOperator('matches', 'abc', 'a')).toBe(true);
-    expect(evaluateOperator('matches', 'abc', 'a')).toBe(true);
-    expect(evaluateOperator('matches', 'cab', 'a')).toBe(false);
   });
 });
