@@ -4,7 +4,6 @@ import {
   FlagVersionConflictError,
   modifyFlag,
   RedisFeatureFlagStorage,
-  type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { startRedisServer, testUrls, uniqueName, type ServerHandle } from '../harness/servers';
 import { keysUnder } from './support/redis-keys';
@@ -12,7 +11,7 @@ import { keysUnder } from './support/redis-keys';
 describe('RedisFeatureFlagStorage', () => {
   let redis: Redis;
   let prefix: string;
-  let storage: FeatureFlagStorage;
+  let storage: RedisFeatureFlagStorage;
 
   beforeAll(() => {
     redis = new Redis(testUrls().redis);
@@ -264,6 +263,32 @@ describe('RedisFeatureFlagStorage', () => {
     expect(await redis.zrange(`${prefix}flag_overrides:${flag.id}`, 0, -1)).toEqual([
       `${prefix}override:${flag.id}:user:stays`,
     ]);
+  });
+
+  it('names the flags with overrides, litestar-written ones too, while its database is small', async () => {
+    // A database of its own: the answer depends on how many keys the whole database holds.
+    const own = new Redis(testUrls().redis, { db: 6 });
+    try {
+      await own.flushdb();
+      const small = new RedisFeatureFlagStorage(own, { prefix });
+      const ours = await small.createFlag({ key: 'ours' });
+      const theirs = await small.createFlag({ key: 'theirs' });
+      const plain = await small.createFlag({ key: 'plain' });
+      await small.createOverride({ flagId: ours.id, entityType: 'user', entityId: 'a:b' });
+      // What litestar-flags' create_override leaves: the key only, in no index of ours.
+      await own.set(`${prefix}override:${theirs.id}:tenant:t1`, '{}');
+      const ids = await small.getOverriddenFlagIds();
+      expect(ids).toEqual(expect.arrayContaining([ours.id, theirs.id]));
+      expect(ids).not.toContain(plain.id);
+
+      // Above 10,000 keys it does not scan: "cannot tell", and the cache looks entities up.
+      const filler = Array.from({ length: 10_000 }, (_, i) => [`filler:${i}`, '1']).flat();
+      await own.mset(...filler);
+      expect(await small.getOverriddenFlagIds()).toBeNull();
+    } finally {
+      await own.flushdb();
+      own.disconnect();
+    }
   });
 
   it('never closes a client it was given', async () => {

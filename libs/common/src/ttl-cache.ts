@@ -4,6 +4,8 @@ export interface TtlCacheEntry<V> {
   expiresAt: number;
   /** Set by a hit, cleared when eviction passes over the entry: the "second chance" bit. */
   used: boolean;
+  /** What the cache's user worked out from `value`, kept with it; cleared when it is replaced. */
+  derived: unknown;
 }
 
 export interface TtlCacheOptions<V = unknown> {
@@ -65,10 +67,11 @@ export class TtlCache<V> {
       existing.value = value;
       existing.expiresAt = expiresAt;
       existing.used = true;
+      existing.derived = undefined;
       return existing;
     }
     if (this.entries.size >= this.maxEntries) this.evictOne();
-    const entry: TtlCacheEntry<V> = { value, expiresAt, used: false };
+    const entry: TtlCacheEntry<V> = { value, expiresAt, used: false, derived: undefined };
     this.entries.set(key, entry);
     return entry;
   }

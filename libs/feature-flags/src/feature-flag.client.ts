@@ -51,6 +51,9 @@ export interface FeatureFlagClientOptions {
 
 type Evaluated = FlagEvaluation | Failure;
 
+const ENABLED = Promise.resolve(true);
+const DISABLED = Promise.resolve(false);
+
 /**
  * Evaluates flags from a storage. Every method resolves, never rejects: a missing flag, a value of
  * the wrong type or a storage failure yields the caller's default with a reason and error code,
@@ -88,8 +91,10 @@ export class FeatureFlagClient {
    * any other type. `false` when the flag is missing or cannot be evaluated.
    */
   isEnabled(key: string, context?: EvaluationContext): Promise<boolean> {
-    // Hot path (docs/performance.md): no async function, no closure when the source is synchronous.
-    return Promise.resolve(this.evaluateEnabled(key, false, context));
+    // Hot path (docs/performance.md): no async function, no closure and, when the source answers
+    // synchronously, no new promise (a settled one cannot be changed by whoever awaits it).
+    const enabled = this.evaluateEnabled(key, false, context);
+    return enabled === true ? ENABLED : enabled === false ? DISABLED : Promise.resolve(enabled);
   }
 
   /** `isEnabled` with its details, and a chosen answer for a missing flag or a failure. */

@@ -80,6 +80,13 @@ export interface FeatureFlagStorage {
   /** `false` when there was no such override. */
   deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean>;
 
+  /**
+   * The ids of the flags that have overrides (expired ones may count), or `null` when the store
+   * cannot tell cheaply. Optional: the local cache uses it to skip the per-entity override
+   * lookups of every other flag; without it, it looks each entity up.
+   */
+  getOverriddenFlagIds?(): Promise<string[] | null>;
+
   /*
    * Segments. Optional, so that storages written before 0.4 keep compiling; every built-in
    * storage has them. Rules using `in_segment` / `not_in_segment` need `getAllSegments`: on a

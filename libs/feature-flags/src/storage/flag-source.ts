@@ -77,6 +77,7 @@ export const declaredFlagSources = new DeclaredSources<FeatureFlagStorage, FlagS
   'getFlags',
   'getAllActiveFlags',
   'getOverride',
+  'getOverriddenFlagIds',
   'getAllSegments',
   'getAllEnvironments',
   'getEnvironmentFlags',

@@ -12,20 +12,26 @@ import {
   type SegmentLookup,
 } from '../evaluation/segments';
 import { isEnvironmentSlug } from '../models/environment.model';
+import type { FeatureFlag } from '../models/feature-flag.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import { worse, type FlagInputs, type Freshness } from './flag-source';
-import { SnapshotCache, type CachedRead } from './snapshot-cache';
+import { SnapshotCache, type CachedRead, type SnapshotChanges } from './snapshot-cache';
+
+/** The ids of the flags that have overrides; `null` when the storage cannot tell (any may). */
+export type OverriddenFlags = ReadonlySet<string> | null;
 
 /**
  * What the local cache keeps as whole snapshots beside its flag and override entries: every
- * segment, every time schedule, every environment with its flag settings, one entry each. A
- * storage without the methods has none of them (every segment unknown, no schedules, no
- * environments).
+ * segment, every time schedule, every environment with its flag settings, which flags have
+ * overrides, one entry each. A storage without the methods has none of them (every segment
+ * unknown, no schedules, no environments, overrides looked up for every flag).
  */
 export class LocalCacheSnapshots {
   private readonly segments: SnapshotCache<SegmentLookup>;
   private readonly schedules: SnapshotCache<ScheduleLookup>;
   private readonly environments: SnapshotCache<EnvironmentSnapshot | undefined>;
+  private readonly overridden: SnapshotCache<Set<string> | null>;
+  private readonly changes: SnapshotChanges = { count: 0 };
 
   constructor(
     inner: FeatureFlagStorage,
@@ -35,7 +41,7 @@ export class LocalCacheSnapshots {
     track: <T>(operation: () => Promise<T>) => Promise<T>,
   ) {
     const snapshot = <T>(load: () => Promise<T>) =>
-      new SnapshotCache(() => track(load), ttlMs, now);
+      new SnapshotCache(() => track(load), ttlMs, now, this.changes);
     this.segments = snapshot(async () =>
       inner.getAllSegments ? new SegmentIndex(await inner.getAllSegments()) : NO_SEGMENTS,
     );
@@ -43,6 +49,39 @@ export class LocalCacheSnapshots {
       inner.getTimeSchedules ? new ScheduleIndex(await inner.getTimeSchedules()) : NO_SCHEDULES,
     );
     this.environments = snapshot(() => readEnvironments(inner));
+    this.overridden = snapshot(async () => {
+      const ids = inner.getOverriddenFlagIds ? await inner.getOverriddenFlagIds() : null;
+      return ids && new Set(ids);
+    });
+  }
+
+  /** Counts every change of a snapshot: what was worked out from them holds while it stays. */
+  get generation(): number {
+    return this.changes.count;
+  }
+
+  /**
+   * Until when (the clock's ms) what `complete` attaches to `flag` stays fresh, and whether the
+   * flag is known to have no overrides: then its inputs do not depend on the context.
+   */
+  contextFreeUntil(flag: FeatureFlag, now: number): number {
+    const overridden = this.overridden.peek(now);
+    if (overridden == null || overridden.has(flag.id)) return -Infinity;
+    const until = Math.min(this.overridden.freshUntil, this.schedules.freshUntil);
+    return usesSegments(flag) ? Math.min(until, this.segments.freshUntil) : until;
+  }
+
+  /** Which flags have overrides: synchronously while fresh (`hit` says how). */
+  overriddenFlags(now: number, hit: Freshness): MaybePromise<CachedRead<OverriddenFlags>> {
+    return this.overridden.read(now, hit);
+  }
+
+  /**
+   * An override of `flagId` was written: from now on its lookups are made. (A deleted one keeps
+   * them until the next read of the ids: looking up an override that is gone is merely slower.)
+   */
+  overrideChanged(flagId: string): void {
+    this.overridden.patch((ids) => ids?.add(flagId));
   }
 
   /**
@@ -99,6 +138,7 @@ export class LocalCacheSnapshots {
     this.invalidateSegments();
     this.invalidateSchedules();
     this.invalidateEnvironments();
+    this.overridden.invalidate();
   }
 
   /** Every snapshot read again at its next use, kept to serve stale meanwhile. */
@@ -106,6 +146,7 @@ export class LocalCacheSnapshots {
     this.segments.expire();
     this.schedules.expire();
     this.environments.expire();
+    this.overridden.expire();
   }
 }
 

@@ -1,11 +1,4 @@
-import {
-  isPromiseLike,
-  TtlCache,
-  type CacheResult,
-  type GatekeeperMetrics,
-  type MaybePromise,
-  type TtlCacheEntry,
-} from '@gatekeeper/common';
+import { isPromiseLike, type GatekeeperMetrics, type MaybePromise } from '@gatekeeper/common';
 import { copyContext, overrideEntityId } from '../evaluation/evaluation-context';
 import type { EnvironmentView } from '../evaluation/environments';
 import type { EvaluationContext } from '../models/evaluation.model';
@@ -24,71 +17,79 @@ import {
   type FlagSource,
   type Freshness,
 } from './flag-source';
-import { LocalCacheSnapshots } from './local-cache.snapshots';
-import { OverrideIndex, type OverrideSlots } from './override-index';
+import { LocalCacheEntries, type Entry } from './local-cache.entries';
+import { LocalCacheSnapshots, type OverriddenFlags } from './local-cache.snapshots';
+import type { OverrideSlots } from './override-index';
 import type { CachedRead } from './snapshot-cache';
 
-type Cached = FeatureFlag | FlagOverride | null;
-type Entry = TtlCacheEntry<Cached>;
-
-/** What the LRU caches: a flag, `[key]`, or an override lookup, `[flagId, entityType, entityId]`. */
-type Lookup = [string] | [string, OverrideEntityType, string];
+/**
+ * Inputs that depend on nothing in the context (a flag without overrides, missing or inactive,
+ * outside any environment), kept on the flag's entry while the snapshots they carry hold.
+ */
+interface ContextFree {
+  inputs: FlagInputs;
+  generation: number;
+  until: number;
+}
 
 /**
- * The read side of `LocalCacheFeatureFlagStorage`: flags, missing flags and override lookups
- * (including "none") in one bounded LRU, read through from the wrapped storage.
+ * The read side of `LocalCacheFeatureFlagStorage`: the inputs of an evaluation from the cache's
+ * entries (flags, override lookups) and snapshots (segments, schedules, environments, which flags
+ * have overrides), read through from the wrapped storage.
  * - Fresh entries answer synchronously. From the first entry that is not, an evaluation goes on
  *   asynchronously, keeping what it found.
- * - Concurrent misses of one entry share one storage call.
- * - Every invalidation bumps an epoch: a read that started before it is returned, not cached.
- * - When the storage fails, an expired entry is served `stale`, and so is "no override" for a
- *   lookup never made. While the storage is known to be failing, hits are `cached`.
+ * - The inputs of a flag without overrides are the same for every context: worked out once, they
+ *   are kept on the flag's entry while nothing they were made of changes.
  */
 export class LocalCacheFlagSource implements FlagSource {
-  /** Holds the entries (JSON of their `Lookup` as key); hits find them through the indexes. */
-  private readonly cache: TtlCache<Cached>;
-  private readonly flags = new Map<string, Entry>();
-  private readonly overrides = new OverrideIndex<Entry>();
-  private readonly loading = new Map<string, Promise<Cached>>();
-  private epoch = 0;
-  /** Every segment, every time schedule, every environment: one entry each. */
+  readonly entries: LocalCacheEntries;
+  /** Every segment, every time schedule, every environment, which flags have overrides. */
   readonly snapshots: LocalCacheSnapshots;
-  /** Whether the last storage call failed (or the last health check said so). */
-  failing = false;
 
   constructor(
     private readonly inner: FeatureFlagStorage,
     ttlMs: number,
     maxEntries: number,
     private readonly now: () => number,
-    /** Counts flag lookups (override lookups are not counted). */
-    private readonly metrics?: GatekeeperMetrics,
+    metrics?: GatekeeperMetrics,
   ) {
-    const onEvict = (cacheKey: string, entry: Entry) => this.unindex(cacheKey, entry);
-    this.cache = new TtlCache<Cached>({ ttlMs, maxEntries, now, onEvict });
+    const entries = new LocalCacheEntries(inner, ttlMs, maxEntries, now, metrics);
+    this.entries = entries;
     this.snapshots = new LocalCacheSnapshots(inner, ttlMs, now, (operation) =>
-      this.track(operation),
+      entries.track(operation),
     );
-  }
-
-  get size(): number {
-    return this.cache.size;
   }
 
   read(key: string, context: EvaluationContext): MaybePromise<FlagInputs> {
     const now = this.now();
-    const environment = this.snapshots.environment(context.environment, now, this.hit());
-    const entry = this.flags.get(key);
+    const entries = this.entries;
+    const entry = entries.flags.get(key);
+    const slug = context.environment;
+    if (entry !== undefined && entry.expiresAt > now && slug === undefined && !entries.failing) {
+      const known = entry.derived as ContextFree | undefined;
+      if (
+        known !== undefined &&
+        known.generation === this.snapshots.generation &&
+        known.until > now
+      ) {
+        entry.used = true;
+        entries.countFlag('hit');
+        return known.inputs;
+      }
+    }
+    const environment = this.snapshots.environment(slug, now, entries.hit());
     if (entry !== undefined && entry.expiresAt > now && !isPromiseLike(environment)) {
       entry.used = true;
-      this.countFlag('hit');
+      entries.countFlag('hit');
       const flag = entry.value as FeatureFlag | null;
-      const freshness = worse(this.hit(), environment?.freshness);
-      return this.complete(flag, freshness, environment, context, now);
+      const freshness = worse(entries.hit(), environment?.freshness);
+      const inputs = this.complete(flag, freshness, environment, context, now);
+      if (environment === undefined) this.keepIfContextFree(entry, inputs, now);
+      return inputs;
     }
     const snapshot = copyContext(context);
     // Fresh, the entry still serves: only the environment had to be read.
-    const flag = this.lookup<FeatureFlag | null>(entry, [key], false);
+    const flag = entries.lookup<FeatureFlag | null>(entry, [key], false);
     return Promise.all([flag, environment]).then(([read, inEnvironment]) =>
       this.complete(
         read.value,
@@ -110,47 +111,18 @@ export class LocalCacheFlagSource implements FlagSource {
     keys: readonly string[],
     context: EvaluationContext,
   ): Promise<Map<string, FlagRead>> {
+    const [environment, flags] = await Promise.all([
+      this.snapshots.environment(context.environment, this.now(), this.entries.hit()),
+      this.entries.readFlags(keys),
+    ]);
     const reads = new Map<string, FlagRead>();
-    const environment = await this.snapshots.environment(
-      context.environment,
-      this.now(),
-      this.hit(),
-    );
-    const add = (key: string, flag: Cached, freshness: Freshness) =>
-      flag &&
+    for (const [key, { value: flag, freshness }] of flags) {
+      if (flag === null) continue;
       reads.set(key, {
-        flag: flag as FeatureFlag,
+        flag,
         freshness: worse(freshness, environment?.freshness),
         ...(environment?.value !== undefined && { environment: environment.value }),
       });
-    const now = this.now();
-    const expired = new Map<string, Entry | undefined>();
-    for (const key of keys) {
-      const entry = this.flags.get(key);
-      if (entry === undefined || entry.expiresAt <= now) {
-        expired.set(key, entry);
-      } else {
-        add(key, entry.value, this.hit());
-        this.countFlag('hit');
-      }
-    }
-    if (expired.size === 0) return reads;
-    const epoch = this.epoch;
-    try {
-      const loaded = await this.track(() => this.inner.getFlags([...expired.keys()]));
-      for (const key of expired.keys()) {
-        const flag = loaded.get(key) ?? null;
-        if (epoch === this.epoch) this.index([key], this.cache.set(JSON.stringify([key]), flag));
-        add(key, flag, 'fresh');
-        this.countFlag('miss');
-      }
-    } catch (error) {
-      const served = ![...expired.values()].includes(undefined);
-      for (const [key, entry] of expired) {
-        this.countFlag(served ? 'stale' : 'miss');
-        if (served) add(key, entry!.value, 'stale');
-      }
-      if (!served) throw error;
     }
     return reads;
   }
@@ -158,8 +130,8 @@ export class LocalCacheFlagSource implements FlagSource {
   /** Never cached: it answers "which flags exist", and the health indicator relies on it. */
   async readActiveFlags(context: EvaluationContext): Promise<FlagRead[]> {
     const [flags, environment] = await Promise.all([
-      this.track(() => this.inner.getAllActiveFlags()),
-      this.snapshots.environment(context.environment, this.now(), this.hit()),
+      this.entries.track(() => this.inner.getAllActiveFlags()),
+      this.snapshots.environment(context.environment, this.now(), this.entries.hit()),
     ]);
     return flags.map((flag) => ({
       flag,
@@ -168,57 +140,38 @@ export class LocalCacheFlagSource implements FlagSource {
     }));
   }
 
-  readFlag(key: string): MaybePromise<CachedRead<FeatureFlag | null>> {
-    return this.lookup(this.flags.get(key), [key], false);
-  }
-
-  readOverride(
-    flagId: string,
-    entityType: OverrideEntityType,
-    entityId: string,
-  ): MaybePromise<CachedRead<FlagOverride | null>> {
-    const entry = this.overrides.get(flagId, entityType, entityId);
-    return this.lookup<FlagOverride | null>(entry, [flagId, entityType, entityId], false);
-  }
-
   /** Drops a flag, and with its id the flag's override lookups. */
   invalidateFlag(key: string, id?: string): void {
-    this.invalidate([key]);
-    this.flags.delete(key);
-    for (const [entityType, entityId] of id === undefined ? [] : this.overrides.deleteFlag(id)) {
-      this.cache.delete(JSON.stringify([id, entityType, entityId]));
-    }
+    this.entries.invalidateFlag(key, id);
   }
 
   invalidateOverride(flagId: string, entityType: OverrideEntityType, entityId: string): void {
-    this.invalidate([flagId, entityType, entityId]);
-    this.overrides.delete(flagId, entityType, entityId);
+    this.entries.invalidateOverride(flagId, entityType, entityId);
+    this.snapshots.overrideChanged(flagId);
   }
 
   /** Everything read again at its next use, kept meanwhile to serve stale if the storage fails. */
   expireAll(): void {
     this.snapshots.expireAll();
-    this.invalidate();
-    this.cache.expireAll();
+    this.entries.expireAll();
   }
 
   invalidateAll(): void {
     this.snapshots.invalidateAll();
-    this.invalidate();
-    this.cache.clear();
-    this.flags.clear();
-    this.overrides.clear();
+    this.entries.invalidateAll();
   }
 
-  /** A call to the storage, noting whether it failed. */
-  async track<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      const value = await operation();
-      this.failing = false;
-      return value;
-    } catch (error) {
-      this.failing = true;
-      throw error;
+  /** Keeps `inputs` on the flag's entry when every context gets the same ones. */
+  private keepIfContextFree(entry: Entry, inputs: MaybePromise<FlagInputs>, now: number): void {
+    if (isPromiseLike(inputs) || inputs.freshness !== 'fresh') return;
+    const flag = inputs.flag;
+    const until =
+      flag === null || flag.status !== 'active'
+        ? Infinity
+        : this.snapshots.contextFreeUntil(flag, now);
+    if (until > now) {
+      const kept: ContextFree = { inputs, generation: this.snapshots.generation, until };
+      entry.derived = kept;
     }
   }
 
@@ -238,19 +191,41 @@ export class LocalCacheFlagSource implements FlagSource {
     if (isPromiseLike(inputs)) {
       return Promise.resolve(inputs).then((complete) => this.withSnapshots(complete, this.now()));
     }
-    return this.snapshots.complete(inputs, now, this.hit());
+    return this.snapshots.complete(inputs, now, this.entries.hit());
   }
 
-  /** The overrides `context` selects for `flag`: synchronously while their lookups are fresh. */
+  /**
+   * The overrides `context` selects for `flag`: none without a lookup when the flag has none (most
+   * flags), else synchronously while their lookups are fresh.
+   */
   private overridesOf(
     flag: FeatureFlag | null,
     freshness: Freshness,
     context: EvaluationContext,
     now: number,
   ): MaybePromise<FlagInputs> {
+    if (flag === null || flag.status !== 'active') return { flag, overrides: undefined, freshness };
+    const overridden = this.snapshots.overriddenFlags(now, this.entries.hit());
+    if (isPromiseLike(overridden)) {
+      const own = copyContext(context);
+      return Promise.resolve(overridden).then((read) =>
+        this.lookUpOverrides(flag, read, freshness, own, this.now()),
+      );
+    }
+    return this.lookUpOverrides(flag, overridden, freshness, context, now);
+  }
+
+  private lookUpOverrides(
+    flag: FeatureFlag,
+    overridden: CachedRead<OverriddenFlags>,
+    known: Freshness,
+    context: EvaluationContext,
+    now: number,
+  ): MaybePromise<FlagInputs> {
+    const freshness = worse(known, overridden.freshness);
     let found: FlagOverride[] | undefined;
-    if (flag !== null && flag.status === 'active') {
-      const entities = this.overrides.entitiesOf(flag.id);
+    if (overridden.value === null || overridden.value.has(flag.id)) {
+      const entities = this.entries.overrides.entitiesOf(flag.id);
       let slotsId: string | undefined;
       let slots: OverrideSlots<Entry> | undefined;
       for (let i = 0; i < OVERRIDE_ENTITY_TYPES.length; i++) {
@@ -286,8 +261,13 @@ export class LocalCacheFlagSource implements FlagSource {
       const entityType = OVERRIDE_ENTITY_TYPES[i];
       const entityId = overrideEntityId(context, entityType);
       if (entityId === undefined) continue;
-      const entry = i === first ? missed : this.overrides.get(flag.id, entityType, entityId);
-      const lookup = this.lookup<FlagOverride | null>(entry, [flag.id, entityType, entityId], true);
+      const entry =
+        i === first ? missed : this.entries.overrides.get(flag.id, entityType, entityId);
+      const lookup = this.entries.lookup<FlagOverride | null>(
+        entry,
+        [flag.id, entityType, entityId],
+        true,
+      );
       reads.push(Promise.resolve(lookup));
     }
     let worst = freshness;
@@ -296,87 +276,5 @@ export class LocalCacheFlagSource implements FlagSource {
       if (read.freshness === 'stale' || worst === 'fresh') worst = read.freshness;
     }
     return { flag, overrides: found.length > 0 ? found : undefined, freshness: worst };
-  }
-
-  private hit(): Freshness {
-    return this.failing ? 'cached' : 'fresh';
-  }
-
-  /** The entry while fresh, else a read through. */
-  private lookup<T extends Cached>(
-    entry: Entry | undefined,
-    lookup: Lookup,
-    assumeAbsent: boolean,
-  ): MaybePromise<CachedRead<T>> {
-    if (entry === undefined || entry.expiresAt <= this.now()) {
-      return this.readThrough<T>(lookup, entry, assumeAbsent);
-    }
-    entry.used = true;
-    if (lookup.length === 1) this.countFlag('hit');
-    return { value: entry.value as T, freshness: this.hit() };
-  }
-
-  /**
-   * One storage call, shared by concurrent misses. When it fails: the expired entry, stale; with
-   * `assumeAbsent` and no entry, "none", stale; else the failure.
-   */
-  private async readThrough<T extends Cached>(
-    lookup: Lookup,
-    expired: Entry | undefined,
-    assumeAbsent: boolean,
-  ): Promise<CachedRead<T>> {
-    const cacheKey = JSON.stringify(lookup);
-    try {
-      let loading = this.loading.get(cacheKey);
-      if (loading === undefined) {
-        loading = this.load(cacheKey, lookup);
-        this.loading.set(cacheKey, loading);
-      }
-      const value = (await loading) as T;
-      if (lookup.length === 1) this.countFlag('miss');
-      return { value, freshness: 'fresh' };
-    } catch (error) {
-      const served = expired !== undefined || assumeAbsent;
-      if (lookup.length === 1) this.countFlag(served ? 'stale' : 'miss');
-      if (expired !== undefined) return { value: expired.value as T, freshness: 'stale' };
-      if (assumeAbsent) return { value: null as T, freshness: 'stale' };
-      throw error;
-    }
-  }
-
-  private countFlag(result: CacheResult): void {
-    this.metrics?.cacheRequest('feature_flags', result);
-  }
-
-  private async load(cacheKey: string, lookup: Lookup): Promise<Cached> {
-    const epoch = this.epoch;
-    try {
-      const value = await this.track<Cached>(() =>
-        lookup.length === 1 ? this.inner.getFlag(lookup[0]) : this.inner.getOverride(...lookup),
-      );
-      if (epoch === this.epoch) this.index(lookup, this.cache.set(cacheKey, value));
-      return value;
-    } finally {
-      if (epoch === this.epoch) this.loading.delete(cacheKey);
-    }
-  }
-
-  /** Reads in flight may carry the old value: later readers must not join them, nor cache it. */
-  private invalidate(lookup?: Lookup): void {
-    this.epoch++;
-    this.loading.clear();
-    if (lookup) this.cache.delete(JSON.stringify(lookup));
-  }
-
-  private index(lookup: Lookup, entry: Entry): void {
-    if (lookup.length === 1) this.flags.set(lookup[0], entry);
-    else this.overrides.set(...lookup, entry);
-  }
-
-  /** An entry the LRU evicted leaves the indexes (unless they hold a newer one). */
-  private unindex(cacheKey: string, entry: Entry): void {
-    const lookup = JSON.parse(cacheKey) as Lookup;
-    if (lookup.length === 3) this.overrides.delete(...lookup, entry);
-    else if (this.flags.get(lookup[0]) === entry) this.flags.delete(lookup[0]);
   }
 }

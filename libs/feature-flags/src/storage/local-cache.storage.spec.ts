@@ -1,17 +1,13 @@
 import { FeatureFlagClient } from '../feature-flag.client';
 import { EvaluationReason } from '../models/evaluation.model';
 import type { FeatureFlag, FlagOverride } from '../models/feature-flag.model';
-import type { Segment } from '../models/segment.model';
-import type { TimeSchedule } from '../models/time-schedule.model';
 import { LocalCacheFeatureFlagStorage } from './local-cache.storage';
 import { MemoryFeatureFlagStorage } from './memory.storage';
 
-/** The memory storage, counting reads and able to fail like a storage whose server went away. */
-class FlakyStorage extends MemoryFeatureFlagStorage {
-  down = false;
+/** The memory storage, counting reads and able to hold them to interleave them with writes. */
+class CountingStorage extends MemoryFeatureFlagStorage {
   flagReads = 0;
   overrideReads = 0;
-  segmentReads = 0;
   private gate: Promise<void> | undefined;
   private openGate: (() => void) | undefined;
 
@@ -30,19 +26,19 @@ class FlakyStorage extends MemoryFeatureFlagStorage {
     const gate = this.gate;
     const flag = await super.getFlag(key);
     await gate;
-    this.fail();
     return flag;
   }
 
   override async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
     this.flagReads++;
-    this.fail();
     return super.getFlags(keys);
   }
 
-  override async getAllActiveFlags(): Promise<FeatureFlag[]> {
-    this.fail();
-    return super.getAllActiveFlags();
+  overriddenReads = 0;
+
+  override async getOverriddenFlagIds(): Promise<string[]> {
+    this.overriddenReads++;
+    return super.getOverriddenFlagIds();
   }
 
   override async getOverride(
@@ -51,32 +47,13 @@ class FlakyStorage extends MemoryFeatureFlagStorage {
     entityId: string,
   ): Promise<FlagOverride | null> {
     this.overrideReads++;
-    this.fail();
     return super.getOverride(flagId, entityType, entityId);
-  }
-
-  override async getAllSegments(): Promise<Segment[]> {
-    this.segmentReads++;
-    this.fail();
-    return super.getAllSegments();
-  }
-
-  override async getTimeSchedules(flagId?: string): Promise<TimeSchedule[]> {
-    this.fail();
-    return super.getTimeSchedules(flagId);
-  }
-
-  override async healthCheck(): Promise<boolean> {
-    return !this.down;
-  }
-
-  private fail(): void {
-    if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
   }
 }
 
+// Serving from memory while the storage is down, and segments: local-cache.storage.outages.spec.ts.
 describe('LocalCacheFeatureFlagStorage', () => {
-  let inner: FlakyStorage;
+  let inner: CountingStorage;
   let now: number;
   let storage: LocalCacheFeatureFlagStorage;
   let client: FeatureFlagClient;
@@ -108,21 +85,67 @@ describe('LocalCacheFeatureFlagStorage', () => {
   };
 
   beforeEach(() => {
-    inner = new FlakyStorage();
+    inner = new CountingStorage();
     now = 1_000_000;
     build();
   });
 
   it('answers repeated evaluations from memory, overrides and missing flags included', async () => {
-    await inner.createFlag({ key: 'beta', defaultEnabled: true });
+    const beta = await inner.createFlag({ key: 'beta', defaultEnabled: true });
+    const gamma = await inner.createFlag({ key: 'gamma', defaultEnabled: true });
+    await inner.createOverride({
+      flagId: gamma.id,
+      entityType: 'user',
+      entityId: 'u2',
+      enabled: false,
+    });
     const context = { userId: 'u1' };
     for (let i = 0; i < 5; i++) {
       expect(await client.isEnabled('beta', context)).toBe(true);
+      expect(await client.isEnabled('gamma', context)).toBe(true);
+      expect(await client.isEnabled('gamma', { userId: 'u2' })).toBe(false);
       expect(await client.isEnabled('ghost', context)).toBe(false);
     }
-    expect(inner.flagReads).toBe(2);
-    // user and targeting_key (which falls back to the user id), looked up once each.
-    expect(inner.overrideReads).toBe(2);
+    expect(inner.flagReads).toBe(3);
+    // Which flags have overrides, once: beta has none, so no lookup per user.
+    expect(inner.overriddenReads).toBe(1);
+    // gamma: user and targeting_key (which falls back to the user id), once each per user.
+    expect(inner.overrideReads).toBe(4);
+    expect(beta.id).not.toBe(gamma.id);
+  });
+
+  it('looks a user up on a flag once an override of it is written, here or elsewhere', async () => {
+    const beta = await inner.createFlag({ key: 'beta', defaultEnabled: true });
+    expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(true);
+    // Written through the cache (or announced over the bus by another instance).
+    await storage.createOverride({
+      flagId: beta.id,
+      entityType: 'user',
+      entityId: 'u1',
+      enabled: false,
+    });
+    expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(false);
+    // beta is known to have overrides now: a user not looked up before is read through.
+    await inner.createOverride({
+      flagId: beta.id,
+      entityType: 'user',
+      entityId: 'u3',
+      enabled: false,
+    });
+    expect(await client.isEnabled('beta', { userId: 'u3' })).toBe(false);
+    // The first override of a flag written around the cache (a litestar-flags service, say) is
+    // seen once the ttl has passed, as any write around it.
+    const other = await inner.createFlag({ key: 'other', defaultEnabled: true });
+    expect(await client.isEnabled('other', { userId: 'u3' })).toBe(true);
+    await inner.createOverride({
+      flagId: other.id,
+      entityType: 'user',
+      entityId: 'u3',
+      enabled: false,
+    });
+    expect(await client.isEnabled('other', { userId: 'u3' })).toBe(true);
+    now += 10_001;
+    expect(await client.isEnabled('other', { userId: 'u3' })).toBe(false);
   });
 
   it('reads only what is missing, once however many evaluations wait for it', async () => {
@@ -249,91 +272,6 @@ describe('LocalCacheFeatureFlagStorage', () => {
     expect(storage.size).toBe(3);
   });
 
-  it('serves cached flags while the storage is down: CACHED within the ttl, STALE after', async () => {
-    await inner.createFlag({
-      key: 'rollout',
-      rules: [{ name: 'everyone', conditions: [], serveEnabled: true }],
-    });
-    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject({
-      value: true,
-      reason: EvaluationReason.TARGETING_MATCH,
-    });
-
-    inner.down = true;
-    expect(await storage.healthCheck()).toBe(false);
-    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toEqual({
-      value: true,
-      flagKey: 'rollout',
-      reason: EvaluationReason.CACHED,
-      variant: 'everyone',
-      errorCode: null,
-      errorMessage: null,
-    });
-
-    now += 60_000;
-    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject({
-      value: true,
-      reason: EvaluationReason.STALE,
-      variant: 'everyone',
-    });
-    // A context whose override lookups were never cached: served from the cached flag, STALE.
-    expect(await client.getBooleanDetails('rollout', false, { targetingKey: 'new' })).toMatchObject(
-      { value: true, reason: EvaluationReason.STALE },
-    );
-    // A flag never cached has nothing to fall back on.
-    expect(await client.getEnabledDetails('unknown', false)).toMatchObject({
-      value: false,
-      reason: EvaluationReason.ERROR,
-      errorCode: 'GENERAL',
-    });
-    // What health checks rely on is never answered from the cache.
-    await expect(storage.getAllActiveFlags()).rejects.toThrow(/ECONNREFUSED/);
-
-    inner.down = false;
-    expect(await client.getEnabledDetails('rollout', false, { targetingKey: 't1' })).toMatchObject({
-      value: true,
-      reason: EvaluationReason.TARGETING_MATCH,
-    });
-  });
-
-  it('after a bus reset reads everything again, but serves STALE while the storage is down', async () => {
-    const flag = await inner.createFlag({ key: 'beta', defaultEnabled: true });
-    await inner.createTimeSchedule({
-      flagId: flag.id,
-      name: 'always',
-      recurrenceType: 'daily',
-      startTime: '00:00',
-      endTime: '00:00',
-    });
-    expect(await client.getBooleanDetails('beta', false)).toMatchObject({ reason: 'STATIC' });
-    const reads = inner.flagReads;
-    // Invalidations may have been lost while the bus was away, and the storage is still failing.
-    inner.down = true;
-    bus.reset();
-    expect(await client.getBooleanDetails('beta', false)).toMatchObject({
-      value: true,
-      reason: 'STALE',
-    });
-    expect(inner.flagReads).toBe(reads + 1);
-    // Back: read again, fresh.
-    inner.down = false;
-    await inner.updateFlag({ ...(await inner.getFlag('beta'))!, defaultEnabled: false });
-    expect(await client.getBooleanDetails('beta', true)).toMatchObject({
-      value: false,
-      reason: 'STATIC',
-    });
-  });
-
-  it('serves stale flags to getFlags while the storage is down', async () => {
-    await inner.createFlag({ key: 'a', defaultEnabled: true });
-    await client.getFlags(['a']);
-    inner.down = true;
-    now += 60_000;
-    expect(await client.getFlags(['a'])).toMatchObject({
-      a: { value: true, reason: EvaluationReason.STALE },
-    });
-  });
-
   it('hands out copies: mutating a result never changes the cache', async () => {
     await inner.createFlag({ key: 'beta', defaultEnabled: true, tags: ['x'] });
     const read = (await storage.getFlag('beta'))!;
@@ -341,54 +279,6 @@ describe('LocalCacheFeatureFlagStorage', () => {
     read.tags.push('mutated');
     expect(await storage.getFlag('beta')).toMatchObject({ defaultEnabled: true, tags: ['x'] });
     expect(await client.isEnabled('beta')).toBe(true);
-  });
-
-  describe('segments', () => {
-    const germany = { country: 'DE' };
-
-    beforeEach(async () => {
-      await inner.createSegment({
-        name: 'de',
-        conditions: [{ attribute: 'country', operator: 'eq', value: 'DE' }],
-      });
-      await inner.createFlag({
-        key: 'segmented',
-        rules: [{ conditions: [{ attribute: 'segment', operator: 'in_segment', value: 'de' }] }],
-      });
-    });
-
-    it('evaluates a cached flag that names a segment without a promise, reading segments once', async () => {
-      expect(await client.isEnabled('segmented', germany)).toBe(true);
-      // What FeatureFlagGuard uses: an answer from memory is a plain value.
-      expect(client.evaluateEnabled('segmented', false, germany)).toBe(true);
-      expect(client.evaluateEnabled('segmented', false, { country: 'FR' })).toBe(false);
-      expect(inner.segmentReads).toBe(1);
-    });
-
-    it('sees its own segment writes at once, and a change around it after the ttl', async () => {
-      expect(await client.isEnabled('segmented', germany)).toBe(true);
-      const de = (await storage.getSegmentByName('de'))!;
-      await storage.updateSegment({ ...de, enabled: false });
-      expect(await client.isEnabled('segmented', germany)).toBe(false);
-
-      await inner.updateSegment({ ...de, enabled: true });
-      expect(await client.isEnabled('segmented', germany)).toBe(false);
-      now += 10_000;
-      expect(await client.isEnabled('segmented', germany)).toBe(true);
-
-      expect(await storage.deleteSegment(de.id)).toBe(true);
-      expect(await client.isEnabled('segmented', germany)).toBe(false);
-    });
-
-    it('serves cached segments STALE while the storage is down past the ttl', async () => {
-      expect(await client.isEnabled('segmented', germany)).toBe(true);
-      now += 10_000;
-      inner.down = true;
-      expect(await client.getBooleanDetails('segmented', false, germany)).toMatchObject({
-        value: true,
-        reason: EvaluationReason.STALE,
-      });
-    });
   });
 
   it('leaves the wrapped storage open: whoever created it closes it', async () => {

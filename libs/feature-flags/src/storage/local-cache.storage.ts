@@ -104,7 +104,7 @@ export class LocalCacheFeatureFlagStorage
 
   /** Entries held (flags and override lookups), for monitoring. */
   get size(): number {
-    return this.source.size;
+    return this.source.entries.size;
   }
 
   invalidateAll(): void {
@@ -132,7 +132,7 @@ export class LocalCacheFeatureFlagStorage
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
-    return deepCopy((await this.source.readFlag(key)).value);
+    return deepCopy((await this.source.entries.readFlag(key)).value);
   }
 
   async getFlags(keys: readonly string[]): Promise<Map<string, FeatureFlag>> {
@@ -145,7 +145,7 @@ export class LocalCacheFeatureFlagStorage
 
   /** Never cached: it answers "which flags exist", and the health indicator relies on it. */
   async getAllActiveFlags(): Promise<FeatureFlag[]> {
-    return this.source.track(() => this.inner.getAllActiveFlags());
+    return this.source.entries.track(() => this.inner.getAllActiveFlags());
   }
 
   /** Lookups of the entity types evaluation uses are cached; any other goes to the storage. */
@@ -156,7 +156,7 @@ export class LocalCacheFeatureFlagStorage
   ): Promise<FlagOverride | null> {
     if (!isOverrideEntityType(entityType))
       return this.inner.getOverride(flagId, entityType, entityId);
-    return deepCopy((await this.source.readOverride(flagId, entityType, entityId)).value);
+    return deepCopy((await this.source.entries.readOverride(flagId, entityType, entityId)).value);
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
@@ -201,6 +201,11 @@ export class LocalCacheFeatureFlagStorage
     const deleted = await this.inner.deleteOverride(flagId, entityType, entityId);
     await this.changed({ t: 'override', flagId, entityType, entityId });
     return deleted;
+  }
+
+  /** The wrapped storage's answer, or `null` (cannot tell) for one written without the method. */
+  async getOverriddenFlagIds(): Promise<string[] | null> {
+    return this.inner.getOverriddenFlagIds ? this.inner.getOverriddenFlagIds() : null;
   }
 
   /*
@@ -340,7 +345,7 @@ export class LocalCacheFeatureFlagStorage
   /** Asks the storage itself, never the cache; a failed check marks cached answers CACHED. */
   async healthCheck(): Promise<boolean> {
     const healthy = await this.inner.healthCheck();
-    this.source.failing = !healthy;
+    this.source.entries.failing = !healthy;
     return healthy;
   }
 

@@ -158,6 +158,11 @@ export class MemoryFeatureFlagStorage implements FeatureFlagStorage {
     return this.removeOverride(flagId, entityType, entityId);
   }
 
+  /** Expired overrides count until read: the answer may only err towards "has some". */
+  async getOverriddenFlagIds(): Promise<string[]> {
+    return [...this.overrides.keys()];
+  }
+
   async getSegment(id: string): Promise<Segment | null> {
     return this.segments.read(id);
   }

@@ -54,6 +54,28 @@ export abstract class RedisStorageBase {
   }
 
   /**
+   * Hands every key matching `pattern` to `page`, a SCAN page (COUNT 1,000) at a time, so that
+   * Redis is never blocked for the whole keyspace. On a cluster every key of ours is in the
+   * prefix's slot: only the node serving it is scanned.
+   */
+  protected async scan(pattern: string, page: (keys: string[]) => unknown): Promise<void> {
+    let cursor = '0';
+    do {
+      const [reply] = await pipelinedOn(this.client(), this.keys.flags, [
+        'scan',
+        cursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        1000,
+      ]);
+      const [next, keys] = reply as [string, string[]];
+      if (keys.length > 0) await page(keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  /**
    * Every document `index` lists, in one round trip. A member's document is at
    * `before + member + after`.
    */

@@ -77,6 +77,9 @@ export interface CreateRedisFeatureFlagStorageOptions extends RedisFeatureFlagSt
  * script, so a crash or a concurrent writer never leaves a flag without its index entry.
  * Environments and schedules are in the classes this one extends.
  */
+/** Above this many keys, `getOverriddenFlagIds` does not SCAN (at most about 10 pages). */
+const OVERRIDE_SCAN_MAX_KEYS = 10_000;
+
 export class RedisFeatureFlagStorage extends RedisScheduleStorage implements FeatureFlagStorage {
   /** @throws GatekeeperConfigError on a cluster, when `prefix` has no hash tag. */
   constructor(redis: Redis | Cluster, options: RedisFeatureFlagStorageOptions = {}) {
@@ -215,27 +218,37 @@ export class RedisFeatureFlagStorage extends RedisScheduleStorage implements Fea
 
   /**
    * Overrides another writer (litestar-flags) stored for a deleted flag are not in our index:
-   * find them with SCAN, in batches, so Redis is never blocked for the whole keyspace. Not atomic
-   * with the delete, and it need not be: an override of a flag id that no longer exists is never
-   * read (a flag created again gets a new id). On a cluster all of them are in the prefix's slot:
-   * only the node serving it is scanned.
+   * find them with SCAN. Not atomic with the delete, and it need not be: an override of a flag id
+   * that no longer exists is never read (a flag created again gets a new id).
    */
   private async deleteUnindexedOverrides(flagId: string): Promise<void> {
     const pattern = `${globEscape(`${this.prefix}override:${flagId}:`)}*`;
-    let cursor = '0';
-    do {
-      const [page] = await pipelinedOn(this.client(), this.keys.flags, [
-        'scan',
-        cursor,
-        'MATCH',
-        pattern,
-        'COUNT',
-        1000,
-      ]);
-      const [next, keys] = page as [string, string[]];
-      if (keys.length > 0) await this.client().unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await this.scan(pattern, (keys) => this.client().unlink(...keys));
+  }
+
+  /**
+   * Read from the override keys themselves (litestar-flags indexes none), with one SCAN: made
+   * only while the database is small, else `null` and the cache looks each entity up.
+   */
+  async getOverriddenFlagIds(): Promise<string[] | null> {
+    const [size] = await pipelinedOn(this.client(), this.keys.flags, ['dbsize']);
+    if (Number(size) > OVERRIDE_SCAN_MAX_KEYS) return null;
+    const start = `${this.prefix}override:`;
+    const ids = new Set<string>();
+    await this.scan(`${globEscape(start)}*`, (keys) => {
+      // `{flag_id}:{entity_type}:{entity_id}`, where an id may hold ':': each place the flag id
+      // could end counts (a superset only costs lookups).
+      for (const key of keys) {
+        for (
+          let end = key.indexOf(':', start.length);
+          end !== -1;
+          end = key.indexOf(':', end + 1)
+        ) {
+          ids.add(key.slice(start.length, end));
+        }
+      }
+    });
+    return [...ids];
   }
 
   async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {

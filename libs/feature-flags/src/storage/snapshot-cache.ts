@@ -22,6 +22,11 @@ interface Entry<T> {
   cached: CachedRead<T>;
 }
 
+/** Counts changes of the snapshots that share it (so that what was derived from them can tell). */
+export interface SnapshotChanges {
+  count: number;
+}
+
 export class SnapshotCache<T> {
   private entry: Entry<T> | undefined;
   private loading: Promise<T> | undefined;
@@ -32,7 +37,19 @@ export class SnapshotCache<T> {
     private readonly load: () => Promise<T>,
     private readonly ttlMs: number,
     private readonly now: () => number,
+    private readonly changes: SnapshotChanges = { count: 0 },
   ) {}
+
+  /** Until when (the clock's ms) the value read now stays fresh; -Infinity without one. */
+  get freshUntil(): number {
+    return this.entry?.expiresAt ?? -Infinity;
+  }
+
+  /** The value while fresh, else `undefined`: never a read. */
+  peek(now: number): T | undefined {
+    const entry = this.entry;
+    return entry !== undefined && entry.expiresAt > now ? entry.value : undefined;
+  }
 
   /** The value: at once while fresh (`hit` says how), else read through. */
   read(now: number, hit: Freshness): MaybePromise<CachedRead<T>> {
@@ -48,13 +65,26 @@ export class SnapshotCache<T> {
   }
 
   invalidate(): void {
+    this.changes.count++;
     this.epoch++;
     this.loading = undefined;
     this.entry = undefined;
   }
 
+  /**
+   * A write the value must show at once, made to it in place (it is the cache's own object). A
+   * load in flight may have read before the write: it is not kept.
+   */
+  patch(change: (value: T) => void): void {
+    this.changes.count++;
+    this.epoch++;
+    this.loading = undefined;
+    if (this.entry !== undefined) change(this.entry.value);
+  }
+
   /** Read again at the next use, but the value stays there to serve stale if that read fails. */
   expire(): void {
+    this.changes.count++;
     this.epoch++;
     this.loading = undefined;
     if (this.entry !== undefined) this.entry.expiresAt = -Infinity;
@@ -76,6 +106,7 @@ export class SnapshotCache<T> {
       // Awaited inside the try, so that `loading` is set before this settles.
       const value = await this.load();
       if (epoch === this.epoch) {
+        this.changes.count++;
         this.entry = {
           value,
           expiresAt: this.now() + this.ttlMs,

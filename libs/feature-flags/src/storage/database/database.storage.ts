@@ -1,10 +1,5 @@
-import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import {
-  GatekeeperConfigError,
-  SqlStorage,
-  uniqueViolation,
-  type SupportedDatabaseType,
-} from '@gatekeeper/common';
+import type { ObjectLiteral } from 'typeorm';
+import { SqlStorage, uniqueViolation } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_TABLE_PREFIX } from '../../feature-flags.constants';
 import {
   buildFlag,
@@ -37,33 +32,22 @@ import type { CreateTimeScheduleInput, TimeSchedule } from '../../models/time-sc
 import type { CreateSegmentInput, Segment, UpdateSegmentInput } from '../../models/segment.model';
 import type { FeatureFlagStorage } from '../feature-flag-storage.interface';
 import {
-  FeatureFlagStorageError,
   FlagAlreadyExistsError,
   FlagNotFoundError,
   FlagVersionConflictError,
 } from '../storage.errors';
-import {
-  DATABASE_BACKEND,
-  featureFlagEntitySchemas,
-  type FeatureFlagEntitySchemas,
-} from './feature-flag.entities';
-import { DatabaseEnvironments } from './environments.queries';
+import { featureFlagEntitySchemas } from './feature-flag.entities';
+import { DatabaseStorageBase } from './database-base.storage';
 import {
   flagRow,
   insertChildren,
   loadFlags,
+  overriddenFlagIds,
   overrideQuery,
   rewriteFlag,
   toOverride,
-  type FlagTables,
 } from './flag.queries';
-import { DatabaseSchedules } from './schedules.queries';
-import { DatabaseSegments } from './segments.queries';
-import type {
-  CreateDatabaseFeatureFlagStorageOptions,
-  DatabaseFeatureFlagStorageOptions,
-} from './database.options';
-import { featureFlagMigrations } from './migrations/create-feature-flag-tables.migration';
+import type { CreateDatabaseFeatureFlagStorageOptions } from './database.options';
 
 /**
  * Flags in SQL tables through TypeORM: PostgreSQL, MySQL/MariaDB or SQLite (better-sqlite3).
@@ -76,39 +60,10 @@ import { featureFlagMigrations } from './migrations/create-feature-flag-tables.m
  * A flag is one row plus its rules and variants in two child tables, written in one transaction;
  * reads load them in three queries whatever the number of flags. Segments, environments and
  * schedules have tables (and helpers: `DatabaseSegments`, `DatabaseEnvironments`,
- * `DatabaseSchedules`) of their own.
+ * `DatabaseSchedules`) of their own, kept with the schema and the transaction rules in
+ * `DatabaseStorageBase`.
  */
-export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFlagStorage {
-  private readonly entities: FeatureFlagEntitySchemas;
-  private readonly segments: DatabaseSegments;
-  private readonly environments: DatabaseEnvironments;
-  private readonly schedules: DatabaseSchedules;
-
-  constructor(dataSource: DataSource, options: DatabaseFeatureFlagStorageOptions = {}) {
-    super(dataSource, options.tablePrefix ?? DEFAULT_FEATURE_FLAGS_TABLE_PREFIX, DATABASE_BACKEND);
-    const type = dataSource.options.type as SupportedDatabaseType;
-    this.entities = featureFlagEntitySchemas(type, this.tablePrefix);
-    const keys = Object.keys(this.entities) as Array<keyof FeatureFlagEntitySchemas>;
-    const names = keys.map((key) => this.entities[key].options.name);
-    if (!names.every((name) => dataSource.hasMetadata(name))) {
-      throw new GatekeeperConfigError(
-        `the DataSource does not know the feature-flag entities for tablePrefix ` +
-          `'${this.tablePrefix}': add ...Object.values(featureFlagEntities('${type}', ` +
-          `'${this.tablePrefix}')) to its entities`,
-      );
-    }
-    const tables: FlagTables = {
-      entities: this.entities,
-      manager: () => this.open().manager,
-      write: (work) => this.write(() => work(this.open().manager)),
-      transaction: (work, isolation) => this.transaction(work, isolation),
-      lockForUpdate: (query) => this.lockForUpdate(query),
-    };
-    this.segments = new DatabaseSegments(tables);
-    this.environments = new DatabaseEnvironments(tables);
-    this.schedules = new DatabaseSchedules(tables);
-  }
-
+export class DatabaseFeatureFlagStorage extends DatabaseStorageBase implements FeatureFlagStorage {
   /** Opens a DataSource for `connectionString`, creates the tables unless told not to. */
   static async create(
     options: CreateDatabaseFeatureFlagStorageOptions,
@@ -120,19 +75,6 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
       (dataSource) => new DatabaseFeatureFlagStorage(dataSource, { tablePrefix }),
       options.createTables,
     );
-  }
-
-  /**
-   * Creates the tables that do not exist yet and upgrades those of an older version (0.1/0.2
-   * tables get their `version` column) with the shipped migrations, keeping every row. Teams that
-   * manage their schema with TypeORM migrations add `featureFlagMigrations(prefix)` to theirs instead.
-   */
-  async createTables(): Promise<void> {
-    this.open();
-    const lock = `${this.tablePrefix}feature_flags_schema`;
-    for (const Migration of featureFlagMigrations(this.tablePrefix)) {
-      await this.runMigration(lock, new Migration());
-    }
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
@@ -245,6 +187,10 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
       this.open().manager.delete(this.entities.override, { flagId, entityType, entityId }),
     );
     return (result.affected ?? 0) > 0;
+  }
+
+  async getOverriddenFlagIds(): Promise<string[]> {
+    return overriddenFlagIds(this.open().manager, this.entities);
   }
 
   async getSegment(id: string): Promise<Segment | null> {
@@ -373,29 +319,5 @@ export class DatabaseFeatureFlagStorage extends SqlStorage implements FeatureFla
 
   async deleteTimeSchedule(id: string): Promise<boolean> {
     return this.schedules.deleteTimeSchedule(id);
-  }
-
-  private transaction<T>(
-    work: (manager: EntityManager) => Promise<T>,
-    isolation?: 'READ COMMITTED',
-  ): Promise<T> {
-    // SQLite runs one writer at a time and offers no isolation levels to choose from.
-    return this.write(() =>
-      isolation && this.dialect !== 'sqlite'
-        ? this.open().transaction(isolation, work)
-        : this.open().transaction(work),
-    );
-  }
-
-  private open(): DataSource {
-    if (this.closed) throw new FeatureFlagStorageError('the feature flag storage is closed');
-    return this.dataSource;
-  }
-
-  /** SELECT … FOR UPDATE; SQLite has no row locks (and only one writer at a time anyway). */
-  private lockForUpdate<T extends ObjectLiteral>(
-    query: SelectQueryBuilder<T>,
-  ): SelectQueryBuilder<T> {
-    return this.dialect === 'sqlite' ? query : query.setLock('pessimistic_write');
   }
 }

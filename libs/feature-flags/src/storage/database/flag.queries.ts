@@ -148,6 +148,25 @@ export function overrideQuery(
     .andWhere('o.entityId = :entityId', { entityId });
 }
 
+/**
+ * The ids of the flags that have overrides: per flag, one probe of the overrides' unique
+ * (flag_id, entity_type, entity_id) index, however many overrides there are.
+ */
+export async function overriddenFlagIds(
+  manager: EntityManager,
+  entities: FeatureFlagEntitySchemas,
+): Promise<string[]> {
+  const rows = await manager
+    .createQueryBuilder(entities.flag, 'f')
+    .select('f.id', 'id')
+    .where((query) => {
+      const overrides = query.subQuery().select('1').from(entities.override, 'o');
+      return `EXISTS ${overrides.where('o.flagId = f.id').getQuery()}`;
+    })
+    .getRawMany<{ id: string }>();
+  return rows.map((row) => row.id);
+}
+
 /** The flag's own row: the model without the rules and variants (their own tables). */
 export function flagRow(flag: FeatureFlag): FlagRow {
   const { rules: _rules, variants: _variants, ...row } = flag;
