@@ -1,9 +1,4 @@
-import {
-  deepCopy,
-  DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
-  InvalidatedCache,
-  type LocalCacheWrapperOptions,
-} from '@gatekeeper/common';
+import { deepCopy } from '@gatekeeper/common';
 import {
   isOverrideEntityType,
   type CreateFlagInput,
@@ -30,42 +25,18 @@ import type {
 import type { CreateSegmentInput, Segment, UpdateSegmentInput } from '../models/segment.model';
 import type { CreateTimeScheduleInput, TimeSchedule } from '../models/time-schedule.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
-import {
-  FlagsChangedListeners,
-  type FlagsChanged,
-  type FlagsChangedListener,
-} from './flag-changes';
 import { declaredFlagSources } from './flag-source';
-import { LocalCacheFlagSource } from './local-cache.source';
-import { FeatureFlagStorageError, FlagVersionConflictError } from './storage.errors';
+import {
+  ENVIRONMENTS,
+  flagWritten,
+  LocalCacheStorageBase,
+  SCHEDULES,
+  segmentWritten,
+  type LocalCacheFeatureFlagStorageOptions,
+} from './local-cache-base.storage';
+import { FlagVersionConflictError } from './storage.errors';
 
-/**
- * `ttl`: seconds a flag (or an override lookup) is answered from process memory without asking the
- * storage; `maxEntries` counts flags and override lookups together.
- */
-export type LocalCacheFeatureFlagStorageOptions = LocalCacheWrapperOptions;
-
-/** Invalidation messages, JSON over the bus. */
-type Invalidation =
-  | { t: 'flag'; key: string; id?: string }
-  | { t: 'override'; flagId: string; entityType: string; entityId: string }
-  | { t: 'segment'; id: string }
-  | { t: 'environment' }
-  | { t: 'schedule' };
-
-/** The optional methods of the storage interface (segments, environments, schedules). */
-type OptionalMethod = {
-  [M in keyof FeatureFlagStorage]-?: undefined extends FeatureFlagStorage[M] ? M : never;
-}[keyof FeatureFlagStorage];
-
-type Method<M extends OptionalMethod> = NonNullable<FeatureFlagStorage[M]>;
-
-const segmentWritten = (segment: Segment): Invalidation => ({ t: 'segment', id: segment.id });
-const ENVIRONMENTS = (): Invalidation => ({ t: 'environment' });
-const SCHEDULES = (): Invalidation => ({ t: 'schedule' });
-/** An applied scheduled change or phase changed its flag (`null`: nothing was applied). */
-const flagWritten = (flag: FeatureFlag | null): Invalidation | null =>
-  flag && { t: 'flag', key: flag.key, id: flag.id };
+export type { LocalCacheFeatureFlagStorageOptions } from './local-cache-base.storage';
 
 /**
  * An in-process, bounded (LRU) cache in front of any `FeatureFlagStorage`, for the database and
@@ -79,56 +50,12 @@ const flagWritten = (flag: FeatureFlag | null): Invalidation | null =>
  * answered from the cache, so the health indicator still reports the outage.
  */
 export class LocalCacheFeatureFlagStorage
-  extends InvalidatedCache<Invalidation>
+  extends LocalCacheStorageBase
   implements FeatureFlagStorage
 {
-  private readonly source: LocalCacheFlagSource;
-  private readonly changes = new FlagsChangedListeners();
-
-  constructor(
-    readonly inner: FeatureFlagStorage,
-    options: LocalCacheFeatureFlagStorageOptions,
-  ) {
-    super(options.invalidation);
-    const maxEntries = options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES;
-    const now = options.now ?? Date.now;
-    this.source = new LocalCacheFlagSource(
-      inner,
-      options.ttl * 1000,
-      maxEntries,
-      now,
-      options.metrics,
-    );
+  constructor(inner: FeatureFlagStorage, options: LocalCacheFeatureFlagStorageOptions) {
+    super(inner, options);
     declaredFlagSources.declare(this, LocalCacheFeatureFlagStorage, this.source);
-  }
-
-  /** Entries held (flags and override lookups), for monitoring. */
-  get size(): number {
-    return this.source.entries.size;
-  }
-
-  invalidateAll(): void {
-    this.source.invalidateAll();
-    this.changes.emit({ kind: 'all' });
-  }
-
-  /**
-   * Invalidations may have been lost while the bus was away (a Redis failover, say): everything
-   * is read again at its next use, but kept meanwhile, so that a storage still failing gets
-   * STALE answers rather than errors. A flag value is never a secret that must vanish at once.
-   */
-  protected override onBusReset(): void {
-    this.source.expireAll();
-    this.changes.emit({ kind: 'all' });
-  }
-
-  /**
-   * Calls `listener` after each change this cache applies: writes made through it and, over the
-   * invalidation bus, writes made by other instances (`GatekeeperProvider` turns them into
-   * OpenFeature change events). Returns a function that removes the listener.
-   */
-  onFlagsChanged(listener: FlagsChangedListener): () => void {
-    return this.changes.add(listener);
   }
 
   async getFlag(key: string): Promise<FeatureFlag | null> {
@@ -340,67 +267,5 @@ export class LocalCacheFeatureFlagStorage
 
   deleteTimeSchedule(id: string): Promise<boolean> {
     return this.write('deleteTimeSchedule', SCHEDULES)(id);
-  }
-
-  /** Asks the storage itself, never the cache; a failed check marks cached answers CACHED. */
-  async healthCheck(): Promise<boolean> {
-    const healthy = await this.inner.healthCheck();
-    this.source.entries.failing = !healthy;
-    return healthy;
-  }
-
-  /** A method of the wrapped storage, bound; it may be a storage written without it. */
-  private call<M extends OptionalMethod>(method: M): Method<M> {
-    const implementation = this.inner[method] as ((...args: never[]) => unknown) | undefined;
-    if (typeof implementation !== 'function') {
-      const missing = async () => {
-        throw new FeatureFlagStorageError(`the wrapped storage has no ${method}()`);
-      };
-      return missing;
-    }
-    return implementation.bind(this.inner) as Method<M>;
-  }
-
-  /** A write of the wrapped storage, followed by the invalidation of what it changed. */
-  private write<M extends OptionalMethod>(
-    method: M,
-    changed: (result: Awaited<ReturnType<Method<M>>>) => Invalidation | null,
-  ): Method<M> {
-    const call = this.call(method) as (...args: Parameters<Method<M>>) => Promise<unknown>;
-    return (async (...args: Parameters<Method<M>>) => {
-      const result = (await call(...args)) as Awaited<ReturnType<Method<M>>>;
-      const invalidation = changed(result);
-      if (invalidation !== null) await this.changed(invalidation);
-      return result;
-    }) as Method<M>;
-  }
-
-  protected invalidate(invalidation: Invalidation | null): void {
-    let change: FlagsChanged | undefined;
-    if (invalidation?.t === 'flag' && typeof invalidation.key === 'string') {
-      const { key, id } = invalidation;
-      this.source.invalidateFlag(key, typeof id === 'string' ? id : undefined);
-      change = { kind: 'flag', key };
-    } else if (invalidation?.t === 'override') {
-      const { flagId, entityType, entityId } = invalidation;
-      // Lookups of other entity types are never cached.
-      if (isOverrideEntityType(entityType)) {
-        this.source.invalidateOverride(String(flagId), entityType, String(entityId));
-      }
-      change = { kind: 'override', flagId: String(flagId) };
-    } else if (invalidation?.t === 'segment') {
-      this.source.snapshots.invalidateSegments();
-      // Any flag may name the segment (or one below it).
-      change = { kind: 'all' };
-    } else if (invalidation?.t === 'environment') {
-      this.source.snapshots.invalidateEnvironments();
-      change = { kind: 'all' };
-    } else if (invalidation?.t === 'schedule') {
-      this.source.snapshots.invalidateSchedules();
-      change = { kind: 'all' };
-    } else {
-      this.invalidateAll();
-    }
-    if (change && this.changes.size > 0) this.changes.emit(change);
   }
 }
