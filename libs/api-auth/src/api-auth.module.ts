@@ -1,6 +1,5 @@
 import {
-  HEALTH_INDICATOR_SERVICE,
-  optionalHealthProviders,
+  optionalHealthIndicator,
   TurnClock,
   type Clock,
   type StorageHandle,
@@ -27,7 +26,7 @@ function cacheClock(clock: ApiAuthClock): Clock {
 }
 
 /** The health indicator exists only when the optional @nestjs/terminus peer is installed. */
-const health = optionalHealthProviders(ApiAuthHealthIndicator);
+const health = optionalHealthIndicator(ApiAuthHealthIndicator);
 
 /**
  * API-key authentication: `ApiAuthModule.forRoot({ keyPrefix: 'sk_' })`.
@@ -53,7 +52,7 @@ const health = optionalHealthProviders(ApiAuthHealthIndicator);
     { provide: API_AUTH_CLOCK, useValue: systemClock },
     ApiKeyService,
     ApiKeyGuard,
-    ...health,
+    ...health.providers,
   ],
   // The options are exported because guards are instantiated in the importing module.
   exports: [
@@ -62,8 +61,7 @@ const health = optionalHealthProviders(ApiAuthHealthIndicator);
     API_AUTH_CLOCK,
     ApiKeyService,
     ApiKeyGuard,
-    // The service token too, so the indicator also works when listed in another module's providers.
-    ...(health.length > 0 ? [HEALTH_INDICATOR_SERVICE, ApiAuthHealthIndicator] : []),
+    ...health.exports,
   ],
 })
 export class ApiAuthModule extends ApiAuthConfigurableModule implements OnApplicationShutdown {

@@ -14,23 +14,30 @@ export const HEALTH_INDICATOR_SERVICE =
   'HealthIndicatorService (install @nestjs/terminus to use FeatureFlagsHealthIndicator or ApiAuthHealthIndicator)';
 
 /**
- * Providers for a module's Terminus health indicator, or none when the optional
+ * A module's Terminus health indicator: its providers and exports, or none when the optional
  * `@nestjs/terminus` peer is not installed. The indicator injects Terminus'
  * `HealthIndicatorService` under `HEALTH_INDICATOR_SERVICE`, so the module works with or
- * without Terminus.
+ * without Terminus; that token is exported too, so that the indicator also works when listed in
+ * another module's providers.
  */
-export function optionalHealthProviders(indicator: Type): Provider[] {
+export function optionalHealthIndicator(indicator: Type): {
+  providers: Provider[];
+  exports: Array<Type | string>;
+} {
   let terminus: typeof import('@nestjs/terminus');
   try {
     terminus = requireDriver<typeof import('@nestjs/terminus')>('@nestjs/terminus', 'health');
   } catch (error) {
-    if (error instanceof MissingDriverError) return [];
+    if (error instanceof MissingDriverError) return { providers: [], exports: [] };
     throw error;
   }
-  return [
-    { provide: HEALTH_INDICATOR_SERVICE, useClass: terminus.HealthIndicatorService },
-    indicator,
-  ];
+  return {
+    providers: [
+      { provide: HEALTH_INDICATOR_SERVICE, useClass: terminus.HealthIndicatorService },
+      indicator,
+    ],
+    exports: [HEALTH_INDICATOR_SERVICE, indicator],
+  };
 }
 
 /** Options of a module's `isHealthy(key, options)`. */

@@ -1,8 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import {
-  HEALTH_INDICATOR_SERVICE,
-  optionalHealthProviders,
+  optionalHealthIndicator,
   TurnClock,
   type Clock,
   type StorageHandle,
@@ -26,7 +25,7 @@ import type { FeatureFlagStorage } from './storage/feature-flag-storage.interfac
 import { createFeatureFlagStorage } from './storage/storage.factory';
 
 /** The health indicator exists only when the optional @nestjs/terminus peer is installed. */
-const health = optionalHealthProviders(FeatureFlagsHealthIndicator);
+const health = optionalHealthIndicator(FeatureFlagsHealthIndicator);
 
 /**
  * Feature flags for a Nest application:
@@ -63,7 +62,7 @@ const health = optionalHealthProviders(FeatureFlagsHealthIndicator);
     FlagScheduler,
     featureFlagGuardProvider(),
     FeatureFlagParamPipe,
-    ...health,
+    ...health.providers,
   ],
   // The options are exported because guards and pipes are instantiated in the importing module.
   exports: [
@@ -74,8 +73,7 @@ const health = optionalHealthProviders(FeatureFlagsHealthIndicator);
     FeatureFlagGuard,
     FeatureFlagParamPipe,
     FlagScheduler,
-    // The service token too, so the indicator also works when listed in another module's providers.
-    ...(health.length > 0 ? [HEALTH_INDICATOR_SERVICE, FeatureFlagsHealthIndicator] : []),
+    ...health.exports,
   ],
 })
 export class FeatureFlagsModule

@@ -10,8 +10,8 @@ export type IndexRead = 'SMEMBERS' | 'HVALS' | 'ZRANGE';
 /**
  * What every part of `RedisFeatureFlagStorage` shares: the client and its lifecycle, the key
  * names, and the one way a flag's next version is built. The storage is one class spread over
- * files by record kind (this, redis-environments.ts, redis-schedules.ts, redis.storage.ts), each
- * extending the previous one, so that each file stays readable.
+ * files by record kind (this, redis-environments.ts, redis-schedules.ts, redis-overrides.ts,
+ * redis.storage.ts), each extending the previous one, so that each file stays readable.
  *
  * On a Redis Cluster every key shares the prefix's hash tag, hence one slot and one node: the
  * scripts may touch keys derived from stored ids, and every script gets at least one key so that

@@ -4,22 +4,16 @@ import type { Cluster, Redis } from 'ioredis';
 import {
   assertClusterPrefix,
   connectRedisClient,
-  pipelinedOn,
   quitRedis,
   redisPrefixFor,
 } from '@gatekeeper/common';
 import { DEFAULT_FEATURE_FLAGS_REDIS_PREFIX } from '../feature-flags.constants';
 import {
   buildFlag,
-  buildOverride,
-  isOverrideExpired,
   isStorableKey,
-  isStorableOverrideRef,
   FLAG_LIMITS,
   type CreateFlagInput,
-  type CreateOverrideInput,
   type FeatureFlag,
-  type FlagOverride,
   type UpdateFlagInput,
 } from '../models/feature-flag.model';
 import {
@@ -30,16 +24,8 @@ import {
 } from '../models/segment.model';
 import { scripts } from './redis.scripts';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
-import { RedisScheduleStorage } from './redis-schedules';
-import {
-  parseFlag,
-  parseOverride,
-  parseSegment,
-  serializeFlag,
-  serializeOverride,
-  serializeSegment,
-  globEscape,
-} from './redis.codec';
+import { RedisOverrideStorage } from './redis-overrides';
+import { parseFlag, parseSegment, serializeFlag, serializeSegment } from './redis.codec';
 import {
   FlagAlreadyExistsError,
   FlagNotFoundError,
@@ -75,12 +61,9 @@ export interface CreateRedisFeatureFlagStorageOptions extends RedisFeatureFlagSt
  *
  * Reads of known keys are one round trip (MGET); writes that touch several keys run as one Lua
  * script, so a crash or a concurrent writer never leaves a flag without its index entry.
- * Environments and schedules are in the classes this one extends.
+ * Environments, schedules and overrides are in the classes this one extends.
  */
-/** Above this many keys, `getOverriddenFlagIds` does not SCAN (at most about 10 pages). */
-const OVERRIDE_SCAN_MAX_KEYS = 10_000;
-
-export class RedisFeatureFlagStorage extends RedisScheduleStorage implements FeatureFlagStorage {
+export class RedisFeatureFlagStorage extends RedisOverrideStorage implements FeatureFlagStorage {
   /** @throws GatekeeperConfigError on a cluster, when `prefix` has no hash tag. */
   constructor(redis: Redis | Cluster, options: RedisFeatureFlagStorageOptions = {}) {
     const prefix = redisPrefixFor(redis, options.prefix, DEFAULT_FEATURE_FLAGS_REDIS_PREFIX);
@@ -130,27 +113,6 @@ export class RedisFeatureFlagStorage extends RedisScheduleStorage implements Fea
     return [...flags.values()]
       .filter((flag) => flag.status === 'active')
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  }
-
-  async getOverride(
-    flagId: string,
-    entityType: string,
-    entityId: string,
-  ): Promise<FlagOverride | null> {
-    if (!isStorableOverrideRef(flagId, entityType, entityId)) return null;
-    const key = this.keys.override(flagId, entityType, entityId);
-    const document = await this.client().get(key);
-    if (document === null) return null;
-    const override = parseOverride(document);
-    if (!isOverrideExpired(override)) return override;
-    // Ours carry a TTL and vanish by themselves; litestar-flags writes an expired override
-    // without one and deletes it when read, which its readers and ours now both do.
-    await scripts.DELETE_EXPIRED_OVERRIDE.run(
-      this.client(),
-      [key, this.keys.overrideIndex(flagId)],
-      [document],
-    );
-    return null;
   }
 
   async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
@@ -214,78 +176,6 @@ export class RedisFeatureFlagStorage extends RedisScheduleStorage implements Fea
     if (typeof id !== 'string') return false;
     await this.deleteUnindexedOverrides(id);
     return true;
-  }
-
-  /**
-   * Overrides another writer (litestar-flags) stored for a deleted flag are not in our index:
-   * find them with SCAN. Not atomic with the delete, and it need not be: an override of a flag id
-   * that no longer exists is never read (a flag created again gets a new id).
-   */
-  private async deleteUnindexedOverrides(flagId: string): Promise<void> {
-    const pattern = `${globEscape(`${this.prefix}override:${flagId}:`)}*`;
-    await this.scan(pattern, (keys) => this.client().unlink(...keys));
-  }
-
-  /**
-   * Read from the override keys themselves (litestar-flags indexes none), with one SCAN: made
-   * only while the database is small, else `null` and the cache looks each entity up.
-   */
-  async getOverriddenFlagIds(): Promise<string[] | null> {
-    const [size] = await pipelinedOn(this.client(), this.keys.flags, ['dbsize']);
-    if (Number(size) > OVERRIDE_SCAN_MAX_KEYS) return null;
-    const start = `${this.prefix}override:`;
-    const ids = new Set<string>();
-    await this.scan(`${globEscape(start)}*`, (keys) => {
-      // `{flag_id}:{entity_type}:{entity_id}`, where an id may hold ':': each place the flag id
-      // could end counts (a superset only costs lookups).
-      for (const key of keys) {
-        for (
-          let end = key.indexOf(':', start.length);
-          end !== -1;
-          end = key.indexOf(':', end + 1)
-        ) {
-          ids.add(key.slice(start.length, end));
-        }
-      }
-    });
-    return [...ids];
-  }
-
-  async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
-    const key = this.keys.override(input.flagId, input.entityType, input.entityId);
-    const stored = await this.client().get(key);
-    const existing = stored === null ? null : parseOverride(stored);
-    const live = existing && !isOverrideExpired(existing) ? existing : undefined;
-    // An upsert keeps the identity of the live override it replaces.
-    const override = buildOverride({
-      ...input,
-      id: live?.id ?? input.id,
-      createdAt: live?.createdAt ?? input.createdAt,
-    });
-    const now = Date.now();
-    const expiresAt = override.expiresAt?.getTime();
-    // An override that is already expired still gets written (and vanishes at once), as the
-    // other backends store it and then never return it.
-    const ttl = expiresAt === undefined ? '' : Math.max(1, expiresAt - now);
-    await scripts.SET_OVERRIDE.run(
-      this.client(),
-      [key, this.keys.overrideIndex(override.flagId)],
-      [serializeOverride(override), ttl, expiresAt ?? '', now],
-    );
-    return override;
-  }
-
-  async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
-    if (!isStorableOverrideRef(flagId, entityType, entityId)) return false;
-    const key = this.keys.override(flagId, entityType, entityId);
-    const results = await this.client()
-      .multi()
-      .del(key)
-      .zrem(this.keys.overrideIndex(flagId), key)
-      .exec();
-    const [error, deleted] = results?.[0] ?? [new Error('transaction aborted'), 0];
-    if (error) throw error;
-    return deleted === 1;
   }
 
   async getSegment(id: string): Promise<Segment | null> {
