@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import {
   FeatureFlagClient,
   FlagVersionConflictError,
+  LocalCacheFeatureFlagStorage,
   modifyFlag,
   RedisFeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
@@ -288,6 +289,31 @@ describe('RedisFeatureFlagStorage', () => {
     } finally {
       await own.flushdb();
       own.disconnect();
+    }
+  });
+
+  it('evaluates through a local cache, and deletes flags, for a user whose ACL refuses SCAN and DBSIZE', async () => {
+    const user = uniqueName('noscan');
+    await redis.acl('SETUSER', user, 'on', '>pw-noscan', '~*', '&*', '+@all', '-scan', '-dbsize');
+    const limited = new Redis(testUrls().redis, { username: user, password: 'pw-noscan' });
+    try {
+      const own = new RedisFeatureFlagStorage(limited, { prefix });
+      expect(await own.getOverriddenFlagIds()).toBeNull();
+      const flag = await own.createFlag({ key: 'acl', defaultEnabled: true });
+      await own.createOverride({
+        flagId: flag.id,
+        entityType: 'user',
+        entityId: 'u1',
+        enabled: false,
+      });
+      const cached = new LocalCacheFeatureFlagStorage(own, { ttl: 60 });
+      const client = new FeatureFlagClient({ storage: cached, logger: false });
+      expect(await client.isEnabled('acl', { userId: 'u1' })).toBe(false);
+      expect(await client.isEnabled('acl', { userId: 'u2' })).toBe(true);
+      expect(await own.deleteFlag('acl')).toBe(true);
+    } finally {
+      limited.disconnect();
+      await redis.acl('DELUSER', user);
     }
   });
 

@@ -14,6 +14,15 @@ import { scripts } from './redis.scripts';
 const OVERRIDE_SCAN_MAX_KEYS = 10_000;
 
 /**
+ * An error reply: the server is there but refuses the command (an ACL without `scan` or
+ * `dbsize`, a renamed command). Then the store cannot tell which flags have overrides, and the
+ * overrides litestar-flags wrote for a deleted flag stay (never read: no flag has that id).
+ */
+function isRefusedCommand(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+/**
  * Overrides of `RedisFeatureFlagStorage` (see RedisStorageBase for why the class spans files).
  * The override keys are litestar-flags'; ours are also in a per-flag index so that a flag's delete
  * finds them without SCAN, while those litestar-flags wrote are found by SCAN.
@@ -45,6 +54,15 @@ export abstract class RedisOverrideStorage extends RedisScheduleStorage {
    * only while the database is small, else `null` and the cache looks each entity up.
    */
   async getOverriddenFlagIds(): Promise<string[] | null> {
+    try {
+      return await this.overriddenFlagIdsByScan();
+    } catch (error) {
+      if (isRefusedCommand(error)) return null;
+      throw error;
+    }
+  }
+
+  private async overriddenFlagIdsByScan(): Promise<string[] | null> {
     const [size] = await pipelinedOn(this.client(), this.keys.flags, ['dbsize']);
     if (Number(size) > OVERRIDE_SCAN_MAX_KEYS) return null;
     const start = `${this.prefix}override:`;
@@ -109,6 +127,10 @@ export abstract class RedisOverrideStorage extends RedisScheduleStorage {
    */
   protected async deleteUnindexedOverrides(flagId: string): Promise<void> {
     const pattern = `${globEscape(`${this.prefix}override:${flagId}:`)}*`;
-    await this.scan(pattern, (keys) => this.client().unlink(...keys));
+    try {
+      await this.scan(pattern, (keys) => this.client().unlink(...keys));
+    } catch (error) {
+      if (!isRefusedCommand(error)) throw error;
+    }
   }
 }
