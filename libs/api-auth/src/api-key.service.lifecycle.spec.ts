@@ -1,23 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { ApiAuthClock } from './api-auth.clock';
 import type { ApiAuthModuleOptions } from './api-auth.options';
 import { ExpiredApiKeyError, RevokedApiKeyError } from './api-key.errors';
 import { ApiKeyService } from './api-key.service';
+import { FakeClock } from './api-key.service.spec-support';
 import type { ApiKey } from './models/api-key.model';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
 import { ApiKeyNotFoundError, ApiKeyVersionConflictError } from './storage/storage.errors';
-
-class FakeClock implements ApiAuthClock {
-  private current = new Date('2030-01-01T00:00:00Z').getTime();
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(seconds: number): void {
-    this.current += seconds * 1000;
-  }
-}
 
 // create, verify, listing and deleting: api-key.service.spec.ts.
 describe('ApiKeyService', () => {

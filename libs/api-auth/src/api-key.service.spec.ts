@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import type { ApiAuthClock } from './api-auth.clock';
 import type { ApiAuthModuleOptions } from './api-auth.options';
 import {
   ExpiredApiKeyError,
@@ -12,21 +11,10 @@ import {
 import { generateApiKey } from './api-key.format';
 import { hashApiKey } from './api-key.hashing';
 import { ApiKeyService } from './api-key.service';
+import { FakeClock } from './api-key.service.spec-support';
 import type { ApiKey } from './models/api-key.model';
 import { MemoryApiKeyStorage } from './storage/memory.storage';
 import { LocalCacheApiKeyStorage } from './storage/local-cache.storage';
-
-class FakeClock implements ApiAuthClock {
-  private current = new Date('2030-01-01T00:00:00Z').getTime();
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  advance(seconds: number): void {
-    this.current += seconds * 1000;
-  }
-}
 
 // revoke, rotate and lastUsedAt: api-key.service.lifecycle.spec.ts.
 describe('ApiKeyService', () => {

@@ -1,26 +1,6 @@
-import {
-  buildTimeSchedule,
-  type CreateTimeScheduleInput,
-  type TimeSchedule,
-} from '../models/time-schedule.model';
+import type { TimeSchedule } from '../models/time-schedule.model';
 import { isInWindow, schedulesAllow } from './time-schedules';
-
-const schedule = (input: Partial<CreateTimeScheduleInput>): TimeSchedule =>
-  buildTimeSchedule({ flagId: 'flag-1', name: 'window', recurrenceType: 'daily', ...input });
-
-/** Whether `subject` is open at each instant, keyed by instant, so a failure names the instant. */
-function openAt(subject: TimeSchedule, instants: string[]): Record<string, boolean> {
-  return Object.fromEntries(instants.map((iso) => [iso, isInWindow(subject, new Date(iso))]));
-}
-
-/** How many minutes of [from, to) the schedule is open. */
-function openMinutes(subject: TimeSchedule, from: string, to: string): number {
-  let open = 0;
-  for (let ms = Date.parse(from); ms < Date.parse(to); ms += 60_000) {
-    if (isInWindow(subject, new Date(ms))) open++;
-  }
-  return open;
-}
+import { openAt, openMinutes, schedule } from './time-schedules.spec-support';
 
 // Time zones and daylight saving time: time-schedules.zones.spec.ts.
 // 2026-06-01 is a Monday, 2026-06-05 a Friday.

@@ -58,28 +58,11 @@ describe('LocalCacheFeatureFlagStorage', () => {
   let storage: LocalCacheFeatureFlagStorage;
   let client: FeatureFlagClient;
 
-  /** Stands in for the Redis pub/sub bus: `reset()` is a resubscription after lost messages. */
-  const bus = {
-    resets: [] as Array<() => void>,
-    publish: async () => undefined,
-    onMessage: () => () => undefined,
-    onReset(listener: () => void) {
-      this.resets.push(listener);
-      return () => undefined;
-    },
-    close: async () => undefined,
-    reset() {
-      for (const listener of this.resets) listener();
-    },
-  };
-
   const build = (options: { ttl?: number; maxEntries?: number } = {}) => {
-    bus.resets = [];
     storage = new LocalCacheFeatureFlagStorage(inner, {
       ttl: options.ttl ?? 10,
       maxEntries: options.maxEntries,
       now: () => now,
-      invalidation: bus,
     });
     client = new FeatureFlagClient({ storage, logger: false });
   };
