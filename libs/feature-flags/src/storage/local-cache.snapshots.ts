@@ -61,14 +61,17 @@ export class LocalCacheSnapshots {
   }
 
   /**
-   * Until when (the clock's ms) what `complete` attaches to `flag` stays fresh, and whether the
-   * flag is known to have no overrides: then its inputs do not depend on the context.
+   * Until when (the clock's ms) the inputs `complete` made for `flag` (as seen in an environment,
+   * when `inEnvironment`) stay what every context gets: -Infinity when they depend on the context
+   * (the flag has overrides, or the cache cannot tell).
    */
-  contextFreeUntil(flag: FeatureFlag, now: number): number {
+  contextFreeUntil(flag: FeatureFlag | null, inEnvironment: boolean, now: number): number {
+    const until = inEnvironment ? this.environments.freshUntil : Infinity;
+    if (flag === null || flag.status !== 'active') return until;
     const overridden = this.overridden.peek(now);
     if (overridden == null || overridden.has(flag.id)) return -Infinity;
-    const until = Math.min(this.overridden.freshUntil, this.schedules.freshUntil);
-    return usesSegments(flag) ? Math.min(until, this.segments.freshUntil) : until;
+    const attached = Math.min(until, this.overridden.freshUntil, this.schedules.freshUntil);
+    return usesSegments(flag) ? Math.min(attached, this.segments.freshUntil) : attached;
   }
 
   /** Which flags have overrides: synchronously while fresh (`hit` says how). */

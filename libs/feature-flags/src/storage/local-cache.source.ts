@@ -23,10 +23,12 @@ import type { OverrideSlots } from './override-index';
 import type { CachedRead } from './snapshot-cache';
 
 /**
- * Inputs that depend on nothing in the context (a flag without overrides, missing or inactive,
- * outside any environment), kept on the flag's entry while the snapshots they carry hold.
+ * Inputs that depend on nothing in the context but its environment (a flag without overrides,
+ * missing or inactive), kept on the flag's entry for one environment (or none) while the
+ * snapshots they carry hold.
  */
 interface ContextFree {
+  environment: string | undefined;
   inputs: FlagInputs;
   generation: number;
   until: number;
@@ -65,10 +67,11 @@ export class LocalCacheFlagSource implements FlagSource {
     const entries = this.entries;
     const entry = entries.flags.get(key);
     const slug = context.environment;
-    if (entry !== undefined && entry.expiresAt > now && slug === undefined && !entries.failing) {
+    if (entry !== undefined && entry.expiresAt > now && !entries.failing) {
       const known = entry.derived as ContextFree | undefined;
       if (
         known !== undefined &&
+        known.environment === slug &&
         known.generation === this.snapshots.generation &&
         known.until > now
       ) {
@@ -84,7 +87,7 @@ export class LocalCacheFlagSource implements FlagSource {
       const flag = entry.value as FeatureFlag | null;
       const freshness = worse(entries.hit(), environment?.freshness);
       const inputs = this.complete(flag, freshness, environment, context, now);
-      if (environment === undefined) this.keepIfContextFree(entry, inputs, now);
+      this.keepIfContextFree(entry, inputs, slug, environment !== undefined, now);
       return inputs;
     }
     const snapshot = copyContext(context);
@@ -161,16 +164,19 @@ export class LocalCacheFlagSource implements FlagSource {
     this.entries.invalidateAll();
   }
 
-  /** Keeps `inputs` on the flag's entry when every context gets the same ones. */
-  private keepIfContextFree(entry: Entry, inputs: MaybePromise<FlagInputs>, now: number): void {
+  /** Keeps `inputs` on the flag's entry when every context in `slug` gets the same ones. */
+  private keepIfContextFree(
+    entry: Entry,
+    inputs: MaybePromise<FlagInputs>,
+    slug: string | undefined,
+    inEnvironment: boolean,
+    now: number,
+  ): void {
     if (isPromiseLike(inputs) || inputs.freshness !== 'fresh') return;
-    const flag = inputs.flag;
-    const until =
-      flag === null || flag.status !== 'active'
-        ? Infinity
-        : this.snapshots.contextFreeUntil(flag, now);
+    const until = this.snapshots.contextFreeUntil(inputs.flag, inEnvironment, now);
     if (until > now) {
-      const kept: ContextFree = { inputs, generation: this.snapshots.generation, until };
+      const generation = this.snapshots.generation;
+      const kept: ContextFree = { environment: slug, inputs, generation, until };
       entry.derived = kept;
     }
   }

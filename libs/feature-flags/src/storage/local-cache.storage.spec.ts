@@ -97,6 +97,39 @@ describe('LocalCacheFeatureFlagStorage', () => {
     expect(beta.id).not.toBe(gamma.id);
   });
 
+  it('answers each environment from its own view, and sees its settings change at once', async () => {
+    const flag = await inner.createFlag({ key: 'beta', defaultEnabled: false });
+    const production = await storage.createEnvironment({ name: 'Production', slug: 'production' });
+    await storage.createEnvironment({ name: 'Staging', slug: 'staging' });
+    await storage.createEnvironmentFlag({
+      environmentId: production.id,
+      flagId: flag.id,
+      enabled: true,
+    });
+    for (const environment of ['production', 'production', 'staging', 'staging', undefined]) {
+      const on = environment === 'production';
+      expect(await client.isEnabled('beta', { environment })).toBe(on);
+      expect(await client.isEnabled('beta', { environment })).toBe(on);
+    }
+    expect(await client.isEnabled('beta', { environment: 'production' })).toBe(true);
+    expect(await client.isEnabled('beta', { environment: 'production' })).toBe(true);
+    await storage.updateEnvironmentFlag({
+      environmentId: production.id,
+      flagId: flag.id,
+      enabled: false,
+    });
+    expect(await client.isEnabled('beta', { environment: 'production' })).toBe(false);
+    // Past the ttl, a change made around the cache shows too.
+    await inner.updateEnvironmentFlag({
+      environmentId: production.id,
+      flagId: flag.id,
+      enabled: true,
+    });
+    expect(await client.isEnabled('beta', { environment: 'production' })).toBe(false);
+    now += 10_001;
+    expect(await client.isEnabled('beta', { environment: 'production' })).toBe(true);
+  });
+
   it('looks a user up on a flag once an override of it is written, here or elsewhere', async () => {
     const beta = await inner.createFlag({ key: 'beta', defaultEnabled: true });
     expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(true);
