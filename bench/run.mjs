@@ -3,7 +3,15 @@
 // the libraries built under GATEKEEPER_BENCH_DIST (default dist/), and prints one table per part
 // plus the targets. Options: --only=a,c (parts), --skip-build-check.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -84,6 +92,8 @@ function compile() {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, code);
   }
+  // The harness's watchdog (stops the servers if this process dies) is plain JavaScript.
+  copyFileSync(join(root, 'test/harness/watchdog.js'), join(out, 'test/harness/watchdog.js'));
 }
 
 function walk(dir) {

@@ -278,6 +278,8 @@ function startWatchdog(): ChildProcess {
   });
   child.unref();
   (child.stdin as unknown as { unref(): void }).unref();
+  // A watchdog that could not start must not take this process down with a write error.
+  child.stdin?.on('error', () => undefined);
   return child;
 }
 
