@@ -40,8 +40,8 @@ export class LocalCacheSnapshots {
     /** Runs a storage call, noting whether it failed. */
     track: <T>(operation: () => Promise<T>) => Promise<T>,
   ) {
-    const snapshot = <T>(load: () => Promise<T>) =>
-      new SnapshotCache(() => track(load), ttlMs, now, this.changes);
+    const snapshot = <T>(load: () => Promise<T>, servesExpired = false) =>
+      new SnapshotCache(() => track(load), ttlMs, now, this.changes, servesExpired);
     this.segments = snapshot(async () =>
       inner.getAllSegments ? new SegmentIndex(await inner.getAllSegments()) : NO_SEGMENTS,
     );
@@ -49,10 +49,11 @@ export class LocalCacheSnapshots {
       inner.getTimeSchedules ? new ScheduleIndex(await inner.getTimeSchedules()) : NO_SCHEDULES,
     );
     this.environments = snapshot(() => readEnvironments(inner));
+    // Reloaded in the background: on Redis the read is a SCAN of several pages.
     this.overridden = snapshot(async () => {
       const ids = inner.getOverriddenFlagIds ? await inner.getOverriddenFlagIds() : null;
       return ids && new Set(ids);
-    });
+    }, true);
   }
 
   /** Counts every change of a snapshot: what was worked out from them holds while it stays. */

@@ -35,9 +35,12 @@ class CountingStorage extends MemoryFeatureFlagStorage {
   }
 
   overriddenReads = 0;
+  /** While set, reads of which flags have overrides wait for it. */
+  overriddenGate: Promise<void> | undefined;
 
   override async getOverriddenFlagIds(): Promise<string[]> {
     this.overriddenReads++;
+    await this.overriddenGate;
     return super.getOverriddenFlagIds();
   }
 
@@ -130,6 +133,22 @@ describe('LocalCacheFeatureFlagStorage', () => {
     expect(await client.isEnabled('beta', { environment: 'production' })).toBe(true);
   });
 
+  it('keeps answering from the expired list of overridden flags while reading it again', async () => {
+    await inner.createFlag({ key: 'beta', defaultEnabled: true });
+    expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(true);
+    let release!: () => void;
+    inner.overriddenGate = new Promise((resolve) => (release = resolve));
+    now += 10_001;
+    const answer = client.isEnabled('beta', { userId: 'u1' });
+    const waited = new Promise((resolve) => setTimeout(() => resolve('waited'), 1000));
+    expect(await Promise.race([answer, waited])).toBe(true);
+    expect(inner.overriddenReads).toBe(2);
+    release();
+    inner.overriddenGate = undefined;
+    expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(true);
+    expect(inner.overriddenReads).toBe(2);
+  });
+
   it('looks a user up on a flag once an override of it is written, here or elsewhere', async () => {
     const beta = await inner.createFlag({ key: 'beta', defaultEnabled: true });
     expect(await client.isEnabled('beta', { userId: 'u1' })).toBe(true);
@@ -150,7 +169,8 @@ describe('LocalCacheFeatureFlagStorage', () => {
     });
     expect(await client.isEnabled('beta', { userId: 'u3' })).toBe(false);
     // The first override of a flag written around the cache (a litestar-flags service, say) is
-    // seen once the ttl has passed, as any write around it.
+    // seen once the ttl has passed and the list of overridden flags has been read again (in the
+    // background: the evaluation that finds it expired still answers from it).
     const other = await inner.createFlag({ key: 'other', defaultEnabled: true });
     expect(await client.isEnabled('other', { userId: 'u3' })).toBe(true);
     await inner.createOverride({
@@ -161,6 +181,8 @@ describe('LocalCacheFeatureFlagStorage', () => {
     });
     expect(await client.isEnabled('other', { userId: 'u3' })).toBe(true);
     now += 10_001;
+    await client.isEnabled('other', { userId: 'u3' });
+    await new Promise((resolve) => setImmediate(resolve));
     expect(await client.isEnabled('other', { userId: 'u3' })).toBe(false);
   });
 

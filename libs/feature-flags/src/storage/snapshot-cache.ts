@@ -38,6 +38,12 @@ export class SnapshotCache<T> {
     private readonly ttlMs: number,
     private readonly now: () => number,
     private readonly changes: SnapshotChanges = { count: 0 },
+    /**
+     * Whether an expired value keeps answering at once while one read replaces it, instead of
+     * every reader waiting for that read: for a value a moment late costs no more than within
+     * its ttl (which flags have overrides: our own writes patch it at once).
+     */
+    private readonly servesExpired = false,
   ) {}
 
   /** Until when (the clock's ms) the value read now stays fresh; -Infinity without one. */
@@ -54,7 +60,8 @@ export class SnapshotCache<T> {
   /** The value: at once while fresh (`hit` says how), else read through. */
   read(now: number, hit: Freshness): MaybePromise<CachedRead<T>> {
     const entry = this.entry;
-    if (entry !== undefined && entry.expiresAt > now) {
+    if (entry !== undefined && (entry.expiresAt > now || this.servesExpired)) {
+      if (entry.expiresAt <= now) this.refresh();
       return hit === 'fresh'
         ? entry.fresh
         : hit === 'cached'
@@ -88,6 +95,13 @@ export class SnapshotCache<T> {
     this.epoch++;
     this.loading = undefined;
     if (this.entry !== undefined) this.entry.expiresAt = -Infinity;
+  }
+
+  /** One read in the background; a failure is left for the next read to retry. */
+  private refresh(): void {
+    if (this.loading !== undefined) return;
+    this.loading = this.reload();
+    this.loading.catch(() => undefined);
   }
 
   private async readThrough(expired: { value: T } | undefined): Promise<CachedRead<T>> {
