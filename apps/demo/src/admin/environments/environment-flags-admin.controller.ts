@@ -1,4 +1,3 @@
-import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { EnvironmentFlag } from '@gatekeeper/feature-flags';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
 import {
@@ -6,12 +5,10 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
-import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
+import { ReadsFlags, WritesFlags } from '../flag-admin-route.decorator';
 import { EnvironmentFlagDto } from './dto/environment-flag.dto';
 import { EnvironmentFlagView } from './environment.view';
 import { EnvironmentFlagsAdminService } from './environment-flags-admin.service';
@@ -23,11 +20,10 @@ export class EnvironmentFlagsAdminController {
   constructor(private readonly settings: EnvironmentFlagsAdminService) {}
 
   @Get()
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'The flags this environment sets something of',
-    description: `${FLAGS_READ_NOTE} Flags not listed inherit everything.`,
-  })
+  @ReadsFlags(
+    'The flags this environment sets something of',
+    `Flags not listed inherit everything.`,
+  )
   @ApiOkResponse({ type: [EnvironmentFlagView] })
   @ApiNotFoundResponse({ description: 'No such environment' })
   list(@Param('slug') slug: string): Promise<EnvironmentFlag[]> {
@@ -35,8 +31,7 @@ export class EnvironmentFlagsAdminController {
   }
 
   @Get(':flagKey')
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'A flag’s settings in this environment', description: FLAGS_READ_NOTE })
+  @ReadsFlags('A flag’s settings in this environment')
   @ApiOkResponse({ type: EnvironmentFlagView })
   @ApiNotFoundResponse({
     description: 'No such environment or flag, or no settings (inherits all)',
@@ -46,13 +41,11 @@ export class EnvironmentFlagsAdminController {
   }
 
   @Put(':flagKey')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Set a flag’s settings in this environment',
-    description:
-      `${FLAGS_WRITE_NOTE} Replaces them: a field left out or \`null\` is inherited from the ` +
+  @WritesFlags(
+    'Set a flag’s settings in this environment',
+    `Replaces them: a field left out or \`null\` is inherited from the ` +
       'parent environment, else from the flag. E.g. `{"enabled": false}` switches the flag off here.',
-  })
+  )
   @ApiOkResponse({ type: EnvironmentFlagView })
   @ApiBadRequestResponse({ description: 'Invalid settings; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such environment or flag' })
@@ -66,11 +59,10 @@ export class EnvironmentFlagsAdminController {
 
   @Delete(':flagKey')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Remove a flag’s settings from this environment',
-    description: `${FLAGS_WRITE_NOTE} The flag then inherits everything here.`,
-  })
+  @WritesFlags(
+    'Remove a flag’s settings from this environment',
+    `The flag then inherits everything here.`,
+  )
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such environment or flag, or no settings' })
   delete(@Param('slug') slug: string, @Param('flagKey') flagKey: string): Promise<void> {

@@ -1,4 +1,3 @@
-import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { Environment } from '@gatekeeper/feature-flags';
 import {
   Body,
@@ -18,13 +17,11 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
-import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
+import { ReadsFlags, WritesFlags } from '../flag-admin-route.decorator';
 import { CreateEnvironmentDto } from './dto/create-environment.dto';
 import { UpdateEnvironmentDto } from './dto/update-environment.dto';
 import { EnvironmentView } from './environment.view';
@@ -37,21 +34,18 @@ export class EnvironmentsAdminController {
   constructor(private readonly environments: EnvironmentsAdminService) {}
 
   @Get()
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Every environment, by slug', description: FLAGS_READ_NOTE })
+  @ReadsFlags('Every environment, by slug')
   @ApiOkResponse({ type: [EnvironmentView] })
   list(): Promise<Environment[]> {
     return this.environments.list();
   }
 
   @Post()
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Create an environment',
-    description:
-      `${FLAGS_WRITE_NOTE} The demo evaluates flags in the environment GATEKEEPER_ENVIRONMENT ` +
+  @WritesFlags(
+    'Create an environment',
+    `The demo evaluates flags in the environment GATEKEEPER_ENVIRONMENT ` +
       'names (default `production`).',
-  })
+  )
   @ApiCreatedResponse({ type: EnvironmentView })
   @ApiBadRequestResponse({ description: 'Invalid environment; nothing is stored' })
   @ApiConflictResponse({ description: 'An environment with this slug exists' })
@@ -61,8 +55,7 @@ export class EnvironmentsAdminController {
   }
 
   @Get(':slug')
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'One environment', description: FLAGS_READ_NOTE })
+  @ReadsFlags('One environment')
   @ApiOkResponse({ type: EnvironmentView })
   @ApiNotFoundResponse({ description: 'No such environment' })
   get(@Param('slug') slug: string): Promise<Environment> {
@@ -70,8 +63,7 @@ export class EnvironmentsAdminController {
   }
 
   @Patch(':slug')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Change an environment', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Change an environment')
   @ApiOkResponse({ type: EnvironmentView })
   @ApiBadRequestResponse({ description: 'Invalid change, or a parent below it; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such environment' })
@@ -83,11 +75,10 @@ export class EnvironmentsAdminController {
 
   @Delete(':slug')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Delete an environment and its flag settings',
-    description: `${FLAGS_WRITE_NOTE} Environments below it inherit from nothing from now on.`,
-  })
+  @WritesFlags(
+    'Delete an environment and its flag settings',
+    `Environments below it inherit from nothing from now on.`,
+  )
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such environment' })
   delete(@Param('slug') slug: string): Promise<void> {

@@ -1,4 +1,3 @@
-import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { EvaluationDetails, FeatureFlag, FlagOverride } from '@gatekeeper/feature-flags';
 import {
   applyDecorators,
@@ -24,14 +23,12 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiPreconditionFailedResponse,
   ApiTags,
   type ApiResponseNoStatusOptions,
 } from '@nestjs/swagger';
-import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
-import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
+import { ReadsFlags, WritesFlags } from '../flag-admin-route.decorator';
 import { CreateFlagDto } from './dto/create-flag.dto';
 import { EvaluateQueryDto } from './dto/evaluate-query.dto';
 import { OverrideDto } from './dto/override.dto';
@@ -81,19 +78,14 @@ export class FlagsAdminController {
   constructor(private readonly flags: FlagsAdminService) {}
 
   @Get()
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Active flags',
-    description: `${FLAGS_READ_NOTE} Inactive flags: GET by key.`,
-  })
+  @ReadsFlags('Active flags', `Inactive flags: GET by key.`)
   @ApiOkResponse({ type: [FlagView] })
   list(): Promise<FeatureFlag[]> {
     return this.flags.listActive();
   }
 
   @Post()
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Create a flag', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Create a flag')
   @ApiCreatedResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid flag; nothing is stored' })
   @ApiConflictResponse({ description: 'A flag with this key exists' })
@@ -102,8 +94,7 @@ export class FlagsAdminController {
   }
 
   @Get(':key')
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'One flag, whatever its status', description: FLAGS_READ_NOTE })
+  @ReadsFlags('One flag, whatever its status')
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiNotFoundResponse({ description: 'No such flag' })
   get(@Param('key') key: string): Promise<FeatureFlag> {
@@ -111,11 +102,10 @@ export class FlagsAdminController {
   }
 
   @Patch(':key')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Change a flag',
-    description: `${FLAGS_WRITE_NOTE} \`status: "inactive"\` turns it off for everyone (it serves its default).`,
-  })
+  @WritesFlags(
+    'Change a flag',
+    `\`status: "inactive"\` turns it off for everyone (it serves its default).`,
+  )
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag' })
@@ -130,8 +120,7 @@ export class FlagsAdminController {
 
   @Delete(':key')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Delete a flag and its overrides', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Delete a flag and its overrides')
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag of the flag (or `*`)' })
@@ -141,11 +130,7 @@ export class FlagsAdminController {
   }
 
   @Post(':key/rules')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Add a targeting rule',
-    description: `${FLAGS_WRITE_NOTE} Names are unique per flag.`,
-  })
+  @WritesFlags('Add a targeting rule', `Names are unique per flag.`)
   @ApiCreatedResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid rule; nothing is stored' })
   @Conditional()
@@ -162,11 +147,10 @@ export class FlagsAdminController {
   }
 
   @Patch(':key/rules/:rule')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Change a rule (by name or id)',
-    description: `${FLAGS_WRITE_NOTE} E.g. \`{"rolloutPercentage": 50}\` widens a rollout.`,
-  })
+  @WritesFlags(
+    'Change a rule (by name or id)',
+    `E.g. \`{"rolloutPercentage": 50}\` widens a rollout.`,
+  )
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag or rule' })
@@ -181,8 +165,7 @@ export class FlagsAdminController {
   }
 
   @Delete(':key/rules/:rule')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Remove a rule (by name or id)', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Remove a rule (by name or id)')
   @ApiOkResponse(FLAG_RESPONSE)
   @ApiNotFoundResponse({ description: 'No such flag or rule' })
   @Conditional()
@@ -195,8 +178,7 @@ export class FlagsAdminController {
   }
 
   @Get(':key/overrides/:entityType/:entityId')
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'An override', description: FLAGS_READ_NOTE })
+  @ReadsFlags('An override')
   @ApiOkResponse({ type: OverrideView })
   @ApiNotFoundResponse({ description: 'No such flag or override' })
   getOverride(@Param() params: OverrideParamsDto): Promise<FlagOverride> {
@@ -204,11 +186,10 @@ export class FlagsAdminController {
   }
 
   @Put(':key/overrides/:entityType/:entityId')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Turn a flag on or off for one entity',
-    description: `${FLAGS_WRITE_NOTE} The demo evaluates flags with the API-key owner as \`user\`: \`PUT …/overrides/user/acme\`.`,
-  })
+  @WritesFlags(
+    'Turn a flag on or off for one entity',
+    `The demo evaluates flags with the API-key owner as \`user\`: \`PUT …/overrides/user/acme\`.`,
+  )
   @ApiOkResponse({ type: OverrideView })
   @ApiBadRequestResponse({ description: 'Invalid override; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag' })
@@ -221,8 +202,7 @@ export class FlagsAdminController {
 
   @Delete(':key/overrides/:entityType/:entityId')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Remove an override', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Remove an override')
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag or override' })
   deleteOverride(@Param() params: OverrideParamsDto): Promise<void> {
@@ -230,11 +210,10 @@ export class FlagsAdminController {
   }
 
   @Get(':key/evaluation')
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'What a key owner gets, and why',
-    description: `${FLAGS_READ_NOTE} Uses the same context as the routes: the owner id is the targeting key.`,
-  })
+  @ReadsFlags(
+    'What a key owner gets, and why',
+    `Uses the same context as the routes: the owner id is the targeting key.`,
+  )
   @ApiOkResponse({ type: EvaluationView })
   @ApiNotFoundResponse({ description: 'No such flag' })
   evaluate(

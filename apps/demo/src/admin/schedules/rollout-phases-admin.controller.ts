@@ -1,4 +1,3 @@
-import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { RolloutPhase } from '@gatekeeper/feature-flags';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import {
@@ -8,12 +7,10 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
-import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
+import { ReadsFlags, WritesFlags } from '../flag-admin-route.decorator';
 import { CreateRolloutPhaseDto } from './dto/create-rollout-phase.dto';
 import { RolloutPhasesAdminService } from './rollout-phases-admin.service';
 import { RolloutPhaseView } from './schedule.view';
@@ -25,11 +22,7 @@ export class RolloutPhasesAdminController {
   constructor(private readonly phases: RolloutPhasesAdminService) {}
 
   @Get()
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'A flag’s rollout phases, pending and applied',
-    description: `${FLAGS_READ_NOTE} By phaseNumber.`,
-  })
+  @ReadsFlags('A flag’s rollout phases, pending and applied', `By phaseNumber.`)
   @ApiOkResponse({ type: [RolloutPhaseView] })
   @ApiNotFoundResponse({ description: 'No such flag' })
   list(@Param('key') key: string): Promise<RolloutPhase[]> {
@@ -37,13 +30,11 @@ export class RolloutPhasesAdminController {
   }
 
   @Post()
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Add a phase to a flag’s rollout',
-    description:
-      `${FLAGS_WRITE_NOTE} When due, the flag’s rollout rules go to targetPercentage, once. ` +
+  @WritesFlags(
+    'Add a phase to a flag’s rollout',
+    `When due, the flag’s rollout rules go to targetPercentage, once. ` +
       'E.g. phases 1, 2, 3 at 10, 50 and 100 %, a day apart.',
-  })
+  )
   @ApiCreatedResponse({ type: RolloutPhaseView })
   @ApiBadRequestResponse({ description: 'Invalid phase; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag' })
@@ -54,8 +45,7 @@ export class RolloutPhasesAdminController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Cancel a pending phase', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Cancel a pending phase')
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag, or no such phase of it' })
   @ApiConflictResponse({ description: 'The phase was applied already' })

@@ -1,4 +1,4 @@
-import { CurrentApiKey, RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
+import { CurrentApiKey } from '@gatekeeper/api-auth';
 import type { ScheduledFlagChange } from '@gatekeeper/feature-flags';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import {
@@ -8,12 +8,10 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
-import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
+import { ReadsFlags, WritesFlags } from '../flag-admin-route.decorator';
 import { CreateScheduledChangeDto } from './dto/create-scheduled-change.dto';
 import { ScheduledChangeView } from './schedule.view';
 import { ScheduledChangesAdminService } from './scheduled-changes-admin.service';
@@ -25,11 +23,7 @@ export class ScheduledChangesAdminController {
   constructor(private readonly changes: ScheduledChangesAdminService) {}
 
   @Get()
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'A flag’s scheduled changes, pending and applied',
-    description: `${FLAGS_READ_NOTE} By scheduledAt.`,
-  })
+  @ReadsFlags('A flag’s scheduled changes, pending and applied', `By scheduledAt.`)
   @ApiOkResponse({ type: [ScheduledChangeView] })
   @ApiNotFoundResponse({ description: 'No such flag' })
   list(@Param('key') key: string): Promise<ScheduledFlagChange[]> {
@@ -37,14 +31,12 @@ export class ScheduledChangesAdminController {
   }
 
   @Post()
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Schedule a change of a flag',
-    description:
-      `${FLAGS_WRITE_NOTE} Applied once, when due, by the scheduler (every ` +
+  @WritesFlags(
+    'Schedule a change of a flag',
+    `Applied once, when due, by the scheduler (every ` +
       'GATEKEEPER_SCHEDULER_INTERVAL seconds), whichever instance gets there first. ' +
       'E.g. `{"changeType": "enable", "inSeconds": 60}`.',
-  })
+  )
   @ApiCreatedResponse({ type: ScheduledChangeView })
   @ApiBadRequestResponse({ description: 'Invalid change; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag' })
@@ -58,8 +50,7 @@ export class ScheduledChangesAdminController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Cancel a pending change', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Cancel a pending change')
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag, or no such change of it' })
   @ApiConflictResponse({ description: 'The change was applied already' })

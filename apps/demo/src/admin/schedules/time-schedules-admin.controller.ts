@@ -1,4 +1,3 @@
-import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { TimeSchedule } from '@gatekeeper/feature-flags';
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import {
@@ -7,12 +6,10 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
-import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
+import { ReadsFlags, WritesFlags } from '../flag-admin-route.decorator';
 import { CreateTimeScheduleDto } from './dto/create-time-schedule.dto';
 import { TimeScheduleView } from './schedule.view';
 import { TimeSchedulesAdminService } from './time-schedules-admin.service';
@@ -24,8 +21,7 @@ export class TimeSchedulesAdminController {
   constructor(private readonly schedules: TimeSchedulesAdminService) {}
 
   @Get()
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'A flag’s time schedules', description: FLAGS_READ_NOTE })
+  @ReadsFlags('A flag’s time schedules')
   @ApiOkResponse({ type: [TimeScheduleView] })
   @ApiNotFoundResponse({ description: 'No such flag' })
   list(@Param('key') key: string): Promise<TimeSchedule[]> {
@@ -33,14 +29,12 @@ export class TimeSchedulesAdminController {
   }
 
   @Post()
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Add a time window to a flag',
-    description:
-      `${FLAGS_WRITE_NOTE} A flag with enabled schedules is on only inside one of their ` +
+  @WritesFlags(
+    'Add a time window to a flag',
+    `A flag with enabled schedules is on only inside one of their ` +
       'windows; outside, it serves its off value (reason DISABLED). See ' +
       'docs/feature-flags/time-schedules.md.',
-  })
+  )
   @ApiCreatedResponse({ type: TimeScheduleView })
   @ApiBadRequestResponse({ description: 'Invalid schedule; nothing is stored' })
   @ApiNotFoundResponse({ description: 'No such flag' })
@@ -50,8 +44,7 @@ export class TimeSchedulesAdminController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Remove a time schedule', description: FLAGS_WRITE_NOTE })
+  @WritesFlags('Remove a time schedule')
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such flag, or no such schedule of it' })
   delete(@Param('key') key: string, @Param('id') id: string): Promise<void> {

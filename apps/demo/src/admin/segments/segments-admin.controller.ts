@@ -1,4 +1,3 @@
-import { RequireAnyScope, RequireScopes } from '@gatekeeper/api-auth';
 import type { Segment } from '@gatekeeper/feature-flags';
 import {
   Body,
@@ -18,13 +17,11 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { Scopes } from '../../gatekeeper/demo.constants';
 import { ApiKeyProtected } from '../../openapi/api-key-protected.decorator';
-import { FLAGS_READ_NOTE, FLAGS_WRITE_NOTE } from '../scope-notes';
+import { ReadsFlags, WritesFlags } from '../flag-admin-route.decorator';
 import { CreateSegmentDto } from './dto/create-segment.dto';
 import { ReplaceSegmentDto } from './dto/replace-segment.dto';
 import { SegmentView } from './segment.view';
@@ -37,21 +34,18 @@ export class SegmentsAdminController {
   constructor(private readonly segments: SegmentsAdminService) {}
 
   @Get()
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'Every segment, by name', description: FLAGS_READ_NOTE })
+  @ReadsFlags('Every segment, by name')
   @ApiOkResponse({ type: [SegmentView] })
   list(): Promise<Segment[]> {
     return this.segments.list();
   }
 
   @Post()
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Create a segment',
-    description:
-      `${FLAGS_WRITE_NOTE} Rules target it with the operators \`in_segment\` / \`not_in_segment\` and ` +
+  @WritesFlags(
+    'Create a segment',
+    `Rules target it with the operators \`in_segment\` / \`not_in_segment\` and ` +
       'its name as the value.',
-  })
+  )
   @ApiCreatedResponse({ type: SegmentView })
   @ApiBadRequestResponse({ description: 'Invalid segment; nothing is stored' })
   @ApiConflictResponse({ description: 'A segment with this name exists' })
@@ -61,8 +55,7 @@ export class SegmentsAdminController {
   }
 
   @Get(':name')
-  @RequireAnyScope(Scopes.flagsRead, Scopes.flagsWrite)
-  @ApiOperation({ summary: 'One segment', description: FLAGS_READ_NOTE })
+  @ReadsFlags('One segment')
   @ApiOkResponse({ type: SegmentView })
   @ApiNotFoundResponse({ description: 'No such segment' })
   get(@Param('name') name: string): Promise<Segment> {
@@ -70,11 +63,10 @@ export class SegmentsAdminController {
   }
 
   @Put(':name')
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Replace a segment’s conditions, description, parent and enabled',
-    description: `${FLAGS_WRITE_NOTE} A field left out gets its default: no conditions, no parent, enabled.`,
-  })
+  @WritesFlags(
+    'Replace a segment’s conditions, description, parent and enabled',
+    `A field left out gets its default: no conditions, no parent, enabled.`,
+  )
   @ApiOkResponse({ type: SegmentView })
   @ApiBadRequestResponse({
     description: 'Invalid segment, or a parent below it; nothing is stored',
@@ -87,11 +79,10 @@ export class SegmentsAdminController {
 
   @Delete(':name')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @RequireScopes(Scopes.flagsWrite)
-  @ApiOperation({
-    summary: 'Delete a segment',
-    description: `${FLAGS_WRITE_NOTE} Rules naming it stop matching (\`in_segment\` is false from now on).`,
-  })
+  @WritesFlags(
+    'Delete a segment',
+    `Rules naming it stop matching (\`in_segment\` is false from now on).`,
+  )
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such segment' })
   delete(@Param('name') name: string): Promise<void> {
