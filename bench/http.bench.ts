@@ -15,9 +15,12 @@ const LABELS: Record<Route, string> = {
 };
 // Many short rounds, each running every route back to back: a route is compared with the
 // unguarded run of its own round, so drift on a shared machine (other tenants, CPU boost) hits
-// both sides of each ratio, and the median over rounds ignores a round that was disturbed.
+// both sides of each ratio, and the median over rounds ignores a round that was disturbed. On a
+// 2-core VM one round's guarded/unguarded ratio spreads by ±10 points (one-second windows spread
+// more: the noise has a short period), so the median needs this many rounds to settle within a
+// couple of points; nine rounds gave medians 6 points apart for one build within the hour.
 const SECONDS = 2;
-const ROUNDS = 9;
+const ROUNDS = 15;
 
 async function startServer(
   metrics = false,

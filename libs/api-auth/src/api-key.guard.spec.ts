@@ -19,6 +19,7 @@ function httpContext(
     getHandler: () => handler,
     getClass: () => Controller,
     getType: () => 'http',
+    getArgByIndex: (index: number) => [request, response][index],
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
   } as unknown as ExecutionContext;
 }

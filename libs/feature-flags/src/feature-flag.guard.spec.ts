@@ -27,6 +27,7 @@ function httpContext(request: object): ExecutionContext {
     getHandler: () => FlaggedController.prototype.checkout,
     getClass: () => FlaggedController,
     getType: () => 'http',
+    getArgByIndex: (index: number) => [request, {}][index],
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
   } as unknown as ExecutionContext;
 }

@@ -46,6 +46,8 @@ export class FeatureFlagGuard implements CanActivate {
     this.getRequirements(context),
   );
   private readonly tracing: GatekeeperTracing | undefined;
+  /** Whether `getRequest` is overridden, so may answer with a promise: known at the first request. */
+  private requestMayBePromise: boolean | undefined;
 
   constructor(
     protected readonly client: FeatureFlagClient,
@@ -67,9 +69,15 @@ export class FeatureFlagGuard implements CanActivate {
     if (requirements.length === 0) return true;
     try {
       const request = this.getRequest(context);
-      const evaluationContext = isPromiseLike(request)
-        ? Promise.resolve(request).then((resolved) => this.getEvaluationContext(resolved, context))
-        : this.getEvaluationContext(request, context);
+      // Only an overriding hook can answer with a promise. Asking a request object for `then`
+      // costs a full lookup each time: Express gives every request a hidden class of its own.
+      this.requestMayBePromise ??= this.getRequest !== FeatureFlagGuard.prototype.getRequest;
+      const evaluationContext =
+        this.requestMayBePromise && isPromiseLike(request)
+          ? Promise.resolve(request).then((resolved) =>
+              this.getEvaluationContext(resolved, context),
+            )
+          : this.getEvaluationContext(request, context);
       if (isPromiseLike(evaluationContext)) {
         return Promise.resolve(evaluationContext).then((resolved) =>
           this.checkFrom(0, requirements, resolved, context),
@@ -123,11 +131,13 @@ export class FeatureFlagGuard implements CanActivate {
     );
   }
 
-  /** The request (or a promise of it) handed to `getEvaluationContext`. */
+  /**
+   * The request (or a promise of it) handed to `getEvaluationContext`. Default: the first handler
+   * argument, which is the HTTP request (`switchToHttp().getRequest()`, without the host object
+   * that allocates), the RPC data or the WebSocket client.
+   */
   protected getRequest(context: ExecutionContext): unknown {
-    return context.getType() === 'http'
-      ? context.switchToHttp().getRequest()
-      : context.getArgByIndex(0);
+    return context.getArgByIndex(0);
   }
 
   /**

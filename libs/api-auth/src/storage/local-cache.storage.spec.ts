@@ -68,6 +68,27 @@ describe('LocalCacheApiKeyStorage', () => {
     expect(second.createdAt.getUTCFullYear()).toBe(2026);
   });
 
+  it('hands out what the storage returned, extra fields of a custom storage included, as copies', async () => {
+    // A fresh record per read, as a storage that deserialises would return.
+    const records: Record<string, () => ApiKey> = {
+      'hash-1': () => apiKey({ revokedAt: new Date('2026-03-01T00:00:00Z'), version: 3 }),
+      'hash-2': () => ({ ...apiKey({ id: 'id-2', keyHash: 'hash-2' }), tenant: { id: 't-1' } }),
+    };
+    const source = Object.assign(new MemoryApiKeyStorage(), {
+      getByHash: (keyHash: string) => Promise.resolve(records[keyHash]?.() ?? null),
+    });
+    storage = new LocalCacheApiKeyStorage(source, { ttl: 5, now: () => now });
+    for (const [keyHash, record] of Object.entries(records)) {
+      expect(await storage.getByHash(keyHash)).toEqual(record()); // the miss
+      const hit = (await storage.getByHash(keyHash)) as ApiKey & { tenant?: { id: string } };
+      expect(hit).toEqual(record());
+      if (hit.tenant) hit.tenant.id = 'mutated';
+      hit.revokedAt?.setFullYear(1999);
+      hit.scopes.push('admin');
+      expect(await storage.getByHash(keyHash)).toEqual(record());
+    }
+  });
+
   it('passes usage tracking through without invalidating', async () => {
     await storage.getByHash('hash-1');
     await storage.touch!('id-1', new Date('2026-02-01T00:00:00Z'));

@@ -1,12 +1,11 @@
 import {
-  deepCopy,
   DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
   InvalidatedCache,
   TtlCache,
   type GatekeeperMetrics,
   type LocalCacheWrapperOptions,
 } from '@gatekeeper/common';
-import type { ApiKey } from '../models/api-key.model';
+import { apiKeyCopier, type ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { declaredApiKeySources } from './api-key.source';
 
@@ -16,6 +15,12 @@ import { declaredApiKeySources } from './api-key.source';
  * long a change made around the module (or a lost message) can go unnoticed. Keep it short.
  */
 export type LocalCacheApiKeyStorageOptions = LocalCacheWrapperOptions;
+
+/** A cached key and how to copy it for each caller (chosen once, see `apiKeyCopier`). */
+interface CachedKey {
+  apiKey: ApiKey;
+  copy: (apiKey: ApiKey) => ApiKey;
+}
 
 interface KeyInvalidation {
   id: string;
@@ -37,7 +42,7 @@ export class LocalCacheApiKeyStorage
   extends InvalidatedCache<KeyInvalidation>
   implements ApiKeyStorage
 {
-  private readonly cache: TtlCache<ApiKey>;
+  private readonly cache: TtlCache<CachedKey>;
   /** keyHash by id, for invalidations that only know the id (`delete`). */
   private readonly hashById = new Map<string, string>();
   /** Bumped by every invalidation: a read in flight across one is returned but not cached. */
@@ -53,11 +58,11 @@ export class LocalCacheApiKeyStorage
   ) {
     super(options.invalidation);
     this.metrics = options.metrics;
-    this.cache = new TtlCache<ApiKey>({
+    this.cache = new TtlCache<CachedKey>({
       ttlMs: options.ttl * 1000,
       maxEntries: options.maxEntries ?? DEFAULT_LOCAL_CACHE_MAX_ENTRIES,
       now: options.now ?? Date.now,
-      onEvict: (_keyHash, entry) => this.hashById.delete(entry.value.id),
+      onEvict: (_keyHash, entry) => this.hashById.delete(entry.value.apiKey.id),
     });
     declaredApiKeySources.declare(this, LocalCacheApiKeyStorage, {
       byHash: (keyHash) => this.lookup(keyHash),
@@ -82,14 +87,15 @@ export class LocalCacheApiKeyStorage
   private lookup(keyHash: string): ApiKey | Promise<ApiKey | null> {
     const cached = this.cache.getFresh(keyHash);
     this.metrics?.cacheRequest('api_auth', cached === undefined ? 'miss' : 'hit');
-    return cached === undefined ? this.load(keyHash) : deepCopy(cached);
+    return cached === undefined ? this.load(keyHash) : cached.copy(cached.apiKey);
   }
 
   private async load(keyHash: string): Promise<ApiKey | null> {
     const epoch = this.epoch;
     const apiKey = await this.inner.getByHash(keyHash);
     if (apiKey && epoch === this.epoch && apiKey.keyHash === keyHash) {
-      this.cache.set(keyHash, deepCopy(apiKey));
+      const copy = apiKeyCopier(apiKey);
+      this.cache.set(keyHash, { apiKey: copy(apiKey), copy });
       this.hashById.set(apiKey.id, keyHash);
     }
     return apiKey;

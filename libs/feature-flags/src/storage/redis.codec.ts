@@ -219,9 +219,15 @@ function keptTimestamp(text: unknown, date: Date): string | undefined {
  */
 export function parseTimestamp(text: string | null | undefined): Date | null {
   if (!text) return null;
-  const zoned = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`;
+  // What we write ends in "Z": no regular expression on every read of a flag.
+  const last = text.charCodeAt(text.length - 1);
+  if (last === UPPER_Z || last === LOWER_Z) return new Date(text);
+  const zoned = /[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`;
   return new Date(zoned);
 }
+
+const UPPER_Z = 0x5a;
+const LOWER_Z = 0x7a;
 
 /** Ours (litestar-flags keeps segments in memory only): the document of `{prefix}segment:{id}`. */
 interface SegmentDocument {
