@@ -41,6 +41,8 @@ interface Outcome {
   killedAt?: number;
   recoveredAt?: number;
   iterations: number;
+  /** Why the last failed revocation failed: what to read when recovery never came. */
+  lastError?: string;
 }
 
 describe('API-key auth across a Redis Sentinel failover (SIGKILL of the primary)', () => {
@@ -89,6 +91,9 @@ describe('API-key auth across a Redis Sentinel failover (SIGKILL of the primary)
     const outcome = await loadLoop(a, service, keys, () => killPrimary(url, master));
     const { statuses, acknowledged, admittedRevoked, killedAt, recoveredAt } = outcome;
     report(outcome);
+    // Without recovery, say whether the Sentinels failed over at all (a harness or load problem)
+    // or did and the client never followed (ours).
+    if (recoveredAt === undefined) console.log(await sentinelViews(url, master));
 
     expect(killedAt).toBeDefined();
     expect(recoveredAt).toBeDefined();
@@ -169,8 +174,10 @@ async function loadLoop(
           outcome.recoveredAt ??= performance.now();
           acknowledgedSinceRecovery++;
         }
-      } catch {
+      } catch (error) {
         outcome.failed.push(target);
+        outcome.lastError =
+          error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
       if (outcome.killedAt === undefined && outcome.acknowledged.length >= REVOKES_BEFORE_KILL) {
         // Right after an acknowledged revocation: without WAIT it could still be on its way.
@@ -195,8 +202,32 @@ function report(outcome: Outcome): void {
   console.log(
     `Sentinel failover: recovery (SIGKILL of the primary → first acknowledged revoke) ${recovery}; ` +
       `${iterations} iterations; responses ${codes}; revokes acknowledged ${acknowledged.length}, ` +
-      `failed ${failed.length}`,
+      `failed ${failed.length}` +
+      (outcome.lastError === undefined ? '' : `; last failure: ${outcome.lastError}`),
   );
+}
+
+/** What each Sentinel says of the master (address, flags, failover state), for a failed run. */
+async function sentinelViews(url: string, master: string): Promise<string> {
+  const views: string[] = [];
+  for (const address of url.split('/')[2].split(',')) {
+    const [host, port] = address.split(':');
+    const sentinel = new Redis({ host, port: Number(port), lazyConnect: true });
+    try {
+      await sentinel.connect();
+      const fields = (await sentinel.call('SENTINEL', 'MASTER', master)) as string[];
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      views.push(
+        `${address}: ${field('ip')}:${field('port')} flags=${field('flags')} ` +
+          `failover-state=${field('failover-state') ?? '-'} num-slaves=${field('num-slaves')}`,
+      );
+    } catch (error) {
+      views.push(`${address}: ${String(error)}`);
+    } finally {
+      sentinel.disconnect();
+    }
+  }
+  return `Sentinels after the loop: ${views.join('; ')}`;
 }
 
 /** The current primary, as the Sentinels see it, and a direct connection to it. */

@@ -19,7 +19,8 @@ import {
   isServerDefect,
 } from './attack-fixtures';
 import { CORPUS, type AttackCase, type Fixtures } from './corpus';
-import { LoadLoop, postgresProcesses, redisServerPid, signalAll, waitForHealth } from './outage';
+import { postgresProcesses, redisServerPid, signalAll } from '../harness/frozen-servers';
+import { LoadLoop, waitForHealth } from './outage';
 import { rawRequest, type RawRequest, type RawResponse } from './raw-http';
 
 /**

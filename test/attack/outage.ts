@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import Redis from 'ioredis';
 import { uniqueName } from '../harness/servers';
 import { describeResponse, isServerDefect } from './attack-fixtures';
 import type { Fixtures } from './corpus';
@@ -99,63 +97,4 @@ export async function waitForHealth(baseUrl: string, status: number, ms = 15_000
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return last;
-}
-
-/** The pid of the redis-server at `url`, from its own INFO (a private server the suite started). */
-export async function redisServerPid(url: string): Promise<number> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    const pid = /process_id:(\d+)/.exec(await client.info('server'))?.[1];
-    if (!pid) throw new Error(`redis-server at ${url} reports no process_id`);
-    return Number(pid);
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** The parent pid of `pid`, from /proc (Linux); `undefined` when it is gone. */
-function parentOf(pid: number): number | undefined {
-  try {
-    // Field 4 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The postmaster of the PostgreSQL at `url` and every process it started, postmaster first (so it
- * cannot start another backend while the others are being stopped).
- */
-export async function postgresProcesses(url: string): Promise<number[]> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  let postmaster: number | undefined;
-  try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    // While the connection is open: its backend exits with it.
-    postmaster = parentOf(rows[0].pid);
-  } finally {
-    await client.end();
-  }
-  if (!postmaster) throw new Error('could not find the PostgreSQL postmaster in /proc');
-  const children = readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => parentOf(pid) === postmaster);
-  return [postmaster, ...children];
-}
-
-/** Sends `name` to each process the suite started; one already gone is skipped. */
-export function signalAll(pids: readonly number[], name: 'SIGSTOP' | 'SIGCONT'): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, name);
-    } catch {
-      // Gone already.
-    }
-  }
 }

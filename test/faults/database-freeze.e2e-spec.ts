@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { ApiAuthModule, ApiKeyGuard, ApiKeyService } from '@gatekeeper/api-auth';
 import {
   FEATURE_FLAG_STORAGE,
@@ -8,7 +7,7 @@ import {
 } from '@gatekeeper/feature-flags';
 import { Controller, Get, type INestApplication, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { RowDataPacket } from 'mysql2';
+import { mariadbProcesses, postgresProcesses, signalAll } from '../harness/frozen-servers';
 import { startMariadbServer, startPostgresServer, type ServerHandle } from '../harness/servers';
 
 /** The configured bound; the requirement is that no request waits longer than this plus 1 s. */
@@ -104,7 +103,7 @@ describe.each(CASES)('both modules on a $name that freezes under load', (fault) 
 
   afterAll(async () => {
     // Whatever happened in the test, the server must run again before it can be stopped.
-    signal(frozen, 'SIGCONT');
+    signalAll(frozen, 'SIGCONT');
     await app?.close();
     await server?.close();
     process.off('unhandledRejection', onUnhandled);
@@ -143,16 +142,16 @@ describe.each(CASES)('both modules on a $name that freezes under load', (fault) 
       phase = 'before';
       await sleep(1000);
       frozen = await fault.processes(server.url);
-      signal(frozen, 'SIGSTOP');
+      signalAll(frozen, 'SIGSTOP');
       phase = 'frozen';
       await sleep(FREEZE_MS);
       phase = 'after';
-      signal(frozen, 'SIGCONT');
+      signalAll(frozen, 'SIGCONT');
       frozen = [];
       await sleep(5000);
     } finally {
       running = false;
-      signal(frozen, 'SIGCONT');
+      signalAll(frozen, 'SIGCONT');
       await load;
     }
 
@@ -193,62 +192,4 @@ describe.each(CASES)('both modules on a $name that freezes under load', (fault) 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * The postmaster and all its children: the whole server. The postmaster is the parent of the
- * backend serving a connection of ours, looked up while that backend still exists.
- */
-async function postgresProcesses(url: string): Promise<number[]> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  let postmaster: number | undefined;
-  try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    postmaster = parentOf(rows[0].pid);
-  } finally {
-    await client.end();
-  }
-  if (!postmaster) throw new Error('could not find the PostgreSQL postmaster in /proc');
-  const children = readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => parentOf(pid) === postmaster);
-  // The postmaster first, so that it cannot start a new backend while the others stop.
-  return [postmaster, ...children];
-}
-
-/** mariadbd is one process; its pid file says which. */
-async function mariadbProcesses(url: string): Promise<number[]> {
-  const mysql = await import('mysql2/promise');
-  const connection = await mysql.createConnection(url);
-  try {
-    const [rows] = await connection.query<Array<{ file: string } & RowDataPacket>>(
-      'SELECT @@pid_file AS file',
-    );
-    return [Number(readFileSync(rows[0].file, 'utf8').trim())];
-  } finally {
-    await connection.end();
-  }
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    // "pid (comm) state ppid …" — comm may contain spaces, so read after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-function signal(pids: number[], name: 'SIGSTOP' | 'SIGCONT'): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, name);
-    } catch {
-      // Gone already.
-    }
-  }
 }
