@@ -216,10 +216,14 @@ async function sentinelViews(url: string, master: string): Promise<string> {
     try {
       await sentinel.connect();
       const fields = (await sentinel.call('SENTINEL', 'MASTER', master)) as string[];
-      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      const field = (name: string) =>
+        fields.includes(name) ? fields[fields.indexOf(name) + 1] : undefined;
+      // TILT: a Sentinel whose timer stalled (a starved machine) acts on nothing for 30 s.
+      const tilt = /sentinel_tilt:(\d+)/.exec(await sentinel.info('sentinel'))?.[1];
       views.push(
         `${address}: ${field('ip')}:${field('port')} flags=${field('flags')} ` +
-          `failover-state=${field('failover-state') ?? '-'} num-slaves=${field('num-slaves')}`,
+          `failover-state=${field('failover-state') ?? '-'} num-slaves=${field('num-slaves')} ` +
+          `tilt=${tilt ?? '?'}`,
       );
     } catch (error) {
       views.push(`${address}: ${String(error)}`);
