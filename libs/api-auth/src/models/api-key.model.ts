@@ -79,7 +79,7 @@ export function apiKeyCopier(apiKey: ApiKey): (apiKey: ApiKey) => ApiKey {
   return plain ? copyPlainApiKey : deepCopy;
 }
 
-/** `deepCopy` of a record `apiKeyCopier` found plain: only scopes, metadata and dates are objects. */
+/** `deepCopy` of a record `apiKeyCopier` found plain: its objects are scopes, metadata, dates. */
 function copyPlainApiKey(apiKey: ApiKey): ApiKey {
   const copy = { ...apiKey, scopes: apiKey.scopes.slice(), metadata: deepCopy(apiKey.metadata) };
   if (apiKey.createdAt instanceof Date) copy.createdAt = new Date(apiKey.createdAt.getTime());
