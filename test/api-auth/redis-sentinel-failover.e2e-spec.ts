@@ -207,10 +207,15 @@ function report(outcome: Outcome): void {
   );
 }
 
+/** The `host:port` of each Sentinel of a `redis+sentinel://h1:p1,h2:p2/<master>/<db>` URL. */
+function sentinelAddresses(url: string): string[] {
+  return url.split('/')[2].split(',');
+}
+
 /** What each Sentinel says of the master (address, flags, failover state), for a failed run. */
 async function sentinelViews(url: string, master: string): Promise<string> {
   const views: string[] = [];
-  for (const address of url.split('/')[2].split(',')) {
+  for (const address of sentinelAddresses(url)) {
     const [host, port] = address.split(':');
     const sentinel = new Redis({ host, port: Number(port), lazyConnect: true });
     try {
@@ -236,7 +241,7 @@ async function sentinelViews(url: string, master: string): Promise<string> {
 
 /** The current primary, as the Sentinels see it, and a direct connection to it. */
 async function primaryOf(url: string, master: string): Promise<Redis> {
-  const [host, port] = url.split('/')[2].split(',')[0].split(':');
+  const [host, port] = sentinelAddresses(url)[0].split(':');
   const sentinel = new Redis({ host, port: Number(port), lazyConnect: true });
   try {
     await sentinel.connect();
