@@ -41,22 +41,31 @@ async function runFor(
 }
 
 /**
- * Runs every candidate `rounds` times, interleaved (a, b, c, a, b, c…) so background load hits
- * them alike, and keeps each one's best round.
+ * Nanoseconds per call of each candidate over `windows` short windows that alternate between them
+ * (a, b, a, b…, the order reversed every other window), each candidate's calls and time summed.
+ * A shared VM's speed drifts by a third within seconds: short alternating windows put every
+ * candidate under the same drift, where a best-of of long rounds compared each one's luckiest
+ * round (part c once read 0.82x and 1.31x in one hour). The sums keep every call's cost, garbage
+ * collection included.
  */
-export async function bestOf(
+export async function interleaved(
   candidates: Record<string, (i: number) => unknown>,
-  rounds = 3,
-  ms = 250,
+  windows: number,
+  windowMs: number,
 ): Promise<Record<string, number>> {
-  const best: Record<string, number> = {};
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, fn] of Object.entries(candidates)) {
-      const ns = await nsPerOp(fn, { ms });
-      best[name] = Math.min(best[name] ?? Infinity, ns);
+  const entries = Object.entries(candidates);
+  for (const [, fn] of entries) await runFor(fn, windowMs, Infinity); // warm-up
+  const totals = new Map(entries.map(([name]) => [name, { ops: 0, elapsedNs: 0 }]));
+  for (let window = 0; window < windows; window++) {
+    const order = window % 2 === 0 ? entries : [...entries].reverse();
+    for (const [name, fn] of order) {
+      const { ops, elapsedNs } = await runFor(fn, windowMs, Infinity);
+      const total = totals.get(name)!;
+      total.ops += ops;
+      total.elapsedNs += elapsedNs;
     }
   }
-  return best;
+  return Object.fromEntries([...totals].map(([name, t]) => [name, t.elapsedNs / t.ops]));
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
