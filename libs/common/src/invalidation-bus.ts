@@ -6,6 +6,7 @@ import {
   isRedisCluster,
   openRedis,
   quitRedis,
+  reconnectWhenAbandoned,
   type RedisClient,
   type RedisHandle,
 } from './redis-connection';
@@ -155,6 +156,9 @@ export async function connectInvalidationBus(
   try {
     await subscriber.connect();
     await subscriber.subscribe(channel);
+    if (!isRedisCluster(subscriber)) {
+      reconnectWhenAbandoned(subscriber, `the subscriber of ${channel}`);
+    }
   } catch (error) {
     subscriber.disconnect();
     await redis.close();

@@ -172,6 +172,37 @@ describe('connectRedis on a Sentinel URL', () => {
   });
 });
 
+describe('connectRedis when a connection attempt is cut short', () => {
+  /**
+   * Drops the connection, then drops it again while the reconnect is under way (`interrupt`): what
+   * ioredis' Sentinel failover detector does when a switch is announced during a reconnect.
+   */
+  const cutShort = async (client: Redis, interrupt: () => void): Promise<void> => {
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    client.once('connecting', interrupt);
+    client.disconnect(true);
+    await ended;
+  };
+
+  it('connects again, where ioredis alone would fail every later command', async () => {
+    const client = await connectRedis(testUrls().redis);
+    try {
+      await cutShort(client, () => client.disconnect(true));
+      const answers = async () => (await client.ping().catch(() => null)) === 'PONG';
+      expect(await eventually(answers)).toBe(true);
+    } finally {
+      await quitRedis(client);
+    }
+  });
+
+  it('stays closed when the attempt was cut short by disconnect()', async () => {
+    const client = await connectRedis(testUrls().redis);
+    await cutShort(client, () => client.disconnect());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(client.status).toBe('end');
+  });
+});
+
 /** Polls (bounded: about five seconds) until `check` holds; never asserts on how long it took. */
 async function eventually(check: () => Promise<boolean>): Promise<boolean> {
   for (let attempt = 0; attempt < 100; attempt++) {

@@ -94,10 +94,12 @@ export async function connectRedisClient(
     client.off('node error', capture);
   }
   watchConnection(client, redactSecrets(url));
-  if (target.kind === 'server' && target.options.sentinels) {
-    // QUIT ends the client but leaves the failover detector's Sentinel connections open (they
-    // would keep the process alive); disconnect() closes them.
-    client.once('end', () => client.disconnect());
+  if (!isRedisCluster(client)) {
+    reconnectWhenAbandoned(client, `the connection to ${redactSecrets(url)}`, () => {
+      // QUIT ends the client but leaves the failover detector's Sentinel connections open (they
+      // would keep the process alive); disconnect() closes them.
+      if (target.kind === 'server' && target.options.sentinels) client.disconnect();
+    });
   }
   return client;
 }
@@ -138,6 +140,7 @@ export async function openRedis(
 
 /** QUIT (pending replies are flushed); a client already cut off is just disconnected. */
 export async function quitRedis(client: RedisClient): Promise<void> {
+  closing.add(client);
   try {
     await client.quit();
   } catch {
@@ -153,6 +156,53 @@ export function connectionNameOf(client: RedisClient): string | undefined {
   return isRedisCluster(client)
     ? client.options.redisOptions?.connectionName
     : client.options.connectionName;
+}
+
+/** Clients `quitRedis` is closing: however they end, it is final. */
+const closing = new WeakSet<RedisClient>();
+
+/** What ioredis rejects with once it has given up on a connection. */
+const CONNECTION_CLOSED = 'Connection is closed.';
+
+/**
+ * Connects `client` again when ioredis has given up on it, and runs `onEnd` on any other end.
+ *
+ * ioredis ends a client for good when a connection attempt is cut short by a second disconnection
+ * (the symptom of redis/ioredis#1683): the attempt fails with "Connection is closed.", the client
+ * ends with no retry scheduled, and every later command fails at once. Its Sentinel failover
+ * detector does exactly that when the switch is announced while a reconnect is still asking the
+ * Sentinels for the primary. On a loaded machine that left an instance answering 503 after a
+ * failover until it was restarted, and a subscriber deaf to every invalidation. Such an end is
+ * retried with the usual backoff. An end that was asked for (`quitRedis`, `quit()`,
+ * `disconnect()`) is final: ioredis reports it without that error.
+ */
+export function reconnectWhenAbandoned(client: Redis, what: string, onEnd = () => {}): void {
+  const logger = new Logger('Redis');
+  let abandoned = false;
+  let attempts = 0;
+  client.on('error', (error: unknown) => {
+    abandoned =
+      client.status === 'connecting' &&
+      error instanceof Error &&
+      error.message === CONNECTION_CLOSED;
+  });
+  client.on('ready', () => {
+    attempts = 0;
+  });
+  client.on('end', () => {
+    if (!abandoned || closing.has(client)) {
+      onEnd();
+      return;
+    }
+    abandoned = false;
+    const delay = reconnectDelay(++attempts);
+    logger.warn(
+      `ioredis gave up on ${what} after an interrupted attempt; connecting again in ${delay} ms`,
+    );
+    setTimeout(() => {
+      if (client.status === 'end' && !closing.has(client)) client.connect().catch(() => {});
+    }, delay).unref();
+  });
 }
 
 /** Logs an outage once when it starts and once when it ends, not once per failed command. */
