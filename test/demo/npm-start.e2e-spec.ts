@@ -37,7 +37,21 @@ function demoEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function npmStart(env: NodeJS.ProcessEnv, detached = false): Started {
-  const child = spawn('npm', ['start'], { cwd: ROOT, env, detached, stdio: 'pipe' });
+  return startProcess('npm', ['start'], env, detached);
+}
+
+/** The server as `npm start` runs it (`exec node tools/demo.mjs server`), without npm around it. */
+function demoServer(env: NodeJS.ProcessEnv): Started {
+  return startProcess(process.execPath, ['tools/demo.mjs', 'server'], env, false);
+}
+
+function startProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  detached: boolean,
+): Started {
+  const child = spawn(command, args, { cwd: ROOT, env, detached, stdio: 'pipe' });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -161,6 +175,27 @@ describe('npm start', () => {
       expect(() => process.kill(-started.child.pid!, 0)).toThrow(
         expect.objectContaining({ code: 'ESRCH' }),
       );
+    },
+    START_TIMEOUT_MS + 60_000,
+  );
+
+  it(
+    'the server shuts down cleanly through SIGINT after SIGINT while it closes',
+    async () => {
+      // npm forwards Ctrl-C on top of the terminal's, and an impatient user presses it again: a
+      // signal may arrive after Nest's shutdown hook has removed its own listener.
+      const started = demoServer(env);
+      running.push(started);
+      await waitForOutput(started, new RegExp(`Listening on http://localhost:${port}\\b`));
+      const deadline = Date.now() + 15_000;
+      while (started.child.exitCode === null && started.child.signalCode === null) {
+        if (Date.now() > deadline) throw new Error(`still running:\n${started.output()}`);
+        started.child.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(await started.exited).toEqual({ code: 0, signal: null });
+      expect(started.output().match(/SIGINT: closing connections/g)).toHaveLength(1);
+      expect(await listening(port)).toBe(false);
     },
     START_TIMEOUT_MS + 60_000,
   );

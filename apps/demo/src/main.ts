@@ -16,10 +16,17 @@ async function bootstrap(): Promise<void> {
     }),
   );
   // SIGTERM/SIGINT: close the HTTP server and every storage connection, then exit 0. A second
-  // signal during that (npm forwards Ctrl-C on top of the terminal's) does not cut it short.
+  // signal during that (npm forwards Ctrl-C on top of the terminal's) does not cut it short:
+  // these listeners stay, because Nest removes its own before exiting, and a process with no
+  // listener left for a signal is killed by it.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => logger.log(`${signal}: closing connections, then exiting`));
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.log(`${signal}: closing connections, then exiting`);
+    });
   }
   await app.listen(config.port);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
