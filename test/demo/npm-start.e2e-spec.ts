@@ -67,7 +67,7 @@ async function waitForOutput(started: Started, pattern: RegExp): Promise<RegExpE
     const match = pattern.exec(started.output());
     if (match) return match;
     if (started.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`npm start never printed ${pattern}:\n${started.output()}`);
+      throw new Error(`the demo never printed ${pattern}:\n${started.output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -106,6 +106,13 @@ describe('npm start', () => {
   let env: NodeJS.ProcessEnv;
   const running: Started[] = [];
 
+  /** Starts the demo (stopped after the tests whatever happens) and waits until it listens. */
+  async function untilListening(started: Started): Promise<Started> {
+    running.push(started);
+    await waitForOutput(started, new RegExp(`Listening on http://localhost:${port}\\b`));
+    return started;
+  }
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gk-npm-start-'));
     port = await freePort();
@@ -124,9 +131,7 @@ describe('npm start', () => {
   it(
     'serves on PORT, prints a keys command that works as printed, and SIGTERM to npm frees the port',
     async () => {
-      const started = npmStart(env);
-      running.push(started);
-      await waitForOutput(started, new RegExp(`Listening on http://localhost:${port}\\b`));
+      const started = await untilListening(npmStart(env));
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
       expect(started.output()).toContain(`OpenAPI JSON at http://localhost:${port}/docs-json`);
 
@@ -160,9 +165,7 @@ describe('npm start', () => {
     async () => {
       const built = statSync(MAIN_JS).mtimeMs;
       // A group of its own, like a terminal's foreground job: npm, and the server under it.
-      const started = npmStart(env, true);
-      running.push(started);
-      await waitForOutput(started, new RegExp(`Listening on http://localhost:${port}\\b`));
+      const started = await untilListening(npmStart(env, true));
       expect(started.output()).not.toMatch(/building/i);
       expect(statSync(MAIN_JS).mtimeMs).toBe(built);
       // Not a first start: no second admin key.
@@ -184,9 +187,7 @@ describe('npm start', () => {
     async () => {
       // npm forwards Ctrl-C on top of the terminal's, and an impatient user presses it again: a
       // signal may arrive after Nest's shutdown hook has removed its own listener.
-      const started = demoServer(env);
-      running.push(started);
-      await waitForOutput(started, new RegExp(`Listening on http://localhost:${port}\\b`));
+      const started = await untilListening(demoServer(env));
       const deadline = Date.now() + 15_000;
       while (started.child.exitCode === null && started.child.signalCode === null) {
         if (Date.now() > deadline) throw new Error(`still running:\n${started.output()}`);
