@@ -135,6 +135,23 @@ describe('RedisCacheApiKeyStorage', () => {
     expect(await cache.getByHash(apiKey.keyHash)).toBeNull();
   });
 
+  it('drops the entry when the primary applied a write but reported a failure', async () => {
+    const apiKey = await cache.create(newKey());
+    await cache.getByHash(apiKey.keyHash);
+    // A primary that applies the write, then fails to answer (a timeout after the commit…).
+    const failing = jest.spyOn(primary, 'update').mockImplementation(async (changed) => {
+      await database.update(changed);
+      throw new Error('connection lost after the write');
+    });
+    try {
+      const revokedAt = new Date('2030-03-01T00:00:00Z');
+      await expect(cache.update({ ...apiKey, revokedAt })).rejects.toThrow('connection lost');
+      expect((await cache.getByHash(apiKey.keyHash))?.revokedAt).toEqual(revokedAt);
+    } finally {
+      failing.mockRestore();
+    }
+  });
+
   it('never caches a value read before a concurrent revocation', async () => {
     const apiKey = await cache.create(newKey());
     // A lookup misses the cache and reads the key while it is still active…

@@ -288,16 +288,17 @@ async function waitForReply(
 }
 
 /**
- * A Redis Cluster of `primaries` nodes without replicas (a 2-core machine runs the suites beside
- * it), each with its own temp dir and cluster bus port. Resolves once every node reports
- * cluster_state:ok.
+ * A Redis Cluster of `primaries` primaries, each with `replicas` replicas (the shared one has none:
+ * a 2-core machine runs the suites beside it), each node with its own temp dir and cluster bus
+ * port. Resolves once every node reports cluster_state:ok and every replica is in sync.
  */
-export async function startRedisCluster(primaries = 3): Promise<ServerHandle> {
+export async function startRedisCluster(primaries = 3, replicas = 0): Promise<ServerHandle> {
   const cli = findBinary(REDIS_CLI, URL_ENV.redisCluster);
-  const ports = await freePorts(primaries * 2);
+  const count = primaries * (1 + replicas);
+  const ports = await freePorts(count * 2);
   const nodes: ServerHandle[] = [];
   try {
-    for (let i = 0; i < primaries; i++) {
+    for (let i = 0; i < count; i++) {
       const [port, busPort] = [ports[2 * i], ports[2 * i + 1]];
       nodes.push(
         await startRedisProcess(
@@ -311,19 +312,31 @@ export async function startRedisCluster(primaries = 3): Promise<ServerHandle> {
             String(busPort),
             '--cluster-config-file',
             'nodes.conf',
+            // A replica takes over this long after its primary stops answering (plus an election).
             '--cluster-node-timeout',
-            '2000',
+            replicas > 0 ? '1000' : '2000',
           ],
           'cluster',
         ),
       );
     }
     const addresses = ports.filter((_, i) => i % 2 === 0).map((port) => `127.0.0.1:${port}`);
-    await runCommand(cli, ['--cluster', 'create', ...addresses, '--cluster-yes']);
+    await runCommand(cli, [
+      '--cluster',
+      'create',
+      ...addresses,
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
+    ]);
     for (const [i, address] of addresses.entries()) {
-      await waitForReply(`cluster node ${i + 1}`, Number(address.split(':')[1]), 'CLUSTER INFO', [
-        'cluster_state:ok',
-      ]);
+      const port = Number(address.split(':')[1]);
+      await waitForReply(`cluster node ${i + 1}`, port, 'CLUSTER INFO', ['cluster_state:ok']);
+      if (i >= primaries) {
+        await waitForReply(`cluster node ${i + 1}`, port, 'INFO replication', [
+          'master_link_status:up',
+        ]);
+      }
     }
     return serverGroup(`redis+cluster://${addresses.join(',')}`, nodes);
   } catch (error) {

@@ -3,13 +3,11 @@ import { Logger } from '@nestjs/common';
 import { describeError } from './redact';
 import {
   connectionNameOf,
-  isRedisCluster,
   openRedis,
-  quitRedis,
-  reconnectWhenAbandoned,
   type RedisClient,
   type RedisHandle,
 } from './redis-connection';
+import { publishMessage, subscribeChannel, type ChannelSubscription } from './redis-pubsub';
 
 /**
  * Cross-instance cache invalidation: every instance publishes what it changed and drops what the
@@ -31,9 +29,8 @@ export interface InvalidationBus {
 const SEPARATOR = '|';
 
 /**
- * Redis pub/sub transport for `InvalidationBus`: one PUBLISH per change, one subscriber connection.
- * On a Redis Cluster a PUBLISH reaches every node, so the subscriber may sit on any of them (ioredis
- * moves it to another node when its node goes away).
+ * Redis pub/sub transport for `InvalidationBus`: one PUBLISH per change, one subscriber connection
+ * (see `subscribeChannel`: on a Redis Cluster it may sit on any node).
  */
 class RedisInvalidationBus implements InvalidationBus {
   /** Tags this instance's messages so its own subscriber can skip them. */
@@ -42,22 +39,36 @@ class RedisInvalidationBus implements InvalidationBus {
   private readonly resetListeners = new Set<() => void>();
   private readonly logger: Logger;
   private closed = false;
+  private subscription: ChannelSubscription | undefined;
 
   constructor(
     /** Publishes; closing it quits the client only if the module opened it. */
     private readonly publisher: RedisHandle,
-    private readonly subscriber: RedisClient,
     private readonly channel: string,
     name: string,
   ) {
     this.logger = new Logger(`InvalidationBus(${name})`);
-    this.watch();
+  }
+
+  /** Resolves once subscribed: no change published after that is missed. */
+  async subscribe(connectionName: string): Promise<void> {
+    this.subscription = await subscribeChannel(
+      this.publisher.client,
+      this.channel,
+      { message: (raw) => this.receive(raw), restored: () => this.reset() },
+      this.logger,
+      connectionName,
+    );
   }
 
   async publish(message: string): Promise<void> {
     if (this.closed) return;
     try {
-      await this.publisher.client.publish(this.channel, this.senderId + SEPARATOR + message);
+      await publishMessage(
+        this.publisher.client,
+        this.channel,
+        this.senderId + SEPARATOR + message,
+      );
     } catch (error) {
       this.logger.warn(
         `could not publish an invalidation; other instances catch up when their cache entries expire: ${describeError(error)}`,
@@ -80,51 +91,27 @@ class RedisInvalidationBus implements InvalidationBus {
     this.closed = true;
     this.messageListeners.clear();
     this.resetListeners.clear();
-    await quitRedis(this.subscriber);
+    await this.subscription?.close();
     await this.publisher.close();
   }
 
-  private watch(): void {
-    let interrupted = false;
-    this.subscriber.on('message', (channel: string, raw: string) => {
-      if (channel !== this.channel) return;
-      const cut = raw.indexOf(SEPARATOR);
-      if (cut === -1 || raw.slice(0, cut) === this.senderId) return;
-      const message = raw.slice(cut + 1);
-      for (const listener of this.messageListeners) {
-        try {
-          listener(message);
-        } catch (error) {
-          this.logger.error(`invalidation listener failed: ${describeError(error)}`);
-        }
+  private receive(raw: string): void {
+    if (this.closed) return;
+    const cut = raw.indexOf(SEPARATOR);
+    if (cut === -1 || raw.slice(0, cut) === this.senderId) return;
+    const message = raw.slice(cut + 1);
+    for (const listener of this.messageListeners) {
+      try {
+        listener(message);
+      } catch (error) {
+        this.logger.error(`invalidation listener failed: ${describeError(error)}`);
       }
-    });
-    this.subscriber.on('error', (error: unknown) => {
-      if (interrupted || this.closed) return;
-      interrupted = true;
-      this.logger.warn(`subscription lost: ${describeError(error)}; reconnecting`);
-    });
-    this.subscriber.on('close', () => {
-      if (!this.closed) interrupted = true;
-    });
-    // ioredis re-subscribes on reconnect (after a Sentinel failover, on the new primary), but
-    // whatever was published while away is gone for good.
-    // Reset once the server confirms the subscription (the reply to our own, idempotent
-    // SUBSCRIBE), so that nothing published after the reset can be missed.
-    this.subscriber.on('ready', () => {
-      if (!interrupted || this.closed) return;
-      interrupted = false;
-      this.subscriber.subscribe(this.channel).then(
-        () => {
-          this.logger.log('subscription restored; dropping cached entries that may be stale');
-          for (const listener of this.resetListeners) listener();
-        },
-        (error: unknown) => {
-          interrupted = true;
-          this.logger.warn(`could not resubscribe: ${describeError(error)}`);
-        },
-      );
-    });
+    }
+  }
+
+  private reset(): void {
+    if (this.closed) return;
+    for (const listener of this.resetListeners) listener();
   }
 }
 
@@ -143,24 +130,10 @@ export async function connectInvalidationBus(
     source,
     `gatekeeper-${name.toLowerCase().replace(/\W+/g, '-')}-invalidation`,
   );
-  // A connection in subscriber mode can run nothing else, hence a dedicated one.
-  const connectionName = `${connectionNameOf(redis.client) ?? 'gatekeeper'}:invalidation`;
-  const { client } = redis;
-  const subscriber = isRedisCluster(client)
-    ? client.duplicate([], {
-        lazyConnect: true,
-        redisOptions: { ...client.options.redisOptions, connectionName },
-      })
-    : client.duplicate({ lazyConnect: true, connectionName });
-  const bus = new RedisInvalidationBus(redis, subscriber, channel, name);
+  const bus = new RedisInvalidationBus(redis, channel, name);
   try {
-    await subscriber.connect();
-    await subscriber.subscribe(channel);
-    if (!isRedisCluster(subscriber)) {
-      reconnectWhenAbandoned(subscriber, `the subscriber of ${channel}`);
-    }
+    await bus.subscribe(`${connectionNameOf(redis.client) ?? 'gatekeeper'}:invalidation`);
   } catch (error) {
-    subscriber.disconnect();
     await redis.close();
     throw new Error(
       `could not subscribe to the ${name} invalidation channel: ${describeError(error)}`,

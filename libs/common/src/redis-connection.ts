@@ -29,7 +29,16 @@ const FAIL_FAST = {
   commandTimeout: DEFAULT_STORAGE_TIMEOUT_MS,
 } satisfies RedisOptions;
 
-const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, 2000);
+/** Backoff of every reconnection: 100 ms, 200 ms, … 2 s. */
+export const reconnectDelay = (attempt: number): number => Math.min(attempt * 100, 2000);
+
+/**
+ * How often a Cluster client asks for the slot map without being told to. ioredis otherwise asks
+ * only when a node answers MOVED or a connection closes; a node that stops answering (a frozen
+ * process, a network partition) does neither, so after its replica took over, every command for
+ * its slots would go on timing out against it.
+ */
+export const CLUSTER_SLOTS_REFRESH_MS = 2000;
 
 /**
  * After a Sentinel failover the old primary may come back as a replica: a write that reaches it is
@@ -64,6 +73,7 @@ export async function connectRedisClient(
           lazyConnect: true,
           enableOfflineQueue: false,
           clusterRetryStrategy: reconnectDelay,
+          slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
           redisOptions: { ...target.nodeOptions, ...FAIL_FAST, connectionName },
         })
       : new ioredis.Redis({

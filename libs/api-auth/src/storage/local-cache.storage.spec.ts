@@ -1,6 +1,7 @@
 import type { ApiKey } from '../models/api-key.model';
 import { MemoryApiKeyStorage } from './memory.storage';
 import { LocalCacheApiKeyStorage } from './local-cache.storage';
+import { ApiKeyReplicationError } from './storage.errors';
 
 function apiKey(overrides: Partial<ApiKey> = {}): ApiKey {
   return {
@@ -54,6 +55,27 @@ describe('LocalCacheApiKeyStorage', () => {
     expect((await storage.getByHash('hash-1'))?.revokedAt).toBeInstanceOf(Date);
 
     await storage.delete('id-1');
+    expect(await storage.getByHash('hash-1')).toBeNull();
+  });
+
+  it('drops a key whose revocation was applied but not confirmed by a replica', async () => {
+    // What a Redis primary whose only replica stopped answering does: the write is in, the call
+    // rejects (see "Replication: what a write waits for").
+    jest.spyOn(inner, 'update').mockImplementation(async (changed) => {
+      await MemoryApiKeyStorage.prototype.update.call(inner, changed);
+      throw new ApiKeyReplicationError(changed.id, 1000);
+    });
+    jest.spyOn(inner, 'delete').mockImplementation(async (id) => {
+      await MemoryApiKeyStorage.prototype.delete.call(inner, id);
+      throw new ApiKeyReplicationError(id, 1000);
+    });
+    const cached = (await storage.getByHash('hash-1'))!;
+    await expect(storage.update({ ...cached, revokedAt: new Date() })).rejects.toThrow(
+      ApiKeyReplicationError,
+    );
+    expect((await storage.getByHash('hash-1'))?.revokedAt).toBeInstanceOf(Date);
+
+    await expect(storage.delete('id-1')).rejects.toThrow(ApiKeyReplicationError);
     expect(await storage.getByHash('hash-1')).toBeNull();
   });
 

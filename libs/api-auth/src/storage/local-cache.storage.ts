@@ -109,16 +109,25 @@ export class LocalCacheApiKeyStorage
     return this.inner.create(apiKey);
   }
 
+  /**
+   * A write that failed may still have been applied: `ApiKeyReplicationError` says it was (only no
+   * replica confirmed it), and a timeout cannot tell. Dropping the key here and elsewhere costs a
+   * read; keeping it would let every instance admit a key the storage already refuses.
+   */
   async update(apiKey: ApiKey): Promise<ApiKey> {
-    const updated = await this.inner.update(apiKey);
-    await this.changed({ id: updated.id, keyHash: updated.keyHash });
-    return updated;
+    try {
+      return await this.inner.update(apiKey);
+    } finally {
+      await this.changed({ id: apiKey.id, keyHash: apiKey.keyHash });
+    }
   }
 
   async delete(id: string): Promise<boolean> {
-    const deleted = await this.inner.delete(id);
-    await this.changed({ id });
-    return deleted;
+    try {
+      return await this.inner.delete(id);
+    } finally {
+      await this.changed({ id });
+    }
   }
 
   listByOwner(ownerId: string): AsyncIterable<ApiKey> {

@@ -4,7 +4,6 @@ import {
   assertTimeout,
   describeError,
   GatekeeperConfigError,
-  LuaScript,
   redisPrefixFor,
   withTimeout,
   type ReplicaAcknowledgement,
@@ -16,6 +15,7 @@ import { touchApiKey } from '../api-key.usage';
 import type { ApiKey } from '../models/api-key.model';
 import type { ApiKeyStorage } from './api-key-storage.interface';
 import { deserializeApiKey, serializeApiKey } from './redis.serialization';
+import { FILL_SCRIPT, INVALIDATE_SCRIPT } from './redis-cache.scripts';
 import { ReplicaConfirmations } from './replica-confirmations';
 
 export interface RedisCacheApiKeyStorageOptions {
@@ -49,43 +49,6 @@ const MAX_PENDING_INVALIDATIONS = 10_000;
 /** Cached value meaning "no key has this hash". */
 const UNKNOWN_KEY = '';
 const BYPASS = Symbol('bypass');
-
-/**
- * Writes an entry only if the hash's generation is still the one read before the primary was
- * asked. A writer bumps the generation after its primary write, so a reader that fetched the old
- * value cannot cache it after the writer's invalidation.
- * KEYS: entry, generation[, id → hash]. ARGV: expected generation ('' = none), value, ttl ms, hash.
- */
-const FILL_SCRIPT = new LuaScript(`
-if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-if KEYS[3] then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[3]) end
-return 1
-`);
-
-/**
- * Drops the entry of a hash and bumps its generation. The hash is given, or looked up through the
- * id → hash entry written with a cached key (touch() knows only the id).
- * KEYS: the hash's generation when the hash is given, else the id → hash entry; then the
- * id → hash entry when both are given. The first key routes the script on a cluster.
- * ARGV: prefix, hash or '', generation ttl ms.
- */
-const INVALIDATE_SCRIPT = new LuaScript(`
-local keyHash = ARGV[2]
-local idKey = KEYS[2]
-if keyHash == '' then
-  idKey = KEYS[1]
-  keyHash = redis.call('GET', idKey)
-end
-if keyHash then
-  local generation = ARGV[1] .. 'gen:' .. keyHash
-  redis.call('INCR', generation)
-  redis.call('PEXPIRE', generation, ARGV[3])
-  redis.call('DEL', ARGV[1] .. 'hash:' .. keyHash)
-end
-if idKey then redis.call('DEL', idKey) end
-return 1
-`);
 
 interface Invalidation {
   keyHash?: string;
@@ -203,8 +166,9 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
   }
 
   async update(apiKey: ApiKey): Promise<ApiKey> {
-    const updated = await this.primary.update(apiKey);
-    await this.invalidateReplicated({ keyHash: updated.keyHash, id: updated.id });
+    const invalidation = { keyHash: apiKey.keyHash, id: apiKey.id };
+    const updated = await this.dropping(invalidation, this.primary.update(apiKey));
+    await this.invalidateReplicated(invalidation);
     return updated;
   }
 
@@ -215,8 +179,9 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
 
   async delete(id: string): Promise<boolean> {
     const existing = await this.primary.getById(id);
-    const deleted = await this.primary.delete(id);
-    await this.invalidateReplicated({ keyHash: existing?.keyHash, id });
+    const invalidation = { keyHash: existing?.keyHash, id };
+    const deleted = await this.dropping(invalidation, this.primary.delete(id));
+    await this.invalidateReplicated(invalidation);
     return deleted;
   }
 
@@ -242,6 +207,16 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     if (done !== BYPASS) return true;
     this.remember(invalidation);
     return false;
+  }
+
+  /** `write`; when it fails, the entry is dropped all the same: a failed write may have applied. */
+  private async dropping<T>(invalidation: Invalidation, write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      await this.invalidate(invalidation);
+      throw error;
+    }
   }
 
   private remember(invalidation: Invalidation): void {
