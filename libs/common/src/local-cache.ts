@@ -94,6 +94,19 @@ export abstract class InvalidatedCache<M> {
     await this.bus?.publish(JSON.stringify(message));
   }
 
+  /**
+   * A write of the wrapped storage, then `changed(message)` whether or not it failed: a write that
+   * failed may still have been applied (a timeout after the commit, a Redis primary that applied
+   * it but got no replica's confirmation), and a dropped entry only costs a read.
+   */
+  protected async changing<T>(message: M, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      await this.changed(message);
+    }
+  }
+
   /** Stops listening and closes the bus; the wrapped storage is closed by whoever created it. */
   async close(): Promise<void> {
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();

@@ -38,7 +38,7 @@ export const reconnectDelay = (attempt: number): number => Math.min(attempt * 10
  * process, a network partition) does neither, so after its replica took over, every command for
  * its slots would go on timing out against it.
  */
-export const CLUSTER_SLOTS_REFRESH_MS = 2000;
+const CLUSTER_SLOTS_REFRESH_MS = 2000;
 
 /**
  * After a Sentinel failover the old primary may come back as a replica: a write that reaches it is

@@ -145,6 +145,11 @@ class ClusterSubscription implements ChannelSubscription {
   private moving = false;
   private closed = false;
   private readonly pinger: NodeJS.Timeout;
+  /** ioredis, an optional peer: loaded when the first cluster subscription opens. */
+  private readonly NodeClient = requireDriver<{ Redis: new (options: RedisOptions) => Redis }>(
+    'ioredis',
+    'redis',
+  ).Redis;
 
   private constructor(
     private readonly cluster: Cluster,
@@ -262,12 +267,8 @@ class ClusterSubscription implements ChannelSubscription {
 
   /** A connection to one node that never reconnects by itself: `move` picks the next node. */
   private connect(address: string): Redis {
-    const ioredis = requireDriver<{ Redis: new (options: RedisOptions) => Redis }>(
-      'ioredis',
-      'redis',
-    );
     const separator = address.lastIndexOf(':');
-    const subscriber = new ioredis.Redis({
+    const subscriber = new this.NodeClient({
       ...this.cluster.options.redisOptions,
       host: address.slice(0, separator),
       port: Number(address.slice(separator + 1)),

@@ -109,25 +109,13 @@ export class LocalCacheApiKeyStorage
     return this.inner.create(apiKey);
   }
 
-  /**
-   * A write that failed may still have been applied: `ApiKeyReplicationError` says it was (only no
-   * replica confirmed it), and a timeout cannot tell. Dropping the key here and elsewhere costs a
-   * read; keeping it would let every instance admit a key the storage already refuses.
-   */
-  async update(apiKey: ApiKey): Promise<ApiKey> {
-    try {
-      return await this.inner.update(apiKey);
-    } finally {
-      await this.changed({ id: apiKey.id, keyHash: apiKey.keyHash });
-    }
+  update(apiKey: ApiKey): Promise<ApiKey> {
+    const { id, keyHash } = apiKey;
+    return this.changing({ id, keyHash }, () => this.inner.update(apiKey));
   }
 
-  async delete(id: string): Promise<boolean> {
-    try {
-      return await this.inner.delete(id);
-    } finally {
-      await this.changed({ id });
-    }
+  delete(id: string): Promise<boolean> {
+    return this.changing({ id }, () => this.inner.delete(id));
   }
 
   listByOwner(ownerId: string): AsyncIterable<ApiKey> {
