@@ -135,6 +135,25 @@ describe('connectRedisClient on a cluster URL', () => {
     }
   });
 
+  it('stops re-reading the slot map once quit, even mid-refresh, so the process can exit', async () => {
+    const cluster = (await connectRedisClient(testUrls().redisCluster)) as Cluster;
+    const refresh = cluster.refreshSlotsCache.bind(cluster);
+    let refreshes = 0;
+    // The first periodic refresh quits the client while its own request is still out.
+    const quit = new Promise<void>((resolve) => {
+      cluster.refreshSlotsCache = (callback) => {
+        refreshes++;
+        refresh(callback);
+        if (refreshes === 1) resolve(quitRedis(cluster));
+      };
+    });
+    await quit;
+    // Two periods and a half: a refresh timer that outlived quit() would have fired by now.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(cluster.status).toBe('end');
+    expect(refreshes).toBe(1);
+  });
+
   it('fails startup when no seed node answers', async () => {
     const port = await freePort();
     await expect(connectRedisClient(`redis+cluster://127.0.0.1:${port}`)).rejects.toThrow(

@@ -41,6 +41,19 @@ export const reconnectDelay = (attempt: number): number => Math.min(attempt * 10
 const CLUSTER_SLOTS_REFRESH_MS = 2000;
 
 /**
+ * Re-reads a Cluster client's slot map every CLUSTER_SLOTS_REFRESH_MS until the client ends.
+ * Not ioredis' `slotsRefreshInterval`: a `quit()` that lands while one of its refreshes is in
+ * flight leaves it re-arming itself forever (ioredis 5.11 and 6.0), and that timer keeps the
+ * process from exiting after the application closed. This one is unreferenced and stops at `end`.
+ */
+function refreshSlotsPeriodically(cluster: Cluster): void {
+  const timer = setInterval(() => {
+    if (cluster.status === 'ready') cluster.refreshSlotsCache();
+  }, CLUSTER_SLOTS_REFRESH_MS).unref();
+  cluster.once('end', () => clearInterval(timer));
+}
+
+/**
  * After a Sentinel failover the old primary may come back as a replica: a write that reaches it is
  * refused with READONLY, and the connection is dropped so the next one asks the Sentinels again.
  * The failover detector also drops it as soon as a Sentinel announces the switch.
@@ -73,7 +86,6 @@ export async function connectRedisClient(
           lazyConnect: true,
           enableOfflineQueue: false,
           clusterRetryStrategy: reconnectDelay,
-          slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
           redisOptions: { ...target.nodeOptions, ...FAIL_FAST, connectionName },
         })
       : new ioredis.Redis({
@@ -104,7 +116,9 @@ export async function connectRedisClient(
     client.off('node error', capture);
   }
   watchConnection(client, redactSecrets(url));
-  if (!isRedisCluster(client)) {
+  if (isRedisCluster(client)) {
+    refreshSlotsPeriodically(client);
+  } else {
     reconnectWhenAbandoned(client, `the connection to ${redactSecrets(url)}`, () => {
       // QUIT ends the client but leaves the failover detector's Sentinel connections open (they
       // would keep the process alive); disconnect() closes them.
