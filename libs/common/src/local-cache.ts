@@ -97,14 +97,35 @@ export abstract class InvalidatedCache<M> {
   /**
    * A write of the wrapped storage, then `changed(message)` whether or not it failed: a write that
    * failed may still have been applied (a timeout after the commit, a Redis primary that applied
-   * it but got no replica's confirmation), and a dropped entry only costs a read.
+   * it but got no replica's confirmation), and a dropped entry only costs a read. Only a failure
+   * that `refused` recognises is known to have changed nothing. A message worked out from the
+   * write's result gets `undefined` when the write failed; `null` means no change.
    */
-  protected async changing<T>(message: M, write: () => Promise<T>): Promise<T> {
+  protected async changing<T>(
+    message: M | ((result: T | undefined) => M | null),
+    write: () => Promise<T>,
+  ): Promise<T> {
+    const changedBy = async (result: T | undefined) => {
+      const change =
+        typeof message === 'function'
+          ? (message as (result: T | undefined) => M | null)(result)
+          : message;
+      if (change !== null) await this.changed(change);
+    };
+    let result: T;
     try {
-      return await write();
-    } finally {
-      await this.changed(message);
+      result = await write();
+    } catch (error) {
+      if (!this.refused(error)) await changedBy(undefined);
+      throw error;
     }
+    await changedBy(result);
+    return result;
+  }
+
+  /** Whether a failed write is known to have changed nothing (the storage refused it). */
+  protected refused(_error: unknown): boolean {
+    return false;
   }
 
   /** Stops listening and closes the bus; the wrapped storage is closed by whoever created it. */

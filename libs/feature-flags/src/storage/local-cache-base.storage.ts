@@ -12,7 +12,7 @@ import {
   type FlagsChangedListener,
 } from './flag-changes';
 import { LocalCacheFlagSource } from './local-cache.source';
-import { FeatureFlagStorageError } from './storage.errors';
+import { FeatureFlagStorageError, FlagVersionConflictError } from './storage.errors';
 
 /**
  * `ttl`: seconds a flag (or an override lookup) is answered from process memory without asking the
@@ -24,9 +24,11 @@ export type LocalCacheFeatureFlagStorageOptions = LocalCacheWrapperOptions;
 export type Invalidation =
   | { t: 'flag'; key: string; id?: string }
   | { t: 'override'; flagId: string; entityType: string; entityId: string }
-  | { t: 'segment'; id: string }
+  | { t: 'segment'; id?: string }
   | { t: 'environment' }
-  | { t: 'schedule' };
+  | { t: 'schedule' }
+  /** Anything may have changed (a failed write that names no flag). */
+  | { t: 'all' };
 
 /** The optional methods of the storage interface (segments, environments, schedules). */
 type OptionalMethod = {
@@ -35,15 +37,20 @@ type OptionalMethod = {
 
 type Method<M extends OptionalMethod> = NonNullable<FeatureFlagStorage[M]>;
 
-export const segmentWritten = (segment: Segment): Invalidation => ({
+/** What a write changed, from its result: `undefined` when it failed (it may have been applied). */
+export const segmentWritten = (segment: Segment | undefined): Invalidation => ({
   t: 'segment',
-  id: segment.id,
+  id: segment?.id,
 });
 export const ENVIRONMENTS = (): Invalidation => ({ t: 'environment' });
 export const SCHEDULES = (): Invalidation => ({ t: 'schedule' });
-/** An applied scheduled change or phase changed its flag (`null`: nothing was applied). */
-export const flagWritten = (flag: FeatureFlag | null): Invalidation | null =>
-  flag && { t: 'flag', key: flag.key, id: flag.id };
+/**
+ * An applied scheduled change or phase changed its flag (`null`: nothing was applied); one that
+ * failed names no flag, and every instance drops everything (`invalidate` takes an unknown
+ * message so).
+ */
+export const flagWritten = (flag: FeatureFlag | null | undefined): Invalidation | null =>
+  flag === undefined ? { t: 'all' } : flag && { t: 'flag', key: flag.key, id: flag.id };
 
 /**
  * What `LocalCacheFeatureFlagStorage` is built on: its source (entries and snapshots), the
@@ -118,18 +125,28 @@ export abstract class LocalCacheStorageBase extends InvalidatedCache<Invalidatio
     return implementation.bind(this.inner) as Method<M>;
   }
 
-  /** A write of the wrapped storage, followed by the invalidation of what it changed. */
+  /**
+   * A write of the wrapped storage, then the invalidation of what it changed, also when it failed
+   * (`changing`: `changed` gets `undefined` then).
+   */
   protected write<M extends OptionalMethod>(
     method: M,
-    changed: (result: Awaited<ReturnType<Method<M>>>) => Invalidation | null,
+    changed: (result: Awaited<ReturnType<Method<M>>> | undefined) => Invalidation | null,
   ): Method<M> {
-    const call = this.call(method) as (...args: Parameters<Method<M>>) => Promise<unknown>;
-    return (async (...args: Parameters<Method<M>>) => {
-      const result = (await call(...args)) as Awaited<ReturnType<Method<M>>>;
-      const invalidation = changed(result);
-      if (invalidation !== null) await this.changed(invalidation);
-      return result;
-    }) as Method<M>;
+    type Result = Awaited<ReturnType<Method<M>>>;
+    const call = this.call(method) as (...args: Parameters<Method<M>>) => Promise<Result>;
+    return ((...args: Parameters<Method<M>>) =>
+      this.changing(changed, () => call(...args))) as Method<M>;
+  }
+
+  /**
+   * The storages' own errors are refusals, made before anything is written (a duplicate key, an
+   * invalid flag, a missing reference, a closed storage). A version conflict is one too, but
+   * says the copy read here was stale: it is dropped, so that the next read (a `modifyFlag`
+   * retry) asks the storage.
+   */
+  protected override refused(error: unknown): boolean {
+    return error instanceof FeatureFlagStorageError && !(error instanceof FlagVersionConflictError);
   }
 
   protected invalidate(invalidation: Invalidation | null): void {

@@ -3,6 +3,7 @@ import { EvaluationReason } from '../models/evaluation.model';
 import type { FeatureFlag, FlagOverride } from '../models/feature-flag.model';
 import { LocalCacheFeatureFlagStorage } from './local-cache.storage';
 import { MemoryFeatureFlagStorage } from './memory.storage';
+import { FlagAlreadyExistsError } from './storage.errors';
 
 /** The memory storage, counting reads and able to hold them to interleave them with writes. */
 class CountingStorage extends MemoryFeatureFlagStorage {
@@ -240,6 +241,44 @@ describe('LocalCacheFeatureFlagStorage', () => {
     const flag = (await storage.getFlag('beta'))!;
     await storage.updateFlag({ ...flag, defaultEnabled: false });
     expect(await client.isEnabled('beta')).toBe(false);
+  });
+
+  it('drops what a write names when it failed after it was applied, not when it was refused', async () => {
+    const created = await storage.createFlag({ key: 'beta', defaultEnabled: false });
+    expect(await client.isEnabled('beta')).toBe(false);
+    // A write the store applied but whose reply never came (a timeout after the commit).
+    jest.spyOn(inner, 'updateFlag').mockImplementationOnce(async (changed) => {
+      await MemoryFeatureFlagStorage.prototype.updateFlag.call(inner, changed);
+      throw new Error('Command timed out');
+    });
+    await expect(storage.updateFlag({ ...created, defaultEnabled: true })).rejects.toThrow(
+      'Command timed out',
+    );
+    expect(await client.isEnabled('beta')).toBe(true);
+
+    // A refusal changed nothing: what is cached stays.
+    const reads = inner.flagReads;
+    await expect(storage.createFlag({ key: 'beta' })).rejects.toThrow(FlagAlreadyExistsError);
+    expect(await client.isEnabled('beta')).toBe(true);
+    expect(inner.flagReads).toBe(reads);
+  });
+
+  it('drops everything when applying a scheduled change failed: it names no flag', async () => {
+    const flag = await storage.createFlag({ key: 'beta', defaultEnabled: false });
+    const change = await storage.createScheduledChange({
+      flagId: flag.id,
+      changeType: 'enable',
+      scheduledAt: new Date(now),
+    });
+    expect(await client.isEnabled('beta')).toBe(false);
+    jest.spyOn(inner, 'applyScheduledChange').mockImplementationOnce(async (id, at) => {
+      await MemoryFeatureFlagStorage.prototype.applyScheduledChange.call(inner, id, at);
+      throw new Error('Command timed out');
+    });
+    await expect(storage.applyScheduledChange(change.id, new Date(now))).rejects.toThrow(
+      'Command timed out',
+    );
+    expect(await client.isEnabled('beta')).toBe(true);
   });
 
   it('forgets a cached miss when the flag is created through it', async () => {

@@ -34,7 +34,6 @@ import {
   segmentWritten,
   type LocalCacheFeatureFlagStorageOptions,
 } from './local-cache-base.storage';
-import { FlagVersionConflictError } from './storage.errors';
 
 export type { LocalCacheFeatureFlagStorageOptions } from './local-cache-base.storage';
 
@@ -86,48 +85,38 @@ export class LocalCacheFeatureFlagStorage
     return deepCopy((await this.source.entries.readOverride(flagId, entityType, entityId)).value);
   }
 
-  async createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
-    const flag = await this.inner.createFlag(input);
-    // A miss for this key may be cached here and elsewhere.
-    await this.changed({ t: 'flag', key: flag.key });
-    return flag;
+  /*
+   * Flag and override writes invalidate what they name, also when they failed unless the storage
+   * refused them (`changing`, `refused`): a failed write may have been applied. A create drops a
+   * cached miss.
+   */
+
+  createFlag(input: CreateFlagInput): Promise<FeatureFlag> {
+    return this.changing({ t: 'flag', key: input.key }, () => this.inner.createFlag(input));
   }
 
-  /**
-   * The compare-and-set is the wrapped storage's. A conflict means the copy read here was stale:
-   * it is dropped, so that the next read (a `modifyFlag` retry) asks the storage.
-   */
-  async updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag> {
-    let updated: FeatureFlag;
-    try {
-      updated = await this.inner.updateFlag(flag);
-    } catch (error) {
-      if (error instanceof FlagVersionConflictError) this.source.invalidateFlag(flag.key);
-      throw error;
-    }
-    await this.changed({ t: 'flag', key: updated.key });
-    return updated;
+  updateFlag(flag: UpdateFlagInput): Promise<FeatureFlag> {
+    return this.changing({ t: 'flag', key: flag.key }, () => this.inner.updateFlag(flag));
   }
 
   async deleteFlag(key: string): Promise<boolean> {
     // The id names the flag's cached override lookups, which go with it.
     const existing = await this.inner.getFlag(key);
-    const deleted = await this.inner.deleteFlag(key);
-    await this.changed({ t: 'flag', key, ...(existing ? { id: existing.id } : {}) });
-    return deleted;
+    const invalidation = { t: 'flag', key, ...(existing ? { id: existing.id } : {}) } as const;
+    return this.changing(invalidation, () => this.inner.deleteFlag(key));
   }
 
-  async createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
-    const override = await this.inner.createOverride(input);
-    const { flagId, entityType, entityId } = override;
-    await this.changed({ t: 'override', flagId, entityType, entityId });
-    return override;
+  createOverride(input: CreateOverrideInput): Promise<FlagOverride> {
+    const { flagId, entityType, entityId } = input;
+    return this.changing({ t: 'override', flagId, entityType, entityId }, () =>
+      this.inner.createOverride(input),
+    );
   }
 
-  async deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
-    const deleted = await this.inner.deleteOverride(flagId, entityType, entityId);
-    await this.changed({ t: 'override', flagId, entityType, entityId });
-    return deleted;
+  deleteOverride(flagId: string, entityType: string, entityId: string): Promise<boolean> {
+    return this.changing({ t: 'override', flagId, entityType, entityId }, () =>
+      this.inner.deleteOverride(flagId, entityType, entityId),
+    );
   }
 
   /** The wrapped storage's answer, or `null` (cannot tell) for one written without the method. */
