@@ -46,8 +46,7 @@ export const ENVIRONMENTS = (): Invalidation => ({ t: 'environment' });
 export const SCHEDULES = (): Invalidation => ({ t: 'schedule' });
 /**
  * An applied scheduled change or phase changed its flag (`null`: nothing was applied); one that
- * failed names no flag, and every instance drops everything (`invalidate` takes an unknown
- * message so).
+ * failed names no flag, so every instance drops everything.
  */
 export const flagWritten = (flag: FeatureFlag | null | undefined): Invalidation | null =>
   flag === undefined ? { t: 'all' } : flag && { t: 'flag', key: flag.key, id: flag.id };
@@ -173,6 +172,7 @@ export abstract class LocalCacheStorageBase extends InvalidatedCache<Invalidatio
       this.source.snapshots.invalidateSchedules();
       change = { kind: 'all' };
     } else {
+      // `all`, or a message this version does not know.
       this.invalidateAll();
     }
     if (change && this.changes.size > 0) this.changes.emit(change);
