@@ -165,11 +165,9 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     return created;
   }
 
-  async update(apiKey: ApiKey): Promise<ApiKey> {
-    const invalidation = { keyHash: apiKey.keyHash, id: apiKey.id };
-    const updated = await this.dropping(invalidation, this.primary.update(apiKey));
-    await this.invalidateReplicated(invalidation);
-    return updated;
+  update(apiKey: ApiKey): Promise<ApiKey> {
+    const { keyHash, id } = apiKey;
+    return this.changing({ keyHash, id }, this.primary.update(apiKey));
   }
 
   async touch(id: string, lastUsedAt: Date): Promise<void> {
@@ -179,10 +177,7 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
 
   async delete(id: string): Promise<boolean> {
     const existing = await this.primary.getById(id);
-    const invalidation = { keyHash: existing?.keyHash, id };
-    const deleted = await this.dropping(invalidation, this.primary.delete(id));
-    await this.invalidateReplicated(invalidation);
-    return deleted;
+    return this.changing({ keyHash: existing?.keyHash, id }, this.primary.delete(id));
   }
 
   listByOwner(ownerId: string): AsyncIterable<ApiKey> {
@@ -209,14 +204,24 @@ export class RedisCacheApiKeyStorage implements ApiKeyStorage {
     return false;
   }
 
-  /** `write`; when it fails, the entry is dropped all the same: a failed write may have applied. */
-  private async dropping<T>(invalidation: Invalidation, write: Promise<T>): Promise<T> {
+  /**
+   * A write of the primary that may take access away, then its invalidation confirmed by a replica.
+   * When the write fails the entry is dropped all the same (a failed write may have been applied;
+   * the caller has the write's error to retry on, so no confirmation is awaited).
+   */
+  private async changing<T>(
+    invalidation: Invalidation & { id: string },
+    write: Promise<T>,
+  ): Promise<T> {
+    let result: T;
     try {
-      return await write;
+      result = await write;
     } catch (error) {
       await this.invalidate(invalidation);
       throw error;
     }
+    await this.invalidateReplicated(invalidation);
+    return result;
   }
 
   private remember(invalidation: Invalidation): void {
