@@ -10,6 +10,7 @@ import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { testUrls, uniqueName } from './harness/servers';
+import { sample } from './support/prometheus';
 
 @Controller()
 class MetricsTestController {
@@ -30,18 +31,6 @@ class MetricsTestController {
   metrics() {
     return register.metrics();
   }
-}
-
-/** The value of the sample `name{labels}` in a text exposition, or `undefined`. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
-  for (const line of text.split('\n')) {
-    const match = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = match[2].split(',');
-    if (wanted.every((pair) => have.includes(pair))) return Number(match[3]);
-  }
-  return undefined;
 }
 
 describe('metrics: true (Prometheus, prom-client default registry)', () => {

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { testUrls, uniqueName } from '../harness/servers';
+import { sample } from '../support/prometheus';
 
 /**
  * The packed tarballs, installed from outside the repository into the kind of app a user has:
  * Nest 12 as ES modules and Nest 11 as CommonJS, each with only Nest, the peers and the packages
  * (from the npm registry and dist/packages/). Each app first installs one package alone and uses
- * it, then adds the other, type-checks its strict sources and serves them over HTTP.
+ * it, then adds the other and the optional peers (OpenFeature's SDKs, prom-client), type-checks
+ * its strict sources and serves them over HTTP.
  */
 
 const repo = resolve(__dirname, '../..');
@@ -104,6 +106,17 @@ async function must(command: string, args: string[], cwd: string): Promise<strin
   return out.stdout;
 }
 
+/**
+ * What the README has a Nest 12 app put in its package.json before installing
+ * `@openfeature/nestjs-sdk`, whose 0.2 releases declare Nest 8–11 as their peers.
+ */
+const OPENFEATURE_NEST_OVERRIDES = {
+  '@openfeature/nestjs-sdk': {
+    '@nestjs/common': '$@nestjs/common',
+    '@nestjs/core': '$@nestjs/core',
+  },
+};
+
 const npmInstall = (dir: string, specs: string[]) =>
   must('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], dir);
 
@@ -143,6 +156,7 @@ async function prepare(consumer: Consumer): Promise<Prepared> {
       private: true,
       ...(consumer.esm ? { type: 'module' } : {}),
       devDependencies: { typescript: '~6.0.3', '@types/node': '^20.19.0' },
+      ...(consumer.nest === 12 ? { overrides: OPENFEATURE_NEST_OVERRIDES } : {}),
     }),
   );
   const other = PACKAGES.find((name) => name !== consumer.alone)!;
@@ -159,7 +173,14 @@ async function prepare(consumer: Consumer): Promise<Prepared> {
   cpSync(join(fixture, 'checks', consumer.aloneCheck), join(dir, consumer.aloneCheck));
   const aloneOutput = JSON.parse(await must(process.execPath, [consumer.aloneCheck], dir));
 
-  await npmInstall(dir, [`@nestjs/terminus@^${consumer.nest}`, 'ioredis@^5', tarball(other)]);
+  await npmInstall(dir, [
+    `@nestjs/terminus@^${consumer.nest}`,
+    'ioredis@^5',
+    tarball(other),
+    '@openfeature/server-sdk@^1.17.1',
+    '@openfeature/nestjs-sdk@^0.2.5',
+    'prom-client@^15',
+  ]);
   // Exit status 0: nothing missing, every peer range satisfied.
   await must('npm', ['ls', '--all'], dir);
 
@@ -338,6 +359,60 @@ describe.each(consumers)('$label', (consumer) => {
     expect(await redis.scard(`${prefix}keys:owner:reader`)).toBe(
       consumer.authBackend === 'redis' ? 1 : 0,
     );
+  });
+
+  it('answers OpenFeature’s NestJS SDK through GatekeeperProvider', async () => {
+    // @RequireFlagsEnabled: 404 while the flag does not exist, then the handler.
+    expect((await call('/store/checkout')).status).toBe(404);
+    const created = await call('/admin/flags/store-checkout', {
+      method: 'POST',
+      key: server.adminKey,
+    });
+    expect(created.status).toBe(201);
+    const checkout = await call('/store/checkout');
+    expect(checkout.status).toBe(200);
+    expect(await checkout.json()).toEqual({ checkout: 'store' });
+
+    expect(await (await call('/store/flags/store-checkout')).json()).toMatchObject({
+      flagKey: 'store-checkout',
+      value: true,
+      reason: 'STATIC',
+    });
+    expect(await (await call('/store/flags/no-such-flag')).json()).toMatchObject({
+      flagKey: 'no-such-flag',
+      value: false,
+      reason: 'ERROR',
+      errorCode: 'FLAG_NOT_FOUND',
+    });
+  });
+
+  it('counts evaluations, key checks and storage calls on prom-client’s registry', async () => {
+    expect((await call('/me', { key: server.readerKey })).status).toBe(200);
+    expect((await call('/me')).status).toBe(401);
+    expect((await call('/checkout')).status).toBe(200);
+
+    const metrics = await call('/metrics');
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    const count = (name: string, labels: Record<string, string>) => sample(text, name, labels) ?? 0;
+    expect(
+      count('gatekeeper_flag_evaluations_total', { flag: 'new-checkout', reason: 'STATIC' }),
+    ).toBeGreaterThan(0);
+    expect(count('gatekeeper_api_key_verifications_total', { result: 'ok' })).toBeGreaterThan(0);
+    expect(
+      count('gatekeeper_api_key_verifications_total', { result: 'missing_api_key' }),
+    ).toBeGreaterThan(0);
+    // Storage calls are timed on the Redis backend this app gave one of its modules: the flag
+    // the previous test created, or the key lookups.
+    const redisModule = consumer.flagsBackend === 'redis' ? 'feature_flags' : 'api_auth';
+    const operation = redisModule === 'feature_flags' ? 'createFlag' : 'getByHash';
+    expect(
+      count('gatekeeper_storage_operation_duration_seconds_count', {
+        module: redisModule,
+        backend: 'redis',
+        operation,
+      }),
+    ).toBeGreaterThan(0);
   });
 
   it('reports both modules up on a Terminus /health', async () => {

@@ -2,11 +2,14 @@ import { ApiAuthModule } from '@gatekeeper/api-auth';
 import { FeatureFlagsModule } from '@gatekeeper/feature-flags';
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { OpenFeatureModule } from '@openfeature/nestjs-sdk';
 import { CheckoutController } from './checkout.controller.js';
 import { FlagsAdminController } from './flags-admin.controller.js';
 import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
+import { MetricsController } from './metrics.controller.js';
 import { Settings, SettingsModule } from './settings.js';
+import { StoreController } from './store.controller.js';
 
 @Module({
   imports: [
@@ -20,8 +23,9 @@ import { Settings, SettingsModule } from './settings.js';
               backend: 'redis' as const,
               redisUrl: settings.redisUrl,
               redisPrefix: `${settings.redisPrefix}flags:`,
+              metrics: true,
             }
-          : { backend: 'memory' as const },
+          : { backend: 'memory' as const, metrics: true },
     }),
     ApiAuthModule.forRootAsync({
       imports: [SettingsModule],
@@ -32,10 +36,20 @@ import { Settings, SettingsModule } from './settings.js';
               backend: 'redis' as const,
               redisUrl: settings.redisUrl,
               redisPrefix: `${settings.redisPrefix}keys:`,
+              metrics: true,
             }
-          : { backend: 'memory' as const },
+          : { backend: 'memory' as const, metrics: true },
     }),
+    // Its provider is the module's own FeatureFlagClient, set once the app exists (main.ts).
+    OpenFeatureModule.forRoot({}),
   ],
-  controllers: [CheckoutController, FlagsAdminController, MeController, HealthController],
+  controllers: [
+    CheckoutController,
+    FlagsAdminController,
+    MeController,
+    HealthController,
+    StoreController,
+    MetricsController,
+  ],
 })
 export class AppModule {}

@@ -1,9 +1,13 @@
 import { ApiKeyService } from '@gatekeeper/api-auth';
+import { FeatureFlagClient, GatekeeperProvider } from '@gatekeeper/feature-flags';
 import { NestFactory } from '@nestjs/core';
+import { OpenFeature } from '@openfeature/nestjs-sdk';
 import { AppModule } from './app.module.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  // OpenFeature reads the flags the module's storage holds (READY once that storage answers).
+  await OpenFeature.setProviderAndWait(new GatekeeperProvider(app.get(FeatureFlagClient)));
 
   // Keys for the client; a real service would issue them from an admin endpoint.
   const keys = app.get(ApiKeyService);
