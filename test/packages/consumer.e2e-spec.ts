@@ -10,8 +10,8 @@ import { sample } from '../support/prometheus';
  * The packed tarballs, installed from outside the repository into the kind of app a user has:
  * Nest 12 as ES modules and Nest 11 as CommonJS, each with only Nest, the peers and the packages
  * (from the npm registry and dist/packages/). Each app first installs one package alone and uses
- * it, then adds the other and the optional peers (OpenFeature's SDKs, prom-client), type-checks
- * its strict sources and serves them over HTTP.
+ * it, then adds the other and the optional peers (OpenFeature's SDKs, prom-client, OpenTelemetry),
+ * type-checks its strict sources and serves them over HTTP.
  */
 
 const repo = resolve(__dirname, '../..');
@@ -180,6 +180,10 @@ async function prepare(consumer: Consumer): Promise<Prepared> {
     '@openfeature/server-sdk@^1.17.1',
     '@openfeature/nestjs-sdk@^0.2.5',
     'prom-client@^15',
+    // The SDK line docs/observability.md gives for Node.js 20.
+    '@opentelemetry/api@~1.9.0',
+    '@opentelemetry/sdk-trace-base@^2.12.1',
+    '@opentelemetry/context-async-hooks@^2.12.1',
   ]);
   // Exit status 0: nothing missing, every peer range satisfied.
   await must('npm', ['ls', '--all'], dir);
@@ -413,6 +417,28 @@ describe.each(consumers)('$label', (consumer) => {
         operation,
       }),
     ).toBeGreaterThan(0);
+  });
+
+  it('records OpenTelemetry spans for key checks and storage calls', async () => {
+    expect((await call('/me', { key: server.readerKey })).status).toBe(200);
+    const spans = (await (await call('/spans')).json()) as Array<{
+      name: string;
+      attributes: Record<string, unknown>;
+    }>;
+    expect(spans).toContainEqual({
+      name: 'gatekeeper.api_key.verify',
+      attributes: { 'gatekeeper.api_key.result': 'ok' },
+    });
+    const redisModule = consumer.flagsBackend === 'redis' ? 'feature_flags' : 'api_auth';
+    const operation = redisModule === 'feature_flags' ? 'createFlag' : 'getByHash';
+    expect(spans).toContainEqual({
+      name: `gatekeeper.storage ${operation}`,
+      attributes: expect.objectContaining({
+        'gatekeeper.module': redisModule,
+        'gatekeeper.storage.backend': 'redis',
+        'gatekeeper.storage.operation': operation,
+      }) as unknown,
+    });
   });
 
   it('reports both modules up on a Terminus /health', async () => {

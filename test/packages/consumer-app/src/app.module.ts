@@ -9,6 +9,7 @@ import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { Settings, SettingsModule } from './settings.js';
+import { SpansController } from './spans.controller.js';
 import { StoreController } from './store.controller.js';
 
 @Module({
@@ -24,8 +25,9 @@ import { StoreController } from './store.controller.js';
               redisUrl: settings.redisUrl,
               redisPrefix: `${settings.redisPrefix}flags:`,
               metrics: true,
+              tracing: true,
             }
-          : { backend: 'memory' as const, metrics: true },
+          : { backend: 'memory' as const, metrics: true, tracing: true },
     }),
     ApiAuthModule.forRootAsync({
       imports: [SettingsModule],
@@ -37,8 +39,9 @@ import { StoreController } from './store.controller.js';
               redisUrl: settings.redisUrl,
               redisPrefix: `${settings.redisPrefix}keys:`,
               metrics: true,
+              tracing: true,
             }
-          : { backend: 'memory' as const, metrics: true },
+          : { backend: 'memory' as const, metrics: true, tracing: true },
     }),
     // Its provider is the module's own FeatureFlagClient, set once the app exists (main.ts).
     OpenFeatureModule.forRoot({}),
@@ -50,6 +53,7 @@ import { StoreController } from './store.controller.js';
     HealthController,
     StoreController,
     MetricsController,
+    SpansController,
   ],
 })
 export class AppModule {}

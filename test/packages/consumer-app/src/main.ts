@@ -1,3 +1,4 @@
+import './tracing.js';
 import { ApiKeyService } from '@gatekeeper/api-auth';
 import { FeatureFlagClient, GatekeeperProvider } from '@gatekeeper/feature-flags';
 import { NestFactory } from '@nestjs/core';
