@@ -12,7 +12,8 @@ import {
 import { Controller, Get, Injectable, Module, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { createTestApp, eventually } from './fixtures/api-auth-test-app';
+import { createTestApp } from './fixtures/api-auth-test-app';
+import { eventually } from '../support/eventually';
 
 describe('ApiAuthModule (e2e)', () => {
   describe('forRootAsync and isGlobal', () => {
@@ -115,7 +116,9 @@ describe('ApiAuthModule (e2e)', () => {
           .create({ name: 'n', ownerId: 'o', scopes: [] });
         expect(apiKey.lastUsedAt).toBeNull();
         await request(app.getHttpServer()).get('/local/me').set('x-api-key', key).expect(200);
-        await eventually(async () => (await storage.getById(apiKey.id))?.lastUsedAt != null);
+        expect(
+          await eventually(async () => (await storage.getById(apiKey.id))?.lastUsedAt != null),
+        ).toBe(true);
       } finally {
         await app.close();
       }

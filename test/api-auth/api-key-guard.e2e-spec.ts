@@ -1,12 +1,8 @@
 import { ApiKeyService, MemoryApiKeyStorage } from '@gatekeeper/api-auth';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import {
-  createTestApp,
-  eventually,
-  FakeClock,
-  LocalController,
-} from './fixtures/api-auth-test-app';
+import { eventually } from '../support/eventually';
+import { createTestApp, FakeClock, LocalController } from './fixtures/api-auth-test-app';
 
 describe('ApiKeyGuard on a controller (e2e)', () => {
   let app: INestApplication;
@@ -266,7 +262,7 @@ describe('ApiKeyGuard when the storage fails (e2e)', () => {
     try {
       const { key } = await app.get(ApiKeyService).create({ name: 'n', ownerId: 'o', scopes: [] });
       await request(app.getHttpServer()).get('/local/me').set('x-api-key', key).expect(200);
-      await eventually(async () => touch.mock.calls.length > 0);
+      expect(await eventually(async () => touch.mock.calls.length > 0)).toBe(true);
       await request(app.getHttpServer()).get('/local/me').set('x-api-key', key).expect(200);
     } finally {
       await app.close();

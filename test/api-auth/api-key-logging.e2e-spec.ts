@@ -1,7 +1,8 @@
 import { API_KEY_REGEX, ApiKeyService, MemoryApiKeyStorage } from '@gatekeeper/api-auth';
 import request from 'supertest';
-import { createTestApp, eventually } from './fixtures/api-auth-test-app';
+import { createTestApp } from './fixtures/api-auth-test-app';
 import { CapturingLogger } from '../support/capturing-logger';
+import { eventually } from '../support/eventually';
 
 describe('logging (e2e)', () => {
   it('never writes a plaintext key during a full create / verify / rotate / revoke cycle', async () => {
@@ -22,7 +23,7 @@ describe('logging (e2e)', () => {
     const touch = jest.spyOn(storage, 'touch').mockRejectedValue(new Error('write refused'));
     const another = await apiKeys.create({ name: 'other', ownerId: 'owner-1', scopes: [] });
     await http().get('/local/me').set('x-api-key', another.key).expect(200);
-    await eventually(async () => touch.mock.calls.length > 0);
+    expect(await eventually(async () => touch.mock.calls.length > 0)).toBe(true);
     jest.spyOn(storage, 'getByHash').mockRejectedValueOnce(new Error('connection reset'));
     await http().get('/local/me').set('x-api-key', another.key).expect(503);
 

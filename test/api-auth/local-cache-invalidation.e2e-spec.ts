@@ -9,19 +9,11 @@ import {
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { testUrls, uniqueName } from '../harness/servers';
+import { eventually } from '../support/eventually';
 import { createTestApp, FakeClock } from './fixtures/api-auth-test-app';
 
 // An hour: a key seen to be refused during a test was invalidated, not expired from the cache.
 const LONG_TTL = 3600;
-
-/** Polls (bounded: about five seconds) until `check` holds; never asserts on how long it took. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-}
 
 describe('API-key local cache across instances (real Redis pub/sub)', () => {
   let a: INestApplication;

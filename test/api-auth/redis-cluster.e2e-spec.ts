@@ -11,6 +11,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Cluster } from 'ioredis';
 import request from 'supertest';
 import { testUrls, uniqueName } from '../harness/servers';
+import { eventually } from '../support/eventually';
 import { createTestApp } from './fixtures/api-auth-test-app';
 
 /** ApiAuthModule on the harness's Redis Cluster (3 primaries), by URL and by client. */
@@ -116,12 +117,3 @@ describe('ApiAuthModule on a Redis Cluster', () => {
     ).toThrow(/prefix "cache:" has no hash tag/);
   });
 });
-
-/** Polls (bounded: about five seconds) until `check` holds; never asserts on how long it took. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-}

@@ -10,6 +10,7 @@ import {
 import { connectRedis, quitRedis } from '@gatekeeper/common';
 import type { Redis } from 'ioredis';
 import { startRedisServer, uniqueName, type ServerHandle } from '../harness/servers';
+import { eventually } from '../support/eventually';
 
 /**
  * What a revocation waits for on a primary with a replica (WAIT 1): a private primary and replica,
@@ -29,7 +30,11 @@ describe('RedisApiKeyStorage on a primary with a replica', () => {
     const { hostname, port } = new URL(primaryServer.url);
     await replica.replicaof(hostname, port);
     // The primary counts a replica once it has acknowledged the initial sync (ROLE lists it).
-    await eventually(async () => ((await primary.role()) as unknown[][])[2].length === 1);
+    expect(
+      await eventually(async () => ((await primary.role()) as unknown[][])[2].length === 1, {
+        everyMs: 50,
+      }),
+    ).toBe(true);
     replicaPid = Number(/process_id:(\d+)/.exec(await replica.info('server'))?.[1]);
   });
 
@@ -79,7 +84,11 @@ describe('RedisApiKeyStorage on a primary with a replica', () => {
     });
     const revoked = await keys.revoke(apiKey.id);
     expect(revoked.revokedAt).not.toBeNull();
-    await eventually(async () => (await replica.exists(`${prefix}id:${apiKey.id}`)) === 1);
+    expect(
+      await eventually(async () => (await replica.exists(`${prefix}id:${apiKey.id}`)) === 1, {
+        everyMs: 50,
+      }),
+    ).toBe(true);
   });
 
   it('fails a delete no replica confirmed; a retry waits for the replica too', async () => {
@@ -133,13 +142,4 @@ async function recordOf(redis: Redis, prefix: string, apiKey: ApiKey) {
   return JSON.parse((await redis.get(`${prefix}hash:${apiKey.keyHash}`))!) as {
     revoked_at: string | null;
   };
-}
-
-/** Polls (bounded: about ten seconds) until `check` holds; never asserts on how long it took. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition never became true');
 }

@@ -10,7 +10,11 @@ import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { testUrls, uniqueName } from '../harness/servers';
+import { eventually } from '../support/eventually';
 import { createTestApp } from './fixtures/api-auth-test-app';
+
+/** Checks 50 ms apart for about 15 seconds: a failover takes a few. */
+const FAILOVER_POLL = { attempts: 300, everyMs: 50 };
 
 /**
  * The harness's failover topology (a primary, one replica, three Sentinels) loses its primary to
@@ -121,7 +125,7 @@ describe('API-key auth across a Redis Sentinel failover (SIGKILL of the primary)
     const refusedByB = await eventually(async () => {
       for (const { key } of acknowledged) if ((await status(b, key)) !== 401) return false;
       return true;
-    });
+    }, FAILOVER_POLL);
     expect(refusedByB).toBe(true);
   }, 90_000);
 });
@@ -281,6 +285,7 @@ async function replicaHas(url: string, master: string, keys: string[]): Promise<
     try {
       const complete = await eventually(
         async () => (await replica.exists(...keys)) === keys.length,
+        FAILOVER_POLL,
       );
       if (!complete) throw new Error('the replica never caught up with the created keys');
     } finally {
@@ -289,13 +294,4 @@ async function replicaHas(url: string, master: string, keys: string[]): Promise<
   } finally {
     primary.disconnect();
   }
-}
-
-/** Polls `check` for up to about 15 seconds; never asserts on how long it took. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
 }

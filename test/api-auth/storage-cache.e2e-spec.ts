@@ -11,7 +11,8 @@ import type { INestApplication } from '@nestjs/common';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { createTestDatabase, testUrls, uniqueName } from '../harness/servers';
-import { createTestApp, eventually } from './fixtures/api-auth-test-app';
+import { eventually } from '../support/eventually';
+import { createTestApp } from './fixtures/api-auth-test-app';
 
 function newKey(overrides: Partial<ApiKey> = {}): ApiKey {
   return {
@@ -194,11 +195,13 @@ describe('RedisCacheApiKeyStorage shared by two app instances', () => {
   async function cachedOnSecond(key: string, apiKey: ApiKey): Promise<void> {
     const redis = new Redis(testUrls().redis);
     try {
-      await eventually(async () => {
-        await request(second.getHttpServer()).get('/local/reports').set('x-api-key', key);
-        const cached = await redis.get(`${redisPrefix}cache:hash:${apiKey.keyHash}`);
-        return cached !== null && cached.includes('"last_used_at":"');
-      });
+      expect(
+        await eventually(async () => {
+          await request(second.getHttpServer()).get('/local/reports').set('x-api-key', key);
+          const cached = await redis.get(`${redisPrefix}cache:hash:${apiKey.keyHash}`);
+          return cached !== null && cached.includes('"last_used_at":"');
+        }),
+      ).toBe(true);
     } finally {
       redis.disconnect();
     }

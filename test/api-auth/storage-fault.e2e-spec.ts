@@ -9,7 +9,8 @@ import {
   uniqueName,
   type ServerHandle,
 } from '../harness/servers';
-import { createTestApp, eventually } from './fixtures/api-auth-test-app';
+import { eventually } from '../support/eventually';
+import { createTestApp } from './fixtures/api-auth-test-app';
 import { CapturingLogger } from '../support/capturing-logger';
 
 const CACHE = 'RedisCacheApiKeyStorage';
@@ -47,11 +48,13 @@ describe('Redis cache outage: auth keeps working on the primary storage', () => 
 
   /** Uses the key until its record sits in the cache (after the first use's lastUsedAt write). */
   async function cached(key: string, keyHash: string): Promise<void> {
-    await eventually(async () => {
-      await get(key).expect(200);
-      const entry = await admin.get(`${redisPrefix}cache:hash:${keyHash}`);
-      return entry?.includes('"last_used_at":"') ?? false;
-    }, 500);
+    expect(
+      await eventually(async () => {
+        await get(key).expect(200);
+        const entry = await admin.get(`${redisPrefix}cache:hash:${keyHash}`);
+        return entry?.includes('"last_used_at":"') ?? false;
+      }),
+    ).toBe(true);
   }
 
   it('serves, revokes and resumes caching across a Redis restart', async () => {
@@ -79,10 +82,15 @@ describe('Redis cache outage: auth keeps working on the primary storage', () => 
     expect(await admin.get(`${redisPrefix}cache:hash:${doomed.apiKey.keyHash}`)).toContain(
       '"revoked_at":null',
     );
-    await eventually(async () => {
-      await get(doomed.key).expect(401);
-      return logger.from(CACHE, 'log').some((line) => /caching API keys resumed/.test(line));
-    }, 1000);
+    expect(
+      await eventually(
+        async () => {
+          await get(doomed.key).expect(401);
+          return logger.from(CACHE, 'log').some((line) => /caching API keys resumed/.test(line));
+        },
+        { attempts: 400 },
+      ),
+    ).toBe(true);
 
     // The invalidation missed during the outage was applied before the cache was read again.
     await get(doomed.key).expect(401);
@@ -131,10 +139,12 @@ describe('database outage: the guard fails closed with 503 and recovers', () => 
     expect(health.body.error.api_auth.status).toBe('down');
 
     await postgres.start();
-    await eventually(
-      async () => (await http().get('/local/me').set('x-api-key', key)).status === 200,
-      1000,
-    );
+    expect(
+      await eventually(
+        async () => (await http().get('/local/me').set('x-api-key', key)).status === 200,
+        { attempts: 400 },
+      ),
+    ).toBe(true);
     await http().get('/health').expect(200);
   }, 60_000);
 });

@@ -16,7 +16,8 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { startRedisServer, testUrls, uniqueName, type ServerHandle } from '../harness/servers';
-import { createTestApp, eventually } from './fixtures/api-auth-test-app';
+import { eventually } from '../support/eventually';
+import { createTestApp } from './fixtures/api-auth-test-app';
 
 async function start(auth: ApiAuthModuleOptions): Promise<INestApplication> {
   return createTestApp({ auth: { storage: undefined, ...auth } });
@@ -135,10 +136,12 @@ describe('ApiAuthModule storage backends', () => {
       expect(app.get<ApiKeyStorage>(API_KEY_STORAGE)).toBeInstanceOf(RedisCacheApiKeyStorage);
       const key = await issueAndUse(app);
       // The first use records lastUsedAt, which invalidates the entry; the next use caches it.
-      await eventually(async () => {
-        await request(app.getHttpServer()).get('/local/me').set('x-api-key', key).expect(200);
-        return (await admin.keys('cached:cache:hash:*')).length === 1;
-      });
+      expect(
+        await eventually(async () => {
+          await request(app.getHttpServer()).get('/local/me').set('x-api-key', key).expect(200);
+          return (await admin.keys('cached:cache:hash:*')).length === 1;
+        }),
+      ).toBe(true);
       expect(await clientNames()).toContain('gatekeeper-api-auth-cache');
       await app.close();
       expect(await clientNames()).not.toContain('gatekeeper-api-auth-cache');

@@ -15,6 +15,7 @@ import {
   type FeatureFlagsModuleOptions,
 } from '@gatekeeper/feature-flags';
 import { testUrls, uniqueName } from '../harness/servers';
+import { eventually } from '../support/eventually';
 import { testDatabase } from './fixtures/storage-backends/backends';
 import { OutageStorage } from './support/outage.storage';
 
@@ -30,15 +31,6 @@ async function startInstance(
   const moduleRef = await builder.compile();
   moduleRef.useLogger(false);
   return moduleRef.init();
-}
-
-/** Polls until `check` holds (bounded: about five seconds); never asserts on how long it took. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
 }
 
 describe('Flag cache across instances (real Redis pub/sub)', () => {

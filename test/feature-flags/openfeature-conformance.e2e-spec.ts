@@ -24,6 +24,7 @@ import {
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { testUrls, uniqueName } from '../harness/servers';
+import { eventually } from '../support/eventually';
 import { seedConformanceFlags } from './openfeature/conformance-flags';
 import { OutageStorage } from './support/outage.storage';
 
@@ -553,15 +554,6 @@ describe.each(BACKENDS)('GatekeeperProvider through the OpenFeature SDK (%s)', (
     });
   });
 });
-
-/** Polls until `check` holds (bounded: about five seconds); never asserts on how long it took. */
-async function eventually(check: () => boolean | Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-}
 
 /** A storage that can lose its backend on command, over the memory storage or a real Redis. */
 const OUTAGE_BACKENDS: Array<[string, () => Promise<Backend>]> = BACKENDS.map(([name, open]) => [

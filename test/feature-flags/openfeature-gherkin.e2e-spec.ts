@@ -20,6 +20,7 @@ import {
   type FeatureFlagStorage,
 } from '@gatekeeper/feature-flags';
 import { testUrls, uniqueName } from '../harness/servers';
+import { eventually } from '../support/eventually';
 import { seedConformanceFlags } from './openfeature/conformance-flags';
 import { OutageStorage } from './support/outage.storage';
 
@@ -102,14 +103,6 @@ function parseValue(type: string, text: string): FlagValue {
     default:
       return text;
   }
-}
-
-/** Polls until `check` holds (bounded: about five seconds); never asserts on how long it took. */
-async function eventually(check: () => boolean): Promise<boolean> {
-  for (let attempt = 0; attempt < 200 && !check(); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return check();
 }
 
 /** Everything one scenario sets up and observes. */

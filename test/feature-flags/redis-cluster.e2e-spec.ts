@@ -16,6 +16,7 @@ import {
   type FeatureFlagsModuleOptions,
 } from '@gatekeeper/feature-flags';
 import { testUrls, uniqueName } from '../harness/servers';
+import { eventually } from '../support/eventually';
 
 /** FeatureFlagsModule and RedisFeatureFlagStorage on the harness's Redis Cluster (3 primaries). */
 describe('feature flags on a Redis Cluster', () => {
@@ -201,12 +202,3 @@ describe('feature flags on a Redis Cluster', () => {
     expect(await cluster.ping()).toBe('PONG');
   });
 });
-
-/** Polls (bounded: about five seconds) until `check` holds; never asserts on how long it took. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-}

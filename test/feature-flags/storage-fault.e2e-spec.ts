@@ -10,6 +10,7 @@ import {
   type FeatureFlagsModuleOptions,
 } from '@gatekeeper/feature-flags';
 import { startPostgresServer, startRedisServer, type ServerHandle } from '../harness/servers';
+import { retrying } from '../support/eventually';
 
 interface FaultCase {
   name: string;
@@ -80,11 +81,14 @@ describe.each(CASES)('an app on $name when the server stops and starts again', (
 
     await server.start();
 
-    const recovered = await eventually(async () => {
-      const details = await client.getStringDetails('checkout', 'fallback');
-      if (details.reason === 'ERROR') throw new Error(`still failing: ${details.errorMessage}`);
-      return details;
-    });
+    const recovered = await retrying(
+      async () => {
+        const details = await client.getStringDetails('checkout', 'fallback');
+        if (details.reason === 'ERROR') throw new Error(`still failing: ${details.errorMessage}`);
+        return details;
+      },
+      { withinMs: 30_000, everyMs: 100 },
+    );
     // The test Redis persists nothing, so its flag is gone after the restart; PostgreSQL kept it.
     if (fault.name === 'redis') {
       expect(recovered).toMatchObject({ reason: 'DEFAULT', errorCode: 'FLAG_NOT_FOUND' });
@@ -98,15 +102,3 @@ describe.each(CASES)('an app on $name when the server stops and starts again', (
     expect(unhandled).toEqual([]);
   }, 90_000);
 });
-
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}

@@ -1,6 +1,10 @@
 import Redis, { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, startRedisServer, testUrls, uniqueName } from './servers';
+import { retrying } from '../support/eventually';
+
+/** A restarted server answers within seconds. */
+const RESTART = { withinMs: 10_000, everyMs: 50 };
 
 /**
  * Smoke test of the harness itself: each real server round-trips data through the same drivers
@@ -101,29 +105,17 @@ describe('test servers', () => {
     });
     redis.on('error', () => undefined);
     try {
-      expect(await eventually(() => redis.ping())).toBe('PONG');
+      expect(await retrying(() => redis.ping(), RESTART)).toBe('PONG');
       await server.stop();
       await expect(redis.get('k')).rejects.toThrow();
       await server.start();
-      expect(await eventually(() => redis.ping())).toBe('PONG');
+      expect(await retrying(() => redis.ping(), RESTART)).toBe('PONG');
     } finally {
       redis.disconnect();
       await server.close();
     }
   });
 });
-
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 /** The host:port list of a `redis+cluster://` or `redis+sentinel://` URL. */
 function addressesOf(url: string): Array<{ host: string; port: number }> {
