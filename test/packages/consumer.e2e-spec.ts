@@ -10,8 +10,9 @@ import { sample } from '../support/prometheus';
  * The packed tarballs, installed from outside the repository into the kind of app a user has:
  * Nest 12 as ES modules and Nest 11 as CommonJS, each with only Nest, the peers and the packages
  * (from the npm registry and dist/packages/). Each app first installs one package alone and uses
- * it, then adds the other and the optional peers (OpenFeature's SDKs, prom-client, OpenTelemetry),
- * type-checks its strict sources and serves them over HTTP.
+ * it, then adds the other and the optional peers (OpenFeature's SDKs, prom-client served by
+ * @willsoto/nestjs-prometheus, OpenTelemetry), type-checks its strict sources and serves them over
+ * HTTP.
  */
 
 const repo = resolve(__dirname, '../..');
@@ -180,6 +181,7 @@ async function prepare(consumer: Consumer): Promise<Prepared> {
     '@openfeature/server-sdk@^1.17.1',
     '@openfeature/nestjs-sdk@^0.2.5',
     'prom-client@^15',
+    '@willsoto/nestjs-prometheus@^6',
     // The SDK line docs/observability.md gives for Node.js 20.
     '@opentelemetry/api@~1.9.0',
     '@opentelemetry/sdk-trace-base@^2.12.1',
@@ -390,7 +392,7 @@ describe.each(consumers)('$label', (consumer) => {
     });
   });
 
-  it('counts evaluations, key checks and storage calls on prom-client’s registry', async () => {
+  it('counts evaluations, key checks and storage calls on /metrics of @willsoto/nestjs-prometheus', async () => {
     expect((await call('/me', { key: server.readerKey })).status).toBe(200);
     expect((await call('/me')).status).toBe(401);
     expect((await call('/checkout')).status).toBe(200);

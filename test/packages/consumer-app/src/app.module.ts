@@ -3,11 +3,11 @@ import { FeatureFlagsModule } from '@gatekeeper/feature-flags';
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { OpenFeatureModule } from '@openfeature/nestjs-sdk';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { CheckoutController } from './checkout.controller.js';
 import { FlagsAdminController } from './flags-admin.controller.js';
 import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
-import { MetricsController } from './metrics.controller.js';
 import { Settings, SettingsModule } from './settings.js';
 import { SpansController } from './spans.controller.js';
 import { StoreController } from './store.controller.js';
@@ -45,6 +45,8 @@ import { StoreController } from './store.controller.js';
     }),
     // Its provider is the module's own FeatureFlagClient, set once the app exists (main.ts).
     OpenFeatureModule.forRoot({}),
+    // GET /metrics from prom-client's default registry, where `metrics: true` registers ours.
+    PrometheusModule.register(),
   ],
   controllers: [
     CheckoutController,
@@ -52,7 +54,6 @@ import { StoreController } from './store.controller.js';
     MeController,
     HealthController,
     StoreController,
-    MetricsController,
     SpansController,
   ],
 })
