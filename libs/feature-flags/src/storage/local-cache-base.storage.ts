@@ -4,7 +4,6 @@ import {
   type LocalCacheWrapperOptions,
 } from '@gatekeeper/common';
 import { isOverrideEntityType, type FeatureFlag } from '../models/feature-flag.model';
-import type { Segment } from '../models/segment.model';
 import type { FeatureFlagStorage } from './feature-flag-storage.interface';
 import {
   FlagsChangedListeners,
@@ -24,7 +23,7 @@ export type LocalCacheFeatureFlagStorageOptions = LocalCacheWrapperOptions;
 export type Invalidation =
   | { t: 'flag'; key: string; id?: string }
   | { t: 'override'; flagId: string; entityType: string; entityId: string }
-  | { t: 'segment'; id?: string }
+  | { t: 'segment' }
   | { t: 'environment' }
   | { t: 'schedule' }
   /** Anything may have changed (a failed write that names no flag). */
@@ -37,11 +36,8 @@ type OptionalMethod = {
 
 type Method<M extends OptionalMethod> = NonNullable<FeatureFlagStorage[M]>;
 
-/** What a write changed, from its result: `undefined` when it failed (it may have been applied). */
-export const segmentWritten = (segment: Segment | undefined): Invalidation => ({
-  t: 'segment',
-  id: segment?.id,
-});
+/** Any segment write: every flag may name the segment (or one below it), so all are dropped. */
+export const SEGMENTS = (): Invalidation => ({ t: 'segment' });
 export const ENVIRONMENTS = (): Invalidation => ({ t: 'environment' });
 export const SCHEDULES = (): Invalidation => ({ t: 'schedule' });
 /**

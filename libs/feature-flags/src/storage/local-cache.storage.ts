@@ -31,7 +31,7 @@ import {
   flagWritten,
   LocalCacheStorageBase,
   SCHEDULES,
-  segmentWritten,
+  SEGMENTS,
   type LocalCacheFeatureFlagStorageOptions,
 } from './local-cache-base.storage';
 
@@ -147,15 +147,15 @@ export class LocalCacheFeatureFlagStorage
   }
 
   createSegment(input: CreateSegmentInput): Promise<Segment> {
-    return this.write('createSegment', segmentWritten)(input);
+    return this.write('createSegment', SEGMENTS)(input);
   }
 
   updateSegment(input: UpdateSegmentInput): Promise<Segment> {
-    return this.write('updateSegment', segmentWritten)(input);
+    return this.write('updateSegment', SEGMENTS)(input);
   }
 
   deleteSegment(id: string): Promise<boolean> {
-    return this.write('deleteSegment', () => ({ t: 'segment', id }))(id);
+    return this.write('deleteSegment', SEGMENTS)(id);
   }
 
   getEnvironment(slug: string): Promise<Environment | null> {
